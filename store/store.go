@@ -120,6 +120,8 @@ type Tokens interface {
 	// ErrConflict (or ErrNotFound when the token is gone).
 	SwapToken(ctx context.Context, t Token, expect int64) (Token, error)
 	DeleteToken(ctx context.Context, key TokenKey) error
+	// CountUserTokens counts the host users' tokens stored for an issuer (the system account's not included).
+	CountUserTokens(ctx context.Context, issuerID int64) (int64, error)
 }
 
 // LoginState is one OAuth login in flight. ID is a hash of the state value sent to the cloud, never the value.

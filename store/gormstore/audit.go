@@ -1,0 +1,53 @@
+package gormstore
+
+import (
+	"context"
+
+	"github.com/ocrepo/ocrepo/store"
+)
+
+// defaultAuditLimit is the page size of ListAudit when the filter gives none.
+const defaultAuditLimit = 100
+
+type auditRow struct {
+	ID     int64  `gorm:"column:id;primaryKey"`
+	At     dbTime `gorm:"column:at"`
+	Actor  string `gorm:"column:actor"`
+	Action string `gorm:"column:action"`
+	Target string `gorm:"column:target"`
+	Detail string `gorm:"column:detail"`
+}
+
+func (auditRow) TableName() string { return "ocrepo_audit" }
+
+// AddAudit appends an entry. e.ID is ignored; At is kept when set, else now.
+func (s *Store) AddAudit(ctx context.Context, e store.AuditEntry) error {
+	at := normTime(e.At)
+	if at.IsZero() {
+		at = now()
+	}
+	row := auditRow{At: timeOf(at), Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return wrapErr("add audit entry", err)
+	}
+	return nil
+}
+
+// ListAudit returns a page of the trail, newest first (by At, then by insertion for entries of the same instant).
+// A Limit of 0 or less means 100; a negative Offset means 0.
+func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultAuditLimit
+	}
+	offset := max(f.Offset, 0)
+	var rows []auditRow
+	if err := s.db.WithContext(ctx).Order("at DESC, id DESC").Limit(limit).Offset(offset).Find(&rows).Error; err != nil {
+		return nil, wrapErr("list audit", err)
+	}
+	out := make([]store.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = store.AuditEntry{ID: r.ID, At: r.At.Time, Actor: r.Actor, Action: r.Action, Target: r.Target, Detail: r.Detail}
+	}
+	return out, nil
+}

@@ -1,0 +1,148 @@
+package gormstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ocrepo/ocrepo/store"
+)
+
+type importJobRow struct {
+	ID         string `gorm:"column:id;primaryKey"`
+	UserID     string `gorm:"column:user_id"`
+	InstanceID int64  `gorm:"column:instance_id"`
+	Name       string `gorm:"column:name"`
+	Total      int64  `gorm:"column:total"`
+	Done       int64  `gorm:"column:done"`
+	State      string `gorm:"column:state"`
+	Cancel     bool   `gorm:"column:cancel"`
+	Error      string `gorm:"column:error"`
+	ResultID   string `gorm:"column:result_id"`
+	Created    dbTime `gorm:"column:created"`
+	Updated    dbTime `gorm:"column:updated"`
+}
+
+func (importJobRow) TableName() string { return "ocrepo_import_jobs" }
+
+const importJobColumns = "id, user_id, instance_id, name, total, done, state, cancel, error, result_id, created, updated"
+
+func (r importJobRow) job() store.ImportJob {
+	return store.ImportJob{
+		ID:         r.ID,
+		UserID:     r.UserID,
+		InstanceID: r.InstanceID,
+		Name:       r.Name,
+		Total:      r.Total,
+		Done:       r.Done,
+		State:      store.ImportState(r.State),
+		Cancel:     r.Cancel,
+		Error:      r.Error,
+		ResultID:   r.ResultID,
+		Created:    r.Created.Time,
+		Updated:    r.Updated.Time,
+	}
+}
+
+// CreateImportJob stores a new job. An empty State becomes store.ImportRunning; Created is kept when set, else now;
+// Updated is now. An ID taken gives store.ErrDuplicate.
+func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
+	if j.ID == "" {
+		return errors.New("gormstore: create import job: empty ID")
+	}
+	if j.State == "" {
+		j.State = store.ImportRunning
+	}
+	t := now()
+	created := normTime(j.Created)
+	if created.IsZero() {
+		created = t
+	}
+	row := importJobRow{
+		ID:         j.ID,
+		UserID:     j.UserID,
+		InstanceID: j.InstanceID,
+		Name:       j.Name,
+		Total:      j.Total,
+		Done:       j.Done,
+		State:      string(j.State),
+		Cancel:     j.Cancel,
+		Error:      j.Error,
+		ResultID:   j.ResultID,
+		Created:    timeOf(created),
+		Updated:    timeOf(t),
+	}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return wrapErr("create import job", err)
+	}
+	return nil
+}
+
+// GetImportJob returns one job.
+func (s *Store) GetImportJob(ctx context.Context, id string) (store.ImportJob, error) {
+	var rows []importJobRow
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return store.ImportJob{}, wrapErr("get import job", err)
+	}
+	if len(rows) == 0 {
+		return store.ImportJob{}, notFound("get import job")
+	}
+	return rows[0].job(), nil
+}
+
+// UpdateImportProgress records done bytes and returns the job as it now stands, Cancel included.
+func (s *Store) UpdateImportProgress(ctx context.Context, id string, done int64) (store.ImportJob, error) {
+	var rows []importJobRow
+	err := s.db.WithContext(ctx).Raw("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ? RETURNING "+importJobColumns,
+		done, timeOf(now()), id).Scan(&rows).Error
+	if err != nil {
+		return store.ImportJob{}, wrapErr("update import progress", err)
+	}
+	if len(rows) == 0 {
+		return store.ImportJob{}, notFound("update import progress")
+	}
+	return rows[0].job(), nil
+}
+
+// FinishImportJob sets a final state (done, failed or cancelled; anything else is an error) with its error text
+// and result.
+func (s *Store) FinishImportJob(ctx context.Context, id string, state store.ImportState, errText, resultID string) error {
+	switch state {
+	case store.ImportDone, store.ImportFailed, store.ImportCancelled:
+	default:
+		return fmt.Errorf("gormstore: finish import job: %q is not a final state", state)
+	}
+	return s.updateImportJob(ctx, "finish import job", id, map[string]any{
+		"state":     string(state),
+		"error":     errText,
+		"result_id": resultID,
+	})
+}
+
+// CancelImportJob asks the job's worker to stop: the next UpdateImportProgress returns Cancel set.
+func (s *Store) CancelImportJob(ctx context.Context, id string) error {
+	return s.updateImportJob(ctx, "cancel import job", id, map[string]any{"cancel": true})
+}
+
+func (s *Store) updateImportJob(ctx context.Context, op, id string, set map[string]any) error {
+	set["updated"] = timeOf(now())
+	res := s.db.WithContext(ctx).Model(&importJobRow{}).Where("id = ?", id).Updates(set)
+	if res.Error != nil {
+		return wrapErr(op, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// DeleteImportJobsBefore removes the jobs last updated before t (finished ones, and running ones whose worker
+// stopped reporting), and returns how many.
+func (s *Store) DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Where("updated < ?", timeOf(t)).Delete(&importJobRow{})
+	if res.Error != nil {
+		return 0, wrapErr("delete import jobs", res.Error)
+	}
+	return res.RowsAffected, nil
+}

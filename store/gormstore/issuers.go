@@ -1,0 +1,311 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/ocrepo/ocrepo/store"
+)
+
+type issuerRow struct {
+	ID                  int64  `gorm:"column:id;primaryKey"`
+	Name                string `gorm:"column:name"`
+	BaseURL             string `gorm:"column:base_url"`
+	ClientID            string `gorm:"column:client_id"`
+	ClientSecret        string `gorm:"column:client_secret"` // sealed
+	BasicAuth           bool   `gorm:"column:basic_auth"`
+	Preset              string `gorm:"column:preset"`
+	Product             string `gorm:"column:product"`
+	Version             string `gorm:"column:version"`
+	AllowPrivateNetwork bool   `gorm:"column:allow_private_network"`
+	Created             dbTime `gorm:"column:created"`
+	Updated             dbTime `gorm:"column:updated"`
+}
+
+func (issuerRow) TableName() string { return "ocrepo_issuers" }
+
+type endpointRow struct {
+	IssuerID int64  `gorm:"column:issuer_id"`
+	Name     string `gorm:"column:name"`
+	URL      string `gorm:"column:url"`
+	Seq      int    `gorm:"column:seq"`
+}
+
+func (endpointRow) TableName() string { return "ocrepo_issuer_endpoints" }
+
+type mappingRow struct {
+	IssuerID int64  `gorm:"column:issuer_id"`
+	External string `gorm:"column:external"`
+	Internal string `gorm:"column:internal"`
+	Seq      int    `gorm:"column:seq"`
+}
+
+func (mappingRow) TableName() string { return "ocrepo_issuer_mappings" }
+
+// ListIssuers returns every issuer with its endpoints and mappings, ordered by ID.
+func (s *Store) ListIssuers(ctx context.Context) ([]store.Issuer, error) {
+	db := s.db.WithContext(ctx)
+	var rows []issuerRow
+	if err := db.Order("id").Find(&rows).Error; err != nil {
+		return nil, wrapErr("list issuers", err)
+	}
+	var endpoints []endpointRow
+	if err := db.Order("issuer_id, seq").Find(&endpoints).Error; err != nil {
+		return nil, wrapErr("list issuers: endpoints", err)
+	}
+	var mappings []mappingRow
+	if err := db.Order("issuer_id, seq").Find(&mappings).Error; err != nil {
+		return nil, wrapErr("list issuers: mappings", err)
+	}
+	byID := make(map[int64]int, len(rows))
+	out := make([]store.Issuer, 0, len(rows))
+	for _, r := range rows {
+		iss, err := s.issuerFromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		byID[r.ID] = len(out)
+		out = append(out, iss)
+	}
+	// Endpoints and mappings of an issuer created after the first query are skipped: it is not in the list.
+	for _, e := range endpoints {
+		if i, ok := byID[e.IssuerID]; ok {
+			out[i].Endpoints = append(out[i].Endpoints, store.Endpoint{Name: e.Name, URL: e.URL})
+		}
+	}
+	for _, m := range mappings {
+		if i, ok := byID[m.IssuerID]; ok {
+			out[i].Mappings = append(out[i].Mappings, store.FieldMapping{External: m.External, Internal: m.Internal})
+		}
+	}
+	return out, nil
+}
+
+// GetIssuer returns one issuer with its endpoints and mappings.
+func (s *Store) GetIssuer(ctx context.Context, id int64) (store.Issuer, error) {
+	return s.getIssuer(s.db.WithContext(ctx), id)
+}
+
+func (s *Store) getIssuer(db *gorm.DB, id int64) (store.Issuer, error) {
+	op := fmt.Sprintf("get issuer %d", id)
+	var rows []issuerRow
+	if err := db.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return store.Issuer{}, wrapErr(op, err)
+	}
+	if len(rows) == 0 {
+		return store.Issuer{}, notFound(op)
+	}
+	iss, err := s.issuerFromRow(rows[0])
+	if err != nil {
+		return store.Issuer{}, err
+	}
+	var endpoints []endpointRow
+	if err := db.Where("issuer_id = ?", id).Order("seq").Find(&endpoints).Error; err != nil {
+		return store.Issuer{}, wrapErr(op+": endpoints", err)
+	}
+	for _, e := range endpoints {
+		iss.Endpoints = append(iss.Endpoints, store.Endpoint{Name: e.Name, URL: e.URL})
+	}
+	var mappings []mappingRow
+	if err := db.Where("issuer_id = ?", id).Order("seq").Find(&mappings).Error; err != nil {
+		return store.Issuer{}, wrapErr(op+": mappings", err)
+	}
+	for _, m := range mappings {
+		iss.Mappings = append(iss.Mappings, store.FieldMapping{External: m.External, Internal: m.Internal})
+	}
+	return iss, nil
+}
+
+func (s *Store) issuerFromRow(r issuerRow) (store.Issuer, error) {
+	secret, err := s.open(r.ClientSecret, aadClientSecret(r.ID))
+	if err != nil {
+		return store.Issuer{}, fmt.Errorf("gormstore: issuer %d: %w", r.ID, err)
+	}
+	return store.Issuer{
+		ID:                  r.ID,
+		Name:                r.Name,
+		BaseURL:             r.BaseURL,
+		ClientID:            r.ClientID,
+		ClientSecret:        secret,
+		BasicAuth:           r.BasicAuth,
+		Preset:              r.Preset,
+		Product:             r.Product,
+		Version:             r.Version,
+		AllowPrivateNetwork: r.AllowPrivateNetwork,
+		Created:             r.Created.Time,
+		Updated:             r.Updated.Time,
+	}, nil
+}
+
+// CreateIssuer stores a new issuer. iss.ID is ignored; Created is kept when set, else now; Updated is now.
+// Two endpoints with one name, or two mappings with one external path, give store.ErrDuplicate.
+func (s *Store) CreateIssuer(ctx context.Context, iss store.Issuer) (store.Issuer, error) {
+	t := now()
+	created := normTime(iss.Created)
+	if created.IsZero() {
+		created = t
+	}
+	row := issuerRow{
+		Name:                iss.Name,
+		BaseURL:             iss.BaseURL,
+		ClientID:            iss.ClientID,
+		BasicAuth:           iss.BasicAuth,
+		Preset:              iss.Preset,
+		Product:             iss.Product,
+		Version:             iss.Version,
+		AllowPrivateNetwork: iss.AllowPrivateNetwork,
+		Created:             timeOf(created),
+		Updated:             timeOf(t),
+	}
+	var out store.Issuer
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return wrapErr("create issuer", err)
+		}
+		// The secret is bound to the issuer's ID, known only now.
+		if err := s.writeIssuerSecret(tx, row.ID, iss.ClientSecret); err != nil {
+			return err
+		}
+		if err := writeIssuerChildren(tx, row.ID, iss); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.getIssuer(tx, row.ID)
+		return err
+	})
+	if err != nil {
+		return store.Issuer{}, err
+	}
+	return out, nil
+}
+
+// UpdateIssuer replaces every field of the issuer, its endpoints and mappings included, except Created; Updated
+// becomes now.
+func (s *Store) UpdateIssuer(ctx context.Context, iss store.Issuer) (store.Issuer, error) {
+	op := fmt.Sprintf("update issuer %d", iss.ID)
+	secret, err := s.seal(iss.ClientSecret, aadClientSecret(iss.ID))
+	if err != nil {
+		return store.Issuer{}, err
+	}
+	var out store.Issuer
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&issuerRow{}).Where("id = ?", iss.ID).Updates(map[string]any{
+			"name":                  iss.Name,
+			"base_url":              iss.BaseURL,
+			"client_id":             iss.ClientID,
+			"client_secret":         secret,
+			"basic_auth":            iss.BasicAuth,
+			"preset":                iss.Preset,
+			"product":               iss.Product,
+			"version":               iss.Version,
+			"allow_private_network": iss.AllowPrivateNetwork,
+			"updated":               timeOf(now()),
+		})
+		if res.Error != nil {
+			return wrapErr(op, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return notFound(op)
+		}
+		if err := tx.Where("issuer_id = ?", iss.ID).Delete(&endpointRow{}).Error; err != nil {
+			return wrapErr(op+": endpoints", err)
+		}
+		if err := tx.Where("issuer_id = ?", iss.ID).Delete(&mappingRow{}).Error; err != nil {
+			return wrapErr(op+": mappings", err)
+		}
+		if err := writeIssuerChildren(tx, iss.ID, iss); err != nil {
+			return err
+		}
+		out, err = s.getIssuer(tx, iss.ID)
+		return err
+	})
+	if err != nil {
+		return store.Issuer{}, err
+	}
+	return out, nil
+}
+
+func (s *Store) writeIssuerSecret(tx *gorm.DB, id int64, secret string) error {
+	sealed, err := s.seal(secret, aadClientSecret(id))
+	if err != nil {
+		return err
+	}
+	if err := tx.Model(&issuerRow{}).Where("id = ?", id).Update("client_secret", sealed).Error; err != nil {
+		return wrapErr("create issuer: secret", err)
+	}
+	return nil
+}
+
+func writeIssuerChildren(tx *gorm.DB, id int64, iss store.Issuer) error {
+	if len(iss.Endpoints) > 0 {
+		rows := make([]endpointRow, len(iss.Endpoints))
+		for i, e := range iss.Endpoints {
+			rows[i] = endpointRow{IssuerID: id, Name: e.Name, URL: e.URL, Seq: i}
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return wrapErr(fmt.Sprintf("issuer %d: endpoints", id), err)
+		}
+	}
+	if len(iss.Mappings) > 0 {
+		rows := make([]mappingRow, len(iss.Mappings))
+		for i, m := range iss.Mappings {
+			rows[i] = mappingRow{IssuerID: id, External: m.External, Internal: m.Internal, Seq: i}
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return wrapErr(fmt.Sprintf("issuer %d: mappings", id), err)
+		}
+	}
+	return nil
+}
+
+// DeleteIssuer removes the issuer and, in the same transaction, its endpoints, mappings, tokens, login states,
+// instances and their course settings. Controlled links of its instances are kept with InstanceID 0.
+func (s *Store) DeleteIssuer(ctx context.Context, id int64) error {
+	op := fmt.Sprintf("delete issuer %d", id)
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		// Lock the issuer first (PostgreSQL; SQLite has one writer anyway) so that no token, login state or
+		// instance is added for it while it goes.
+		var ids []int64
+		if err := tx.Model(&issuerRow{}).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+			Where("id = ?", id).Pluck("id", &ids).Error; err != nil {
+			return wrapErr(op, err)
+		}
+		if len(ids) == 0 {
+			return notFound(op)
+		}
+		// Explicit, so that the cascade holds even on a SQLite connection without foreign keys enforced.
+		instances := tx.Model(&instanceRow{}).Select("id").Where("issuer_id = ?", id)
+		steps := []struct {
+			what string
+			run  func() *gorm.DB
+		}{
+			{"controlled links", func() *gorm.DB {
+				return tx.Model(&controlledLinkRow{}).Where("instance_id IN (?)", instances).Update("instance_id", nil)
+			}},
+			{"course settings", func() *gorm.DB {
+				return tx.Where("instance_id IN (?)", instances).Delete(&courseInstanceRow{})
+			}},
+			{"instances", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&instanceRow{}) }},
+			{"tokens", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&tokenRow{}) }},
+			{"login states", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&loginStateRow{}) }},
+			{"endpoints", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&endpointRow{}) }},
+			{"mappings", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&mappingRow{}) }},
+		}
+		for _, step := range steps {
+			if err := step.run().Error; err != nil {
+				return wrapErr(op+": "+step.what, err)
+			}
+		}
+		res := tx.Where("id = ?", id).Delete(&issuerRow{})
+		if res.Error != nil {
+			return wrapErr(op, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return notFound(op)
+		}
+		return nil
+	})
+}

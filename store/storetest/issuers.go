@@ -1,0 +1,232 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/ocrepo/ocrepo/store"
+)
+
+func testIssuerRoundTrip(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	in := store.Issuer{
+		Name:                "Nextcloud der Universität ✓",
+		BaseURL:             "https://cloud.example.org:8443/sub/path/",
+		ClientID:            "client-ÄÖÜ",
+		ClientSecret:        "s3cr3t-🔑-value",
+		BasicAuth:           true,
+		Preset:              "custom",
+		Product:             "Nextcloud",
+		Version:             "30.0.1",
+		AllowPrivateNetwork: true,
+		Endpoints: []store.Endpoint{
+			{Name: "token_endpoint", URL: "https://cloud.example.org:8443/sub/path/index.php/apps/oauth2/api/v1/token"},
+			{Name: "authorization_endpoint", URL: "https://cloud.example.org:8443/sub/path/index.php/apps/oauth2/authorize"},
+			{Name: "webdav_endpoint", URL: "https://cloud.example.org:8443/sub/path/remote.php/dav/"},
+		},
+		Mappings: []store.FieldMapping{
+			{External: "ocs-data-email", Internal: "email"},
+			{External: "ocs-data-id", Internal: "username"},
+		},
+		Created: at(2),
+	}
+	got, err := s.CreateIssuer(ctx, in)
+	noErr(t, "CreateIssuer", err)
+	if got.ID <= 0 {
+		t.Fatalf("ID = %d, want > 0", got.ID)
+	}
+	stamped(t, "Updated", got.Updated)
+	want := in
+	want.ID, want.Updated = got.ID, got.Updated
+	same(t, "created issuer", got, want)
+	if u := got.EndpointURL("webdav_endpoint"); u != in.Endpoints[2].URL {
+		t.Fatalf("EndpointURL = %q", u)
+	}
+
+	read, err := s.GetIssuer(ctx, got.ID)
+	noErr(t, "GetIssuer", err)
+	same(t, "read issuer", read, want)
+
+	// Created defaults to now.
+	other, err := s.CreateIssuer(ctx, store.Issuer{Name: "bare"})
+	noErr(t, "CreateIssuer bare", err)
+	stamped(t, "Created", other.Created)
+	if other.ID == got.ID {
+		t.Fatalf("two issuers share ID %d", got.ID)
+	}
+	if len(other.Endpoints) != 0 || len(other.Mappings) != 0 || other.ClientSecret != "" {
+		t.Fatalf("bare issuer came back with %+v", other)
+	}
+}
+
+func testIssuerUpdate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	orig := newIssuer(t, s, "a")
+	upd := orig
+	upd.Name = "renamed"
+	upd.BaseURL = "https://other.example.org/"
+	upd.ClientID = "new-client"
+	upd.ClientSecret = "rotated secret"
+	upd.BasicAuth = false
+	upd.Preset = "owncloud"
+	upd.Product = "ownCloud"
+	upd.Version = "10.15"
+	upd.AllowPrivateNetwork = true
+	upd.Endpoints = []store.Endpoint{{Name: "ocs_endpoint", URL: "https://other.example.org/ocs/v2.php/"}}
+	upd.Mappings = nil
+	upd.Created = at(9) // ignored: Created stays
+	got, err := s.UpdateIssuer(ctx, upd)
+	noErr(t, "UpdateIssuer", err)
+	if got.Updated.Before(orig.Updated) {
+		t.Fatalf("Updated went back: %v < %v", got.Updated, orig.Updated)
+	}
+	want := upd
+	want.Created, want.Updated = orig.Created, got.Updated
+	same(t, "updated issuer", got, want)
+	read, err := s.GetIssuer(ctx, orig.ID)
+	noErr(t, "GetIssuer", err)
+	same(t, "read updated issuer", read, want)
+}
+
+func testIssuerNotFound(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	iss := newIssuer(t, s, "a")
+	missing := iss.ID + 1000
+	_, err := s.GetIssuer(ctx, missing)
+	wantErr(t, "GetIssuer", err, store.ErrNotFound)
+	_, err = s.UpdateIssuer(ctx, store.Issuer{ID: missing, Name: "x"})
+	wantErr(t, "UpdateIssuer", err, store.ErrNotFound)
+	wantErr(t, "DeleteIssuer", s.DeleteIssuer(ctx, missing), store.ErrNotFound)
+	noErr(t, "DeleteIssuer", s.DeleteIssuer(ctx, iss.ID))
+	wantErr(t, "DeleteIssuer twice", s.DeleteIssuer(ctx, iss.ID), store.ErrNotFound)
+	_, err = s.GetIssuer(ctx, iss.ID)
+	wantErr(t, "GetIssuer deleted", err, store.ErrNotFound)
+}
+
+func testIssuerDuplicates(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	dupEndpoints := []store.Endpoint{{Name: "token_endpoint", URL: "https://a/"}, {Name: "token_endpoint", URL: "https://b/"}}
+	dupMappings := []store.FieldMapping{{External: "ocs-data-id", Internal: "username"}, {External: "ocs-data-id", Internal: "email"}}
+
+	_, err := s.CreateIssuer(ctx, store.Issuer{Name: "dup endpoints", Endpoints: dupEndpoints})
+	wantErr(t, "CreateIssuer with duplicate endpoint", err, store.ErrDuplicate)
+	_, err = s.CreateIssuer(ctx, store.Issuer{Name: "dup mappings", Mappings: dupMappings})
+	wantErr(t, "CreateIssuer with duplicate mapping", err, store.ErrDuplicate)
+	list, err := s.ListIssuers(ctx)
+	noErr(t, "ListIssuers", err)
+	if len(list) != 0 {
+		t.Fatalf("a failed create left %d issuers behind", len(list))
+	}
+
+	iss := newIssuer(t, s, "a")
+	bad := iss
+	bad.Name = "changed"
+	bad.Endpoints = dupEndpoints
+	_, err = s.UpdateIssuer(ctx, bad)
+	wantErr(t, "UpdateIssuer with duplicate endpoint", err, store.ErrDuplicate)
+	bad.Endpoints, bad.Mappings = nil, dupMappings
+	_, err = s.UpdateIssuer(ctx, bad)
+	wantErr(t, "UpdateIssuer with duplicate mapping", err, store.ErrDuplicate)
+	read, err := s.GetIssuer(ctx, iss.ID)
+	noErr(t, "GetIssuer", err)
+	same(t, "issuer after failed updates", read, iss)
+}
+
+func testIssuerList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	list, err := s.ListIssuers(ctx)
+	noErr(t, "ListIssuers empty", err)
+	if len(list) != 0 {
+		t.Fatalf("new store lists %d issuers", len(list))
+	}
+	a := newIssuer(t, s, "zeta")
+	b := newIssuer(t, s, "alpha")
+	c, err := s.CreateIssuer(ctx, store.Issuer{Name: "no endpoints", ClientSecret: "c"})
+	noErr(t, "CreateIssuer", err)
+	list, err = s.ListIssuers(ctx)
+	noErr(t, "ListIssuers", err)
+	same(t, "issuer list (by ID)", list, []store.Issuer{a, b, c})
+}
+
+func testDeleteIssuerCascades(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	doomed := newIssuer(t, s, "doomed")
+	kept := newIssuer(t, s, "kept")
+
+	type fixture struct {
+		instance store.Instance
+		link     store.ControlledLink
+		share    store.ControlledShare
+	}
+	setUp := func(iss store.Issuer) fixture {
+		var f fixture
+		_, err := s.PutToken(ctx, newToken(systemKey(iss.ID), 1))
+		noErr(t, "PutToken system", err)
+		_, err = s.PutToken(ctx, newToken(userKey(iss.ID, "alice"), 1))
+		noErr(t, "PutToken alice", err)
+		noErr(t, "CreateLoginState", s.CreateLoginState(ctx, store.LoginState{
+			ID: "state-" + iss.Name, IssuerID: iss.ID, UserID: "alice", Verifier: "v", Expires: at(20),
+		}))
+		f.instance = newInstance(t, s, iss.ID, "instance of "+iss.Name)
+		noErr(t, "SetCourseInstanceEnabled", s.SetCourseInstanceEnabled(ctx, "course-1", f.instance.ID, false))
+		f.link, err = s.CreateControlledLink(ctx, store.ControlledLink{
+			InstanceID: f.instance.ID, IssuerID: iss.ID, Course: "course-1", Context: []string{"course 1"},
+			OwnerUserID: "alice", SystemPath: "/LMS/" + iss.Name + ".pdf", Name: iss.Name + ".pdf",
+		})
+		noErr(t, "CreateControlledLink", err)
+		f.share, err = s.PutControlledShare(ctx, store.ControlledShare{LinkID: f.link.ID, UserID: "bob", ShareID: "17"})
+		noErr(t, "PutControlledShare", err)
+		return f
+	}
+	gone, stay := setUp(doomed), setUp(kept)
+
+	noErr(t, "DeleteIssuer", s.DeleteIssuer(ctx, doomed.ID))
+
+	_, err := s.GetIssuer(ctx, doomed.ID)
+	wantErr(t, "GetIssuer", err, store.ErrNotFound)
+	_, err = s.GetToken(ctx, systemKey(doomed.ID))
+	wantErr(t, "system token of deleted issuer", err, store.ErrNotFound)
+	_, err = s.GetToken(ctx, userKey(doomed.ID, "alice"))
+	wantErr(t, "user token of deleted issuer", err, store.ErrNotFound)
+	_, err = s.TakeLoginState(ctx, "state-doomed")
+	wantErr(t, "login state of deleted issuer", err, store.ErrNotFound)
+	_, err = s.GetInstance(ctx, gone.instance.ID)
+	wantErr(t, "instance of deleted issuer", err, store.ErrNotFound)
+	_, err = s.CourseInstanceEnabled(ctx, "course-1", gone.instance.ID)
+	wantErr(t, "course setting of deleted instance", err, store.ErrNotFound)
+
+	// The controlled link stays, without its instance, and keeps its shares.
+	link, err := s.GetControlledLink(ctx, gone.link.ID)
+	noErr(t, "GetControlledLink", err)
+	wantLink := gone.link
+	wantLink.InstanceID = 0
+	wantLink.Updated = link.Updated
+	same(t, "controlled link of deleted issuer", link, wantLink)
+	share, err := s.GetControlledShare(ctx, gone.link.ID, "bob")
+	noErr(t, "GetControlledShare", err)
+	same(t, "share of kept link", share, gone.share)
+
+	// The other issuer is untouched.
+	got, err := s.GetIssuer(ctx, kept.ID)
+	noErr(t, "GetIssuer kept", err)
+	same(t, "kept issuer", got, kept)
+	_, err = s.GetToken(ctx, systemKey(kept.ID))
+	noErr(t, "kept system token", err)
+	_, err = s.GetToken(ctx, userKey(kept.ID, "alice"))
+	noErr(t, "kept user token", err)
+	_, err = s.TakeLoginState(ctx, "state-kept")
+	noErr(t, "kept login state", err)
+	inst, err := s.GetInstance(ctx, stay.instance.ID)
+	noErr(t, "kept instance", err)
+	same(t, "kept instance", inst, stay.instance)
+	enabled, err := s.CourseInstanceEnabled(ctx, "course-1", stay.instance.ID)
+	noErr(t, "kept course setting", err)
+	if enabled {
+		t.Fatalf("kept course setting lost: enabled = true")
+	}
+	keptLink, err := s.GetControlledLink(ctx, stay.link.ID)
+	noErr(t, "kept link", err)
+	same(t, "kept link", keptLink, stay.link)
+	list, err := s.ListIssuers(ctx)
+	noErr(t, "ListIssuers", err)
+	same(t, "issuers after delete", list, []store.Issuer{kept})
+}
