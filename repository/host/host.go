@@ -91,7 +91,9 @@ type FileSink interface {
 type FileSinkFunc func(ctx context.Context, f FileInfo, r io.Reader) (string, error)
 
 // Store calls f(ctx, fi, r).
-func (f FileSinkFunc) Store(ctx context.Context, fi FileInfo, r io.Reader) (string, error) { return f(ctx, fi, r) }
+func (f FileSinkFunc) Store(ctx context.Context, fi FileInfo, r io.Reader) (string, error) {
+	return f(ctx, fi, r)
+}
 
 // Access is what a viewer may do with an access controlled link.
 type Access int
@@ -235,4 +237,10 @@ type PickResult struct {
 	Type       ReturnType // exactly one of the return types
 	Files      []PickedFile
 	Created    time.Time
+}
+
+// FileRemover is an optional extension of FileSink: when a multi-file import fails after some files were stored,
+// ocrepo removes them again so that a failed pick leaves nothing behind.
+type FileRemover interface {
+	Remove(ctx context.Context, ref string) error
 }

@@ -1,0 +1,54 @@
+package picker
+
+import (
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// callback is the OAuth redirect URI every cloud sends the browser back to. It finishes the login (the user's,
+// or an admin connecting a system account) and shows a page that tells the picker and closes the popup; without
+// JavaScript the page links back.
+func (h *handler) callback(c echo.Context) error {
+	ctx := c.Request().Context()
+	cb := service.Callback{
+		State:            c.QueryParam("state"),
+		Code:             c.QueryParam("code"),
+		Error:            c.QueryParam("error"),
+		ErrorDescription: c.QueryParam("error_description"),
+	}
+	d, err := h.svc.FinishLogin(ctx, web.User(c), cb)
+	v := templates.LoginDone{OK: err == nil, Instance: strconv.FormatInt(d.InstanceID, 10)}
+	if d.ReturnTo != "" {
+		v.Return = h.env.SafeReturn(d.ReturnTo, "")
+	}
+	status := 200
+	if err != nil {
+		cloudName := "the cloud"
+		if d.IssuerID != 0 {
+			if iss, ierr := h.svc.Store().GetIssuer(ctx, d.IssuerID); ierr == nil && iss.Name != "" {
+				cloudName = iss.Name
+			}
+		}
+		pr := service.Explain(err, cloudName)
+		h.env.Logger.WarnContext(ctx, "ocrepo: login callback failed", "issuer", d.IssuerID, "err", err)
+		v.Title = pr.Title
+		v.Problem = &templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
+		status = statusFor(err)
+	} else {
+		v.Title = "Logged in"
+		if d.System {
+			v.Title = "System account connected"
+		}
+		if d.CloudUser != "" {
+			v.Title += " as " + d.CloudUser
+		}
+	}
+	pg := h.env.Page(c, v.Title)
+	pg.Narrow = true
+	return h.env.Render(c, status, templates.LoginDoneScreen(pg, v))
+}

@@ -1,0 +1,120 @@
+package picker
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+type handler struct {
+	env *web.Env
+	svc *service.Service
+}
+
+// session is what every picker request starts from: the signed pick request, the user, the instances on offer
+// and the chosen one.
+type session struct {
+	token     string
+	req       host.PickRequest
+	user      host.User
+	available []service.Available
+	cur       service.Available
+	has       bool // an instance is available
+}
+
+// errAnswered means the handler already wrote the response.
+var errAnswered = errors.New("picker: answered")
+
+// open reads r and i from the query or form, checks the signature, the user and the course, and picks the
+// instance. On failure it writes the error page and returns errAnswered.
+func (h *handler) open(c echo.Context) (*session, error) {
+	token := c.QueryParam("r")
+	if token == "" {
+		token = c.FormValue("r")
+	}
+	req, err := h.svc.OpenPick(token)
+	if err != nil {
+		p := service.Explain(err, "the cloud")
+		return nil, h.fail(c, http.StatusBadRequest, p)
+	}
+	u := web.User(c)
+	if req.User != u.ID {
+		return nil, h.fail(c, http.StatusForbidden, service.Problem{Code: "other_user", Title: "This file picker was opened for another account",
+			Detail: "Open the file picker again from the page you came from."})
+	}
+	avail, err := h.svc.AvailableFor(c.Request().Context(), req)
+	if err != nil {
+		h.env.LogError(c.Request().Context(), "instances for picker", "err", err)
+		return nil, h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
+			Detail: "The file picker could not load its settings. Try again in a moment."})
+	}
+	s := &session{token: token, req: req, user: u, available: avail}
+	want := c.QueryParam("i")
+	if want == "" {
+		want = c.FormValue("i")
+	}
+	if want == "" {
+		want = c.Param("instance")
+	}
+	id, _ := strconv.ParseInt(want, 10, 64)
+	for _, a := range avail {
+		if a.Instance.ID == id || (id == 0 && !s.has) {
+			s.cur, s.has = a, true
+		}
+	}
+	if id != 0 && !s.has {
+		return nil, h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
+			Detail: "It may have been switched off for this course. Open the file picker again."})
+	}
+	return s, nil
+}
+
+// fail writes a problem as a page or, for htmx, as an alert fragment.
+func (h *handler) fail(c echo.Context, status int, p service.Problem) error {
+	a := templates.Alert{Code: p.Code, Title: p.Title, Detail: p.Detail}
+	if web.IsHTMX(c) {
+		c.Response().Header().Set("HX-Retarget", "#ocrepo-alert")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		if err := h.env.Render(c, status, templates.AlertBox(a)); err != nil {
+			return err
+		}
+		return errAnswered
+	}
+	pg := h.env.Page(c, p.Title)
+	pg.Narrow = true
+	if err := h.env.Render(c, status, templates.ErrorPage(pg, a)); err != nil {
+		return err
+	}
+	return errAnswered
+}
+
+// done turns errAnswered into nil for Echo.
+func done(err error) error {
+	if errors.Is(err, errAnswered) {
+		return nil
+	}
+	return err
+}
+
+// hidden are the fields every picker form carries.
+func (s *session) hidden() []templates.Hidden {
+	return []templates.Hidden{{Name: "r", Value: s.token}, {Name: "i", Value: strconv.FormatInt(s.cur.Instance.ID, 10)}}
+}
+
+// url builds the URL of a parameterless picker route with r and i plus extra query pairs.
+func (h *handler) url(s *session, route string, kv ...string) string {
+	return h.with(s, h.env.Routes.URL(route), kv...)
+}
+
+// with adds r, i and extra query pairs to a path.
+func (h *handler) with(s *session, base string, kv ...string) string {
+	all := append([]string{"r", s.token, "i", strconv.FormatInt(s.cur.Instance.ID, 10)}, kv...)
+	return web.WithQuery(base, all...)
+}

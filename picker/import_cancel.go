@@ -1,0 +1,46 @@
+package picker
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// importCancel stops a running import; whatever was written at the host is discarded.
+func (h *handler) importCancel(c echo.Context) error {
+	s, err := h.open(c)
+	if err != nil {
+		return done(err)
+	}
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	if err := h.svc.CancelImport(ctx, s.user, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "import_unknown", Title: "No such import",
+				Detail: "This import does not exist or belongs to someone else."}))
+		}
+		h.env.LogError(ctx, "cancel import", "err", err)
+		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
+			Detail: "The import could not be cancelled. Try again."}))
+	}
+	if !web.IsHTMX(c) {
+		return c.Redirect(http.StatusSeeOther, h.with(s, h.env.Routes.URL("picker.import", id)))
+	}
+	j, err := h.svc.ImportStatus(ctx, s.user, id)
+	if err != nil {
+		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
+			Detail: "The import's progress could not be read."}))
+	}
+	st := h.statusView(s, j)
+	if j.State == store.ImportRunning {
+		st.Progress = "Cancelling…"
+		st.Announce = "Cancelling the import."
+	}
+	return h.env.Render(c, http.StatusOK, templates.Status(st))
+}

@@ -1,0 +1,61 @@
+package picker
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// importStatus reports an import: htmx polls it for the progress bar; without JavaScript it is a page that
+// refreshes itself until the import ends.
+func (h *handler) importStatus(c echo.Context) error {
+	s, err := h.open(c)
+	if err != nil {
+		return done(err)
+	}
+	ctx := c.Request().Context()
+	j, err := h.svc.ImportStatus(ctx, s.user, c.Param("id"))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "import_unknown", Title: "No such import",
+				Detail: "This import does not exist or belongs to someone else."}))
+		}
+		h.env.LogError(ctx, "read import", "err", err)
+		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
+			Detail: "The import's progress could not be read. Try again in a moment."}))
+	}
+	st := h.statusView(s, j)
+	if j.State == store.ImportDone {
+		res, err := h.svc.PickResult(ctx, s.user.ID, j.ResultID)
+		if err != nil {
+			h.env.LogError(ctx, "read pick result", "job", j.ID, "err", err)
+			st.State, st.Error = "failed", "The import finished but its result could not be read. Try again."
+		} else {
+			rv := h.resultView(s, res)
+			st.Result = &rv
+			st.Announce = rv.Title
+			if web.IsHTMX(c) {
+				setPickedTrigger(c, res)
+			}
+		}
+	}
+	if web.IsHTMX(c) {
+		return h.env.Render(c, http.StatusOK, templates.Status(st))
+	}
+	title := "Importing " + j.Name
+	if st.Result != nil {
+		title = st.Result.Title
+	}
+	pg := h.env.Page(c, title)
+	pg.Narrow = true
+	if j.State == store.ImportRunning {
+		pg.Refresh = 1
+	}
+	return h.env.Render(c, http.StatusOK, templates.StatusScreen(pg, st, h.url(s, "picker")))
+}

@@ -1,0 +1,93 @@
+package picker
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// linkOpen shows an access controlled link to a viewer: open the file (streamed, no share), and for editors an
+// edit share in their cloud, for others a read-only one on request. It makes no request to the cloud.
+func (h *handler) linkOpen(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return done(h.fail(c, http.StatusNotFound, linkGone))
+	}
+	o, err := h.svc.OpenControlled(c.Request().Context(), web.User(c), id)
+	if err != nil {
+		return done(h.linkFailed(c, err))
+	}
+	return h.renderLink(c, o, nil, nil)
+}
+
+var linkGone = service.Problem{Code: "link_gone", Title: "This file is no longer available",
+	Detail: "The link may have been removed. Ask whoever shared it with you."}
+
+var linkForbidden = service.Problem{Code: "link_forbidden", Title: "You cannot open this file",
+	Detail: "This file is shared with particular people on this site. Ask your teacher if you think you should see it."}
+
+// linkFailed answers a failed open or share of a controlled link.
+func (h *handler) linkFailed(c echo.Context, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return h.fail(c, http.StatusNotFound, linkGone)
+	case errors.Is(err, service.ErrNoAccess):
+		return h.fail(c, http.StatusForbidden, linkForbidden)
+	case errors.Is(err, service.ErrNoSystemAccount):
+		return h.fail(c, http.StatusServiceUnavailable, service.Problem{Code: "no_system_account", Title: "This file cannot be opened right now",
+			Detail: "The site's account at the cloud is not connected. Please tell your site administrator."})
+	}
+	h.env.LogError(c.Request().Context(), "controlled link", "err", err)
+	return h.fail(c, statusFor(err), service.Explain(err, "the cloud"))
+}
+
+// renderLink draws the controlled-link page.
+func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *service.Granted, problem *templates.Alert) error {
+	l := o.Link
+	cloudName := "the cloud"
+	if iss, err := h.svc.Store().GetIssuer(c.Request().Context(), l.IssuerID); err == nil && iss.Name != "" {
+		cloudName = iss.Name
+	}
+	v := templates.ControlledPage{
+		Name: l.Name, Owner: l.OwnerUserID, Submitted: l.Submitted, CanEdit: o.Access >= host.AccessEdit,
+		FileURL: h.env.Routes.URL("link.file", l.ID), ShareURL: h.env.Routes.URL("link.share", l.ID),
+		CloudName: cloudName, Problem: problem,
+	}
+	if l.Size > 0 {
+		v.Size = service.HumanBytes(l.Size)
+	}
+	if granted != nil {
+		v.SharedHere, v.WebURL = granted.Share.Target, granted.WebURL
+		v.Notice = &templates.Alert{Code: "shared", Kind: "success", Title: "The file is now in your " + cloudName,
+			Detail: "Find it at " + granted.Share.Target + "."}
+	} else if o.Share != nil && o.Share.Target != "" {
+		v.SharedHere = o.Share.Target
+		if iss, err := h.svc.Store().GetIssuer(c.Request().Context(), l.IssuerID); err == nil {
+			v.WebURL = service.Available{Issuer: iss}.WebUI(parentDir(o.Share.Target))
+		}
+	}
+	pg := h.env.Page(c, l.Name)
+	pg.Narrow = true
+	status := http.StatusOK
+	if problem != nil {
+		status = http.StatusBadGateway
+	}
+	return h.env.Render(c, status, templates.ControlledScreen(pg, v))
+}
+
+func parentDir(p string) string {
+	for i := len(p) - 1; i > 0; i-- {
+		if p[i] == '/' {
+			return p[:i]
+		}
+	}
+	return "/"
+}

@@ -1,0 +1,55 @@
+package picker
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// linkShare puts a controlled link's copy into the viewer's cloud: an edit share for editors, a read-only share
+// for viewers who ask. A viewer not logged in to the cloud goes through the login and comes back.
+func (h *handler) linkShare(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return done(h.fail(c, http.StatusNotFound, linkGone))
+	}
+	ctx := c.Request().Context()
+	u := web.User(c)
+	edit := c.FormValue("edit") == "1"
+	g, err := h.svc.GrantControlled(ctx, u, id, edit)
+	if errors.Is(err, service.ErrNotConnected) || errors.Is(err, service.ErrLoginAgain) {
+		o, oerr := h.svc.OpenControlled(ctx, u, id)
+		if oerr != nil {
+			return done(h.linkFailed(c, oerr))
+		}
+		to, lerr := h.svc.StartLogin(ctx, u, service.LoginStart{IssuerID: o.Link.IssuerID, InstanceID: o.Link.InstanceID,
+			ReturnTo: h.env.Routes.URL("link", id)})
+		if lerr != nil {
+			return done(h.linkFailed(c, lerr))
+		}
+		return c.Redirect(http.StatusSeeOther, to)
+	}
+	if err != nil {
+		o, oerr := h.svc.OpenControlled(ctx, u, id)
+		if oerr != nil {
+			return done(h.linkFailed(c, oerr))
+		}
+		if errors.Is(err, service.ErrNoAccess) {
+			return done(h.linkFailed(c, err))
+		}
+		h.env.Logger.WarnContext(ctx, "ocrepo: controlled link share failed", "link", id, "user", u.ID, "err", err)
+		pr := service.Explain(err, "the cloud")
+		return h.renderLink(c, o, nil, &templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail})
+	}
+	o, err := h.svc.OpenControlled(ctx, u, id)
+	if err != nil {
+		return done(h.linkFailed(c, err))
+	}
+	return h.renderLink(c, o, &g, nil)
+}

@@ -1,0 +1,44 @@
+package picker
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// list serves the listing region for htmx: a folder, another page, another sort, a filter, or a reload.
+func (h *handler) list(c echo.Context) error {
+	s, err := h.open(c)
+	if err != nil {
+		return done(err)
+	}
+	if !s.has {
+		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
+			Detail: "Open the file picker again."}))
+	}
+	q := listQuery(c)
+	lp, err := h.svc.List(c.Request().Context(), s.user, s.cur.Instance, s.req, q)
+	if err != nil {
+		h.logListing(c, s, err)
+		return h.listingProblem(c, s, q, err)
+	}
+	return h.env.Render(c, http.StatusOK, templates.ListingView(h.listingView(s, lp, true)))
+}
+
+// listingProblem answers a failed listing in place of the table, with the way out (log in, try again).
+func (h *handler) listingProblem(c echo.Context, s *session, q service.ListQuery, err error) error {
+	cloudName := s.cur.CloudName()
+	pr := service.Explain(err, cloudName)
+	a := templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
+	login := ""
+	if pr.Relogin {
+		login = h.with(s, h.env.Routes.URL("picker.login", s.cur.Instance.ID))
+	}
+	retry := h.link(s, "Try again", q)
+	status := statusFor(err)
+	// htmx swaps error statuses too (see the layout's htmx config), so the status stays honest.
+	return h.env.Render(c, status, templates.ListingProblem(a, login, cloudName, retry.URL, retry.HX))
+}

@@ -1,0 +1,30 @@
+package picker
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+)
+
+// login starts the cloud login for the current instance and sends the browser (the popup) to the cloud.
+func (h *handler) login(c echo.Context) error {
+	s, err := h.open(c)
+	if err != nil {
+		return done(err)
+	}
+	if !s.has {
+		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
+			Detail: "Open the file picker again."}))
+	}
+	to, err := h.svc.StartLogin(c.Request().Context(), s.user, service.LoginStart{
+		IssuerID: s.cur.Issuer.ID, InstanceID: s.cur.Instance.ID, ReturnTo: h.url(s, "picker"), Popup: true,
+	})
+	if err != nil {
+		h.env.LogError(c.Request().Context(), "start login", "instance", s.cur.Instance.ID, "err", err)
+		pr := service.Explain(err, s.cur.CloudName())
+		return done(h.fail(c, statusFor(err), pr))
+	}
+	return c.Redirect(http.StatusFound, to)
+}

@@ -1,0 +1,34 @@
+package picker
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+)
+
+// logout forgets the user's login at the current instance's cloud (revoking it there where the cloud can) and
+// shows the picker again, now with the login button.
+func (h *handler) logout(c echo.Context) error {
+	s, err := h.open(c)
+	if err != nil {
+		return done(err)
+	}
+	if !s.has {
+		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
+			Detail: "Open the file picker again."}))
+	}
+	if err := h.svc.Logout(c.Request().Context(), s.user, s.cur.Issuer.ID); err != nil {
+		h.env.LogError(c.Request().Context(), "logout", "err", err)
+		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Logging out failed",
+			Detail: "Your login could not be removed. Try again."}))
+	}
+	back := h.url(s, "picker")
+	if web.IsHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", back)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}

@@ -1,0 +1,117 @@
+package picker
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// page serves the whole picker: the instance tabs and the current instance's panel.
+func (h *handler) page(c echo.Context) error {
+	s, err := h.open(c)
+	if err != nil {
+		return done(err)
+	}
+	heading := "Choose a file"
+	if s.req.Mode == host.ModeURL {
+		heading = "Choose a link"
+	} else if s.req.Multiple {
+		heading = "Choose files"
+	}
+	pg := h.env.Page(c, heading)
+	pg.Narrow = true
+	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s.req)}
+	if !s.has {
+		v.None = &templates.Alert{Code: "no_instances", Kind: "notice", Title: "No cloud service is available here",
+			Detail: "None of the site's cloud services is switched on for this course. Ask your teacher or the site administrator."}
+		return h.env.Render(c, http.StatusOK, templates.PickerScreen(v))
+	}
+	for _, a := range s.available {
+		v.Tabs = append(v.Tabs, templates.PickerTab{Name: a.Instance.Name, ID: a.Instance.ID, Current: a.Instance.ID == s.cur.Instance.ID,
+			URL: h.with(&session{token: s.token, cur: a}, h.env.Routes.URL("picker"))})
+	}
+	v.Panel = h.panel(c, s, listQuery(c), false)
+	if job := c.QueryParam("job"); job != "" {
+		if j, err := h.svc.ImportStatus(c.Request().Context(), s.user, job); err == nil {
+			st := h.statusView(s, j)
+			if st.State == "done" {
+				if res, err := h.svc.PickResult(c.Request().Context(), s.user.ID, j.ResultID); err == nil {
+					r := h.resultView(s, res)
+					st.Result = &r
+				}
+			}
+			v.Panel.Status = &st
+		}
+	}
+	return h.env.Render(c, http.StatusOK, templates.PickerScreen(v))
+}
+
+// listQuery reads the listing parameters.
+func listQuery(c echo.Context) service.ListQuery {
+	q := service.ListQuery{
+		Path:   c.QueryParam("path"),
+		Sort:   c.QueryParam("sort"),
+		Desc:   c.QueryParam("desc") == "1",
+		Filter: c.QueryParam("filter"),
+		Reload: c.QueryParam("reload") == "1",
+	}
+	q.Page, _ = strconv.Atoi(c.QueryParam("page"))
+	return q
+}
+
+// panel builds the current instance's panel: the login prompt when the user has no usable login, the listing
+// otherwise, or the problem that stopped the listing.
+func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus bool) templates.PickerPanel {
+	ctx := c.Request().Context()
+	cloudName := s.cur.CloudName()
+	p := templates.PickerPanel{
+		InstanceName: s.cur.Instance.Name,
+		CloudName:    cloudName,
+		LoginURL:     h.with(s, h.env.Routes.URL("picker.login", s.cur.Instance.ID)),
+		LogoutURL:    h.env.Routes.URL("picker.logout", s.cur.Instance.ID),
+		WebUIURL:     s.cur.WebUI(q.Path),
+		Hidden:       s.hidden(),
+		SearchURL:    h.env.Routes.URL("picker.search"),
+		SearchHX:     h.env.Routes.URL("picker.search"),
+	}
+	conn, err := h.svc.UserConnection(ctx, s.cur.Issuer.ID, s.user.ID)
+	if err != nil {
+		h.env.LogError(ctx, "read user connection", "err", err)
+		p.Problem = &templates.Alert{Code: "error", Title: "Something went wrong", Detail: "Your login could not be checked. Try again in a moment."}
+		return p
+	}
+	if !conn.Connected {
+		if conn.NeedLogin {
+			p.Problem = &templates.Alert{Code: "relogin", Kind: "notice", Title: "Your login has expired",
+				Detail: cloudName + " no longer accepts your earlier login. Log in again to continue."}
+		}
+		return p
+	}
+	p.LoggedIn, p.CloudUser = true, conn.CloudUser
+	if conn.CloudName != "" {
+		p.CloudUser = conn.CloudName + " (" + conn.CloudUser + ")"
+	}
+	lp, err := h.svc.List(ctx, s.user, s.cur.Instance, s.req, q)
+	if err != nil {
+		pr := service.Explain(err, cloudName)
+		h.logListing(c, s, err)
+		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
+		if pr.Relogin {
+			p.LoggedIn = false
+		}
+		return p
+	}
+	l := h.listingView(s, lp, focus)
+	p.Listing = &l
+	return p
+}
+
+func (h *handler) logListing(c echo.Context, s *session, err error) {
+	h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: listing failed", "user", s.user.ID,
+		"instance", s.cur.Instance.ID, "issuer", s.cur.Issuer.ID, "err", err)
+}

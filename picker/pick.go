@@ -1,0 +1,104 @@
+package picker
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// pick adds the chosen files the chosen way: an import starts and reports progress; a link comes back at once.
+func (h *handler) pick(c echo.Context) error {
+	s, err := h.open(c)
+	if err != nil {
+		return done(err)
+	}
+	if !s.has {
+		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
+			Detail: "Open the file picker again."}))
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return done(h.fail(c, http.StatusBadRequest, service.Problem{Code: "bad_form", Title: "The form could not be read", Detail: "Reload the page and try again."}))
+	}
+	paths := form["path"]
+	ctx := c.Request().Context()
+	switch form.Get("as") {
+	case "import":
+		id, err := h.svc.StartImport(ctx, s.user, s.cur.Instance, s.req, paths)
+		if err != nil {
+			return h.pickFailed(c, s, err)
+		}
+		if !web.IsHTMX(c) {
+			return c.Redirect(http.StatusSeeOther, h.with(s, h.env.Routes.URL("picker.import", id)))
+		}
+		j, err := h.svc.ImportStatus(ctx, s.user, id)
+		if err != nil {
+			return h.pickFailed(c, s, err)
+		}
+		st := h.statusView(s, j)
+		st.Announce = "Import of " + j.Name + " started."
+		return h.env.Render(c, http.StatusAccepted, templates.Status(st))
+	case "link":
+		res, err := h.svc.Link(ctx, s.user, s.cur.Instance, s.req, paths)
+		if err != nil {
+			return h.pickFailed(c, s, err)
+		}
+		return h.delivered(c, s, res)
+	case "controlled":
+		res, err := h.svc.PickControlled(ctx, s.user, s.cur.Instance, s.req, paths)
+		if err != nil {
+			return h.pickFailed(c, s, err)
+		}
+		return h.delivered(c, s, res)
+	default:
+		return done(h.fail(c, http.StatusBadRequest, service.Problem{Code: "no_return", Title: "Choose how to add the file",
+			Detail: "Pick one of the options under \"Add the file\" (for example, make a copy here), then try again."}))
+	}
+}
+
+// pickFailed answers a refused or failed pick in the status region (or as a page without JavaScript).
+func (h *handler) pickFailed(c echo.Context, s *session, err error) error {
+	pr := service.Explain(err, s.cur.CloudName())
+	h.env.Logger.InfoContext(c.Request().Context(), "ocrepo: pick refused or failed", "user", s.user.ID,
+		"instance", s.cur.Instance.ID, "err", err)
+	status := statusFor(err)
+	a := templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
+	if web.IsHTMX(c) {
+		return h.env.Render(c, status, templates.AlertBoxAnnounced(a))
+	}
+	pg := h.env.Page(c, pr.Title)
+	pg.Narrow = true
+	return h.env.Render(c, status, templates.StatusScreen(pg, templates.PickStatus{ID: "failed", State: "failed", Error: pr.Title + ". " + pr.Detail},
+		h.url(s, "picker")))
+}
+
+// delivered hands a finished pick back: the result in the status region with the ocrepo:picked event for htmx
+// hosts (and postMessage by ocrepo.js), or a redirect to the host's return target without JavaScript.
+func (h *handler) delivered(c echo.Context, s *session, res host.PickResult) error {
+	rv := h.resultView(s, res)
+	if !web.IsHTMX(c) {
+		if rv.ReturnURL != "" {
+			return c.Redirect(http.StatusSeeOther, rv.ReturnURL)
+		}
+		pg := h.env.Page(c, rv.Title)
+		pg.Narrow = true
+		return h.env.Render(c, http.StatusOK, templates.StatusScreen(pg, templates.PickStatus{ID: res.ID, State: "done", Result: &rv}, h.url(s, "picker")))
+	}
+	setPickedTrigger(c, res)
+	st := templates.PickStatus{ID: res.ID, State: "done", Result: &rv, Announce: rv.Title}
+	return h.env.Render(c, http.StatusOK, templates.Status(st))
+}
+
+// setPickedTrigger fires the ocrepo:picked event in the page through htmx's HX-Trigger header.
+func setPickedTrigger(c echo.Context, res host.PickResult) {
+	b, err := json.Marshal(map[string]any{"ocrepo:picked": pickedJSON(res)})
+	if err == nil {
+		c.Response().Header().Set("HX-Trigger", string(b))
+	}
+}

@@ -1,0 +1,91 @@
+package picker
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// searchLimit bounds how many matches a search shows.
+const searchLimit = 200
+
+// search finds files by name across the user's cloud (Nextcloud); servers without search say so plainly.
+func (h *handler) search(c echo.Context) error {
+	s, err := h.open(c)
+	if err != nil {
+		return done(err)
+	}
+	if !s.has {
+		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
+			Detail: "Open the file picker again."}))
+	}
+	q := c.QueryParam("q")
+	if q == "" {
+		q = c.FormValue("q")
+	}
+	back := h.link(s, "Back", service.ListQuery{})
+	rows, err := h.svc.Search(c.Request().Context(), s.user, s.cur.Instance, s.req, q, searchLimit)
+	if err != nil {
+		h.logListing(c, s, err)
+		status, comp := h.searchProblem(s, err, back)
+		return h.answerListing(c, s, status, comp)
+	}
+	l := templates.Listing{
+		Search: true, Query: q, Focus: true, BackURL: back.URL, BackHX: back.HX,
+		Heading: fmt.Sprintf("Search results for %q", q),
+		Columns: []templates.Column{{Label: "Name", Class: "name"}, {Label: "Size", Class: "num size"}, {Label: "Modified", Class: "modified"}},
+		Rows:    h.rows(s, rows, true),
+		Form:    h.pickForm(s),
+	}
+	switch {
+	case q == "":
+		l.Empty = "Type part of a file name to search."
+	case len(rows) == 0:
+		l.Empty = fmt.Sprintf("No file names contain %q.", q)
+	}
+	l.Count = plural(len(rows), "match", "matches")
+	if len(rows) >= searchLimit {
+		l.Count = fmt.Sprintf("The first %d matches; add to the search words to narrow it down.", searchLimit)
+	}
+	l.Announce = l.Heading + ": " + l.Count + "."
+	return h.answerListing(c, s, http.StatusOK, templates.ListingView(l))
+}
+
+// searchProblem explains a failed search, with the way back to the folder.
+func (h *handler) searchProblem(s *session, err error, back templates.Link) (int, templ.Component) {
+	cloudName := s.cur.CloudName()
+	pr := service.Explain(err, cloudName)
+	a := templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
+	if pr.Code == "unsupported" {
+		a = templates.Alert{Code: "search_unsupported", Kind: "notice", Title: "Search is not available",
+			Detail: cloudName + " does not offer searching by name. Browse your folders instead, or use the filter within a folder."}
+	}
+	login := ""
+	if pr.Relogin {
+		login = h.with(s, h.env.Routes.URL("picker.login", s.cur.Instance.ID))
+	}
+	return statusFor(err), templates.ListingProblem(a, login, cloudName, back.URL, back.HX)
+}
+
+// answerListing sends a listing region: as a fragment to htmx, inside the whole picker page otherwise.
+func (h *handler) answerListing(c echo.Context, s *session, status int, comp templ.Component) error {
+	if web.IsHTMX(c) {
+		return h.env.Render(c, status, comp)
+	}
+	pg := h.env.Page(c, "Choose a file")
+	pg.Narrow = true
+	v := templates.PickerPage{Page: pg, Heading: "Choose a file", Requirements: requirements(s.req)}
+	for _, a := range s.available {
+		v.Tabs = append(v.Tabs, templates.PickerTab{Name: a.Instance.Name, ID: a.Instance.ID, Current: a.Instance.ID == s.cur.Instance.ID,
+			URL: h.with(&session{token: s.token, cur: a}, h.env.Routes.URL("picker"))})
+	}
+	v.Panel = h.panel(c, s, service.ListQuery{}, false)
+	v.Panel.Replace = comp
+	return h.env.Render(c, status, templates.PickerScreen(v))
+}

@@ -1,0 +1,308 @@
+package picker
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// listParams turns a list query into URL pairs (defaults left out, so URLs stay short).
+func listParams(q service.ListQuery) []string {
+	kv := []string{"path", q.Path}
+	if q.Path == "/" {
+		kv = kv[:0]
+	}
+	if q.Sort != "" && q.Sort != service.SortName {
+		kv = append(kv, "sort", q.Sort)
+	}
+	if q.Desc {
+		kv = append(kv, "desc", "1")
+	}
+	if q.Filter != "" {
+		kv = append(kv, "filter", q.Filter)
+	}
+	if q.Page > 1 {
+		kv = append(kv, "page", strconv.Itoa(q.Page))
+	}
+	return kv
+}
+
+// link makes a navigation link for a list query: the full page URL and the fragment URL.
+func (h *handler) link(s *session, label string, q service.ListQuery) templates.Link {
+	kv := listParams(q)
+	return templates.Link{Label: label, URL: h.url(s, "picker", kv...), HX: h.url(s, "picker.list", kv...)}
+}
+
+// listingView builds the listing region from a page of a folder.
+func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templates.Listing {
+	q := pg.Query
+	cloudName := s.cur.CloudName()
+	l := templates.Listing{Focus: focus}
+	for i, cr := range pg.Crumbs {
+		label := cr.Name
+		if i == 0 {
+			label = "All files"
+		}
+		l.Crumbs = append(l.Crumbs, h.link(s, label, service.ListQuery{Path: cr.Path, Sort: q.Sort, Desc: q.Desc}))
+	}
+	name := path.Base(pg.Path)
+	if pg.Path == "/" {
+		name = "All files"
+	}
+	l.Heading = name
+	l.FilterURL = h.env.Routes.URL("picker")
+	l.FilterHX = h.env.Routes.URL("picker.list")
+	l.Filter = q.Filter
+	l.FilterKeep = append(s.hidden(), templates.Hidden{Name: "path", Value: pg.Path})
+	if q.Sort != "" && q.Sort != service.SortName {
+		l.FilterKeep = append(l.FilterKeep, templates.Hidden{Name: "sort", Value: q.Sort})
+	}
+	if q.Desc {
+		l.FilterKeep = append(l.FilterKeep, templates.Hidden{Name: "desc", Value: "1"})
+	}
+	l.Columns = h.columns(s, q)
+	l.Rows = h.rows(s, pg.Rows, false)
+	switch {
+	case pg.InFolder == 0:
+		l.Empty = "This folder is empty."
+	case pg.Total == 0:
+		l.Empty = fmt.Sprintf("No names in this folder contain %q.", q.Filter)
+	}
+	l.Count = countLine(pg)
+	if pg.Pages > 1 {
+		l.PageLabel = fmt.Sprintf("Page %d of %d", pg.Page, pg.Pages)
+		if pg.Page > 1 {
+			pq := q
+			pq.Page--
+			p := h.link(s, "Previous page", pq)
+			l.Prev = &p
+		}
+		if pg.Page < pg.Pages {
+			nq := q
+			nq.Page++
+			n := h.link(s, "Next page", nq)
+			l.Next = &n
+		}
+	}
+	rq := q
+	rq.Page = 0
+	kv := append(listParams(rq), "reload", "1")
+	l.ReloadURL = h.url(s, "picker", kv...)
+	l.ReloadHX = h.url(s, "picker.list", kv...)
+	l.Form = h.pickForm(s)
+	l.Fetched = "Listed " + pg.Fetched.Format("15:04:05") + " from " + cloudName + "."
+	l.Announce = fmt.Sprintf("%s: %s.", name, l.Count)
+	if l.Empty != "" {
+		l.Announce = name + ": " + l.Empty
+	}
+	return l
+}
+
+func countLine(pg service.ListPage) string {
+	switch {
+	case pg.Total == 0:
+		return "No items"
+	case pg.Pages <= 1:
+		return plural(pg.Total, "item", "items")
+	}
+	per := pg.Query.PerPage
+	lo := (pg.Page-1)*per + 1
+	hi := min(pg.Page*per, pg.Total)
+	return fmt.Sprintf("Showing %s–%s of %s", thousands(lo), thousands(hi), thousands(pg.Total))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
+// thousands writes 10000 as 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// columns are the sortable headers; clicking the current sort reverses it.
+func (h *handler) columns(s *session, q service.ListQuery) []templates.Column {
+	cur := q.Sort
+	if cur == "" {
+		cur = service.SortName
+	}
+	mk := func(label, key, class string) templates.Column {
+		c := templates.Column{Label: label, Class: class, Sort: "none"}
+		nq := service.ListQuery{Path: q.Path, Sort: key, Filter: q.Filter}
+		if cur == key {
+			c.Sort = "ascending"
+			if q.Desc {
+				c.Sort = "descending"
+			}
+			nq.Desc = !q.Desc
+		}
+		l := h.link(s, label, nq)
+		c.URL, c.HX = l.URL, l.HX
+		return c
+	}
+	return []templates.Column{
+		mk("Name", service.SortName, "name"),
+		mk("Size", service.SortSize, "num size"),
+		mk("Modified", service.SortModified, "modified"),
+	}
+}
+
+// rows turns entries into table rows.
+func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.FileRow {
+	out := make([]templates.FileRow, 0, len(rows))
+	for i, r := range rows {
+		fr := templates.FileRow{
+			ID:      "f" + strconv.Itoa(i),
+			Name:    r.Name,
+			Path:    r.Path,
+			Dir:     r.Dir,
+			Refusal: r.Refusal,
+		}
+		if !r.Dir || r.Size > 0 {
+			fr.Size = service.HumanBytes(r.Size)
+		}
+		if !r.Modified.IsZero() {
+			fr.Modified = r.Modified.Local().Format("2 Jan 2006 15:04")
+			fr.ISO = r.Modified.UTC().Format(time.RFC3339)
+		}
+		if r.Dir {
+			l := h.link(s, r.Name, service.ListQuery{Path: r.Path})
+			fr.Open = &l
+		}
+		if search {
+			fr.Where = path.Dir(r.Path)
+		}
+		out = append(out, fr)
+	}
+	return out
+}
+
+// pickForm offers the return types the instance and the request allow, the instance's default checked.
+func (h *handler) pickForm(s *session) templates.PickForm {
+	f := templates.PickForm{Action: h.env.Routes.URL("picker.pick"), Hidden: s.hidden(), Multiple: s.req.Multiple}
+	cloudName := s.cur.CloudName()
+	add := func(t host.ReturnType, value, label, hint string, warn bool) {
+		if s.cur.Allowed.Has(t) {
+			f.Options = append(f.Options, templates.ReturnOption{Value: value, Label: label, Hint: hint, Checked: s.cur.Default == t, Warning: warn})
+		}
+	}
+	if s.req.Mode == host.ModeURL {
+		add(host.ReturnLink, "link", "Use a public link", "Anyone with the link can open the file.", true)
+		f.Submit = "Use this link"
+		return f
+	}
+	add(host.ReturnImport, "import", "Make a copy here", "The file is copied from "+cloudName+"; later changes there do not show here.", false)
+	add(host.ReturnLink, "link", "Link to the file", "A public link is created: anyone with the link can open the file.", true)
+	add(host.ReturnControlledLink, "controlled", "Access controlled link", "A copy is kept in "+cloudName+"; people on this site open it with their own permissions, and you can no longer change the copy once submitted.", false)
+	f.Submit = "Add file"
+	if s.req.Multiple {
+		f.Submit = "Add selected files"
+	}
+	return f
+}
+
+// requirements says what the page accepts.
+func requirements(req host.PickRequest) string {
+	acc := service.NewAcceptor(req)
+	var parts []string
+	if d := acc.Describe(); d != "" {
+		parts = append(parts, "Accepted: "+d+".")
+	}
+	if req.MaxBytes > 0 {
+		parts = append(parts, "Up to "+service.HumanBytes(req.MaxBytes)+" per file.")
+	}
+	if req.Multiple {
+		parts = append(parts, "You can choose several files.")
+	}
+	return strings.Join(parts, " ")
+}
+
+// statusView turns an import job into the status box.
+func (h *handler) statusView(s *session, j store.ImportJob) templates.PickStatus {
+	st := templates.PickStatus{ID: j.ID, Name: j.Name, Done: j.Done, Total: j.Total, State: string(j.State), Error: j.Error,
+		Hidden: s.hidden()}
+	switch j.State {
+	case store.ImportRunning:
+		st.PollURL = h.with(s, h.env.Routes.URL("picker.import", j.ID))
+		st.CancelURL = h.env.Routes.URL("picker.import.cancel", j.ID)
+		if j.Total > 0 {
+			st.Percent = int(j.Done * 100 / j.Total)
+			st.Progress = fmt.Sprintf("%s of %s (%d%%)", service.HumanBytes(j.Done), service.HumanBytes(j.Total), st.Percent)
+		} else {
+			st.Progress = service.HumanBytes(j.Done) + " so far"
+		}
+	case store.ImportFailed:
+		st.Announce = "Import failed. " + j.Error
+	case store.ImportCancelled:
+		st.Announce = "Import cancelled."
+	}
+	return st
+}
+
+// resultView describes a finished pick and how it goes back to the host.
+func (h *handler) resultView(s *session, res host.PickResult) templates.PickResultView {
+	v := templates.PickResultView{Public: res.Type == host.ReturnLink}
+	for _, f := range res.Files {
+		pf := templates.PickedFileView{Name: f.Name, URL: f.URL, DownloadURL: f.DownloadURL}
+		if f.Size > 0 {
+			pf.Size = service.HumanBytes(f.Size)
+		}
+		v.Files = append(v.Files, pf)
+	}
+	switch res.Type {
+	case host.ReturnImport:
+		v.Title = "Copied " + plural(len(res.Files), "file", "files") + " from " + s.cur.CloudName() + "."
+	case host.ReturnLink:
+		v.Title = "Link ready."
+	case host.ReturnControlledLink:
+		v.Title = "Access controlled link ready."
+	}
+	b, _ := json.Marshal(pickedJSON(res))
+	v.JSON = string(b)
+	if s.req.ReturnTo != "" {
+		back := h.env.SafeReturn(s.req.ReturnTo, "")
+		if back != "" {
+			v.ReturnURL = web.WithQuery(back, "pick", res.ID)
+			v.AutoReturn = true
+		}
+	}
+	return v
+}
+
+// picked is the JSON the host receives (HX-Trigger detail and postMessage).
+type picked struct {
+	ID    string            `json:"id"`
+	Type  string            `json:"type"`
+	Files []host.PickedFile `json:"files"`
+}
+
+func pickedJSON(res host.PickResult) picked {
+	return picked{ID: res.ID, Type: res.Type.String(), Files: res.Files}
+}

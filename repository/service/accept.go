@@ -1,0 +1,113 @@
+package service
+
+import (
+	"fmt"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+)
+
+// Acceptor decides, from the listing alone, whether a pick request accepts a file.
+type Acceptor struct {
+	exts     map[string]bool // ".pdf"
+	types    map[string]bool // "application/pdf"
+	prefixes []string        // "image/"
+	maxBytes int64
+	describe string
+}
+
+// NewAcceptor compiles a request's accepted types and size limit.
+func NewAcceptor(req host.PickRequest) Acceptor {
+	a := Acceptor{exts: map[string]bool{}, types: map[string]bool{}, maxBytes: req.MaxBytes}
+	var names []string
+	for _, t := range req.Accept {
+		t = strings.ToLower(strings.TrimSpace(t))
+		switch {
+		case t == "" || t == "*" || t == "*/*":
+			continue
+		case strings.HasPrefix(t, "."):
+			a.exts[t] = true
+		case strings.HasSuffix(t, "/*"):
+			a.prefixes = append(a.prefixes, strings.TrimSuffix(t, "*"))
+		case strings.Contains(t, "/"):
+			a.types[t] = true
+		default:
+			a.exts["."+t] = true
+		}
+		names = append(names, t)
+	}
+	a.describe = strings.Join(names, ", ")
+	return a
+}
+
+// AcceptsAllTypes reports whether any type is accepted.
+func (a Acceptor) AcceptsAllTypes() bool {
+	return len(a.exts) == 0 && len(a.types) == 0 && len(a.prefixes) == 0
+}
+
+// Describe lists the accepted types for people ("" when any type is accepted).
+func (a Acceptor) Describe() string { return a.describe }
+
+// MaxBytes is the size limit, 0 for none.
+func (a Acceptor) MaxBytes() int64 { return a.maxBytes }
+
+// Refusal says why a file cannot be picked, in the user's words, or "" when it can.
+func (a Acceptor) Refusal(name, contentType string, size int64) string {
+	if !a.typeOK(name, contentType) {
+		return fmt.Sprintf("This type of file is not accepted here (accepted: %s).", a.describe)
+	}
+	if a.maxBytes > 0 && size > a.maxBytes {
+		return fmt.Sprintf("Too large: %s, the limit is %s.", HumanBytes(size), HumanBytes(a.maxBytes))
+	}
+	return ""
+}
+
+func (a Acceptor) typeOK(name, contentType string) bool {
+	if a.AcceptsAllTypes() {
+		return true
+	}
+	ext := strings.ToLower(path.Ext(name))
+	if ext != "" && a.exts[ext] {
+		return true
+	}
+	ct := strings.ToLower(contentType)
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = strings.TrimSpace(ct[:i])
+	}
+	if ct == "" || ct == "application/octet-stream" {
+		ct, _, _ = strings.Cut(mime.TypeByExtension(ext), ";")
+	}
+	if ct == "" {
+		return false
+	}
+	if a.types[ct] {
+		return true
+	}
+	for _, p := range a.prefixes {
+		if strings.HasPrefix(ct, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// HumanBytes formats a byte count for people: 0 B, 999 B, 1.5 KB, 73.2 MB (decimal units, as file managers show).
+func HumanBytes(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d B", n)
+	}
+	units := []string{"KB", "MB", "GB", "TB", "PB"}
+	f := float64(n)
+	for _, u := range units {
+		f /= 1000
+		if f < 1000 {
+			if f < 10 {
+				return fmt.Sprintf("%.1f %s", f, u)
+			}
+			return fmt.Sprintf("%.0f %s", f, u)
+		}
+	}
+	return fmt.Sprintf("%.0f EB", f/1000)
+}

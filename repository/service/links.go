@@ -1,0 +1,100 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/store"
+)
+
+// Link returns public links to the chosen files: an existing read-only link without a password is reused (1
+// request), otherwise one is created (2 requests). The pick is recorded and returned.
+func (s *Service) Link(ctx context.Context, u host.User, inst store.Instance, req host.PickRequest, paths []string) (host.PickResult, error) {
+	if err := s.checkReturn(ctx, inst, req, host.ReturnLink); err != nil {
+		return host.PickResult{}, err
+	}
+	if len(paths) == 0 {
+		return host.PickResult{}, ErrNoFiles
+	}
+	if len(paths) > 1 && !req.Multiple {
+		return host.PickResult{}, ErrTooManyFiles
+	}
+	conn, tok, err := s.userConn(ctx, inst.IssuerID, u.ID)
+	if err != nil {
+		return host.PickResult{}, err
+	}
+	acc := NewAcceptor(req)
+	files := make([]host.PickedFile, 0, len(paths))
+	for _, p := range paths {
+		p = cleanPath(p)
+		e, known := s.cachedEntry(inst.IssuerID, u.ID, tok.CloudUser, p)
+		if known && !e.Dir {
+			if why := acc.Refusal(e.Name, e.ContentType, 0); why != "" {
+				return host.PickResult{}, &Refusal{Err: ErrNotAccepted, Reason: why}
+			}
+		}
+		sh, err := s.publicLink(ctx, conn, p)
+		if err != nil {
+			return host.PickResult{}, err
+		}
+		f := host.PickedFile{Name: path.Base(p), URL: sh.URL, DownloadURL: sh.DownloadURL(), ContentType: sh.MimeType}
+		if known {
+			f.Size, f.ContentType = e.Size, e.ContentType
+		}
+		files = append(files, f)
+	}
+	return s.savePick(ctx, u, inst, req, host.ReturnLink, files)
+}
+
+// publicLink reuses or creates a read-only public link share.
+func (s *Service) publicLink(ctx context.Context, conn *cloud.Conn, p string) (cloud.Share, error) {
+	shares, err := conn.SharesOf(ctx, p)
+	if err != nil && !errors.Is(err, cloud.ErrNotFound) {
+		return cloud.Share{}, fmt.Errorf("service: shares of %q: %w", p, err)
+	}
+	if err == nil {
+		for _, sh := range shares {
+			if s.reusableLink(sh) {
+				return sh, nil
+			}
+		}
+	}
+	r := cloud.ShareRequest{Path: p, ShareType: cloud.SharePublic, Permissions: cloud.PermRead}
+	if d := s.cfg.LinkPolicy.ExpireAfter; d > 0 {
+		r.ExpireDate = s.now().Add(d)
+	}
+	sh, err := conn.CreateShare(ctx, r)
+	if err != nil {
+		return cloud.Share{}, fmt.Errorf("service: create public link for %q: %w", p, err)
+	}
+	if sh.URL == "" {
+		return cloud.Share{}, fmt.Errorf("service: public link for %q: %w: the share has no url", p, cloud.ErrInvalidResponse)
+	}
+	return sh, nil
+}
+
+// reusableLink reports whether an existing share is a public, read-only link without a password that satisfies
+// the link policy.
+func (s *Service) reusableLink(sh cloud.Share) bool {
+	if sh.ShareType != cloud.SharePublic || sh.URL == "" || sh.HasPassword {
+		return false
+	}
+	if sh.Permissions&(cloud.PermUpdate|cloud.PermCreate|cloud.PermDelete) != 0 {
+		return false
+	}
+	now := s.now()
+	if !sh.Expiration.IsZero() && !sh.Expiration.After(now) {
+		return false
+	}
+	if d := s.cfg.LinkPolicy.ExpireAfter; d > 0 {
+		// A link must expire, and not later than the policy allows.
+		if sh.Expiration.IsZero() || sh.Expiration.After(now.Add(d)) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,302 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/store"
+)
+
+// LoginError is a login that could not be finished; Kind says which way it failed, for the person in front of the
+// screen.
+type LoginError struct {
+	Kind LoginFailure
+	Err  error // the cause, for the operator log; never holds a secret
+}
+
+// LoginFailure names the ways a login fails.
+type LoginFailure string
+
+// The ways a login fails.
+const (
+	LoginStateMissing  LoginFailure = "state_missing"  // the callback carried no state
+	LoginStateUnknown  LoginFailure = "state_unknown"  // a state we never issued (or long purged)
+	LoginStateReplayed LoginFailure = "state_replayed" // the callback was used before
+	LoginStateExpired  LoginFailure = "state_expired"  // the login took too long
+	LoginStateForeign  LoginFailure = "state_foreign"  // started by another user
+	LoginDenied        LoginFailure = "denied"         // the user refused consent at the cloud
+	LoginRedirectURI   LoginFailure = "redirect_uri"   // the cloud says the redirect URI does not match
+	LoginCloudError    LoginFailure = "cloud_error"    // the cloud sent another OAuth error
+	LoginTokenRefused  LoginFailure = "token_refused"  // the token endpoint refused the code
+	LoginTokenFailed   LoginFailure = "token_failed"   // the token endpoint failed (down, invalid reply, timeout)
+	LoginThrottled     LoginFailure = "throttled"      // brute-force protection at the cloud
+	LoginNoUser        LoginFailure = "no_user"        // userinfo did not say who the user is
+	LoginUserinfo      LoginFailure = "userinfo"       // userinfo failed
+	LoginSystemInUse   LoginFailure = "system_in_use"  // a different system account while controlled links exist
+)
+
+func (e *LoginError) Error() string {
+	if e.Err != nil {
+		return "service: login: " + string(e.Kind) + ": " + e.Err.Error()
+	}
+	return "service: login: " + string(e.Kind)
+}
+
+func (e *LoginError) Unwrap() error { return e.Err }
+
+// LoginStart is what starts a login.
+type LoginStart struct {
+	IssuerID   int64
+	InstanceID int64
+	System     bool   // connect the issuer's system account (admins only: the caller checks)
+	ReturnTo   string // where to go afterwards (a path on the host's origin)
+	Popup      bool
+}
+
+// StartLogin records a login in flight and returns the cloud's authorize URL to send the browser to.
+func (s *Service) StartLogin(ctx context.Context, u host.User, ls LoginStart) (string, error) {
+	_, c, err := s.issuerClient(ctx, ls.IssuerID)
+	if err != nil {
+		return "", err
+	}
+	state := randomID(32)
+	verifier := oauth2.GenerateVerifier()
+	now := s.now().UTC()
+	err = s.store.CreateLoginState(ctx, store.LoginState{
+		ID: stateID(state), IssuerID: ls.IssuerID, UserID: u.ID, System: ls.System, InstanceID: ls.InstanceID,
+		Verifier: verifier, ReturnTo: ls.ReturnTo, Popup: ls.Popup, Created: now, Expires: now.Add(s.cfg.LoginTTL),
+	})
+	if err != nil {
+		return "", fmt.Errorf("service: record login: %w", err)
+	}
+	// Logins that were never finished (the user closed the popup) expire quietly; sweep them now and then.
+	if n, err := s.store.DeleteLoginStatesBefore(ctx, now.Add(-time.Hour)); err != nil {
+		s.log.WarnContext(ctx, "ocrepo: sweep expired login states", "err", err)
+	} else if n > 0 {
+		s.log.DebugContext(ctx, "ocrepo: swept expired login states", "count", n)
+	}
+	return c.AuthCodeURL(state, verifier, s.cfg.CallbackURL), nil
+}
+
+// stateID is what the store keeps of a state value: its hash, so a read of the table cannot finish a login.
+func stateID(state string) string {
+	h := sha256.Sum256([]byte("ocrepo login state\x00" + state))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// Callback is what the cloud sent back to the redirect URI.
+type Callback struct {
+	State            string
+	Code             string
+	Error            string
+	ErrorDescription string
+}
+
+// LoginDone is a finished login.
+type LoginDone struct {
+	IssuerID   int64
+	InstanceID int64
+	System     bool
+	ReturnTo   string
+	Popup      bool
+	CloudUser  string
+	CloudName  string
+}
+
+// FinishLogin checks the state, redeems the code (1 token call), reads userinfo (1 call) and stores the token.
+func (s *Service) FinishLogin(ctx context.Context, u host.User, cb Callback) (LoginDone, error) {
+	if cb.State == "" {
+		return LoginDone{}, &LoginError{Kind: LoginStateMissing}
+	}
+	st, err := s.store.TakeLoginState(ctx, stateID(cb.State))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return LoginDone{}, &LoginError{Kind: LoginStateUnknown}
+	case errors.Is(err, store.ErrAlreadyUsed):
+		done := LoginDone{IssuerID: st.IssuerID, InstanceID: st.InstanceID, ReturnTo: st.ReturnTo, Popup: st.Popup, System: st.System}
+		if st.UserID != u.ID {
+			done = LoginDone{}
+		}
+		return done, &LoginError{Kind: LoginStateReplayed}
+	case err != nil:
+		return LoginDone{}, fmt.Errorf("service: take login state: %w", err)
+	}
+	if st.UserID != u.ID {
+		s.log.WarnContext(ctx, "ocrepo: login callback with another user's state", "user", u.ID, "issuer", st.IssuerID)
+		return LoginDone{}, &LoginError{Kind: LoginStateForeign}
+	}
+	done := LoginDone{IssuerID: st.IssuerID, InstanceID: st.InstanceID, System: st.System, ReturnTo: st.ReturnTo, Popup: st.Popup}
+	if s.now().After(st.Expires) {
+		return done, &LoginError{Kind: LoginStateExpired}
+	}
+	if cb.Error != "" {
+		return done, callbackError(cb)
+	}
+	if cb.Code == "" {
+		return done, &LoginError{Kind: LoginCloudError, Err: errors.New("the callback carried neither a code nor an error")}
+	}
+	iss, c, err := s.issuerClient(ctx, st.IssuerID)
+	if err != nil {
+		return done, err
+	}
+	t, err := c.Exchange(ctx, cb.Code, st.Verifier, s.cfg.CallbackURL)
+	if err != nil {
+		kind := LoginTokenFailed
+		switch {
+		case errors.Is(err, cloud.ErrThrottled):
+			kind = LoginThrottled
+		case errors.Is(err, cloud.ErrLoginAgain):
+			kind = LoginTokenRefused
+		}
+		s.log.WarnContext(ctx, "ocrepo: code exchange failed", "issuer", iss.ID, "user", u.ID, "err", err)
+		return done, &LoginError{Kind: kind, Err: err}
+	}
+	who, err := c.As("", staticToken(t.AccessToken)).UserInfo(ctx)
+	if err != nil {
+		kind := LoginUserinfo
+		if errors.Is(err, cloud.ErrThrottled) {
+			kind = LoginThrottled
+		}
+		s.log.WarnContext(ctx, "ocrepo: userinfo failed after login", "issuer", iss.ID, "user", u.ID, "err", err)
+		return done, &LoginError{Kind: kind, Err: err}
+	}
+	if who.Username == "" {
+		return done, &LoginError{Kind: LoginNoUser, Err: errors.New("userinfo mapped to no username: check the issuer's user field mappings")}
+	}
+	key := store.TokenKey{IssuerID: st.IssuerID, UserID: u.ID}
+	if st.System {
+		key = store.TokenKey{IssuerID: st.IssuerID, System: true}
+		if err := s.checkSystemSwap(ctx, st.IssuerID, who.Username); err != nil {
+			return done, err
+		}
+	}
+	now := s.now().UTC()
+	_, err = s.store.PutToken(ctx, store.Token{
+		Key: key, CloudUser: who.Username, CloudEmail: who.Email, CloudName: who.Name,
+		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry, Created: now, Refreshed: now,
+	})
+	if err != nil {
+		return done, fmt.Errorf("service: store token: %w", err)
+	}
+	if st.System {
+		s.audit(ctx, u, "system.connect", fmt.Sprintf("issuer %d", st.IssuerID), "connected system account "+who.Username)
+	}
+	s.listings.forgetUser(st.IssuerID, u.ID)
+	done.CloudUser, done.CloudName = who.Username, who.Name
+	return done, nil
+}
+
+// callbackError reads an OAuth error the cloud put on the redirect.
+func callbackError(cb Callback) error {
+	detail := cb.Error
+	if cb.ErrorDescription != "" {
+		detail += ": " + cb.ErrorDescription
+	}
+	err := errors.New("the cloud answered " + detail)
+	switch {
+	case cb.Error == "access_denied":
+		return &LoginError{Kind: LoginDenied, Err: err}
+	case strings.Contains(strings.ToLower(cb.ErrorDescription), "redirect"):
+		return &LoginError{Kind: LoginRedirectURI, Err: err}
+	default:
+		return &LoginError{Kind: LoginCloudError, Err: err}
+	}
+}
+
+// checkSystemSwap refuses to replace a system account by a different one while controlled links made by the
+// current one exist: their copies live in its space.
+func (s *Service) checkSystemSwap(ctx context.Context, issuerID int64, newUser string) error {
+	cur, err := s.store.GetToken(ctx, store.TokenKey{IssuerID: issuerID, System: true})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("service: read system account: %w", err)
+	}
+	if cur.CloudUser == "" || cur.CloudUser == newUser {
+		return nil
+	}
+	n, err := s.store.CountControlledLinks(ctx, store.ControlledLinkFilter{IssuerID: issuerID})
+	if err != nil {
+		return fmt.Errorf("service: count controlled links: %w", err)
+	}
+	if n > 0 {
+		return &LoginError{Kind: LoginSystemInUse, Err: fmt.Errorf("%d access controlled links live in the space of %q; connecting %q would cut them off", n, cur.CloudUser, newUser)}
+	}
+	return nil
+}
+
+// staticToken is a token source for one call right after a login.
+type staticToken string
+
+func (t staticToken) AccessToken(context.Context) (string, error) { return string(t), nil }
+
+// Connection is a user's (or system account's) link to an issuer as pages show it.
+type Connection struct {
+	Connected bool
+	NeedLogin bool // a token exists but can no longer be used
+	CloudUser string
+	CloudName string
+	Since     time.Time
+	Refreshed time.Time
+	LastError string
+}
+
+// UserConnection reports whether a host user is logged in to an issuer.
+func (s *Service) UserConnection(ctx context.Context, issuerID int64, userID string) (Connection, error) {
+	return s.connection(ctx, store.TokenKey{IssuerID: issuerID, UserID: userID})
+}
+
+// SystemConnection reports an issuer's system account.
+func (s *Service) SystemConnection(ctx context.Context, issuerID int64) (Connection, error) {
+	return s.connection(ctx, store.TokenKey{IssuerID: issuerID, System: true})
+}
+
+func (s *Service) connection(ctx context.Context, key store.TokenKey) (Connection, error) {
+	t, err := s.store.GetToken(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return Connection{}, nil
+	}
+	if err != nil {
+		return Connection{}, fmt.Errorf("service: read token: %w", err)
+	}
+	return Connection{
+		Connected: t.RefreshToken != "" || t.AccessToken != "", NeedLogin: t.RefreshToken == "" && t.AccessToken == "",
+		CloudUser: t.CloudUser, CloudName: t.CloudName, Since: t.Created, Refreshed: t.Refreshed, LastError: t.LastError,
+	}, nil
+}
+
+// Logout forgets a user's token at an issuer, after asking the cloud to revoke it where it can.
+func (s *Service) Logout(ctx context.Context, u host.User, issuerID int64) error {
+	s.listings.forgetUser(issuerID, u.ID)
+	key := store.TokenKey{IssuerID: issuerID, UserID: u.ID}
+	s.revoke(ctx, key)
+	if err := s.store.DeleteToken(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("service: forget token: %w", err)
+	}
+	return nil
+}
+
+// revoke asks the cloud to drop the app password behind a token; a failure is only logged.
+func (s *Service) revoke(ctx context.Context, key store.TokenKey) {
+	tok, err := s.store.GetToken(ctx, key)
+	if err != nil || tok.AccessToken == "" || !s.fresh(tok) {
+		return // nothing usable to revoke with; refreshing just to revoke would rotate for nothing
+	}
+	_, c, err := s.issuerClient(ctx, key.IssuerID)
+	if err != nil {
+		return
+	}
+	if err := c.As(tok.CloudUser, staticToken(tok.AccessToken)).Revoke(ctx); err != nil && !errors.Is(err, cloud.ErrUnsupported) {
+		s.log.InfoContext(ctx, "ocrepo: token revocation at the cloud failed", "issuer", key.IssuerID, "err", err)
+	}
+}

@@ -1,0 +1,218 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/store"
+)
+
+// ErrNotConnected means the user (or the issuer's system account) has no stored token: they must log in first.
+var ErrNotConnected = errors.New("service: not connected to the cloud")
+
+// ErrLoginAgain means the stored token can no longer be refreshed (the cloud refused it): log in again.
+var ErrLoginAgain = cloud.ErrLoginAgain
+
+const (
+	// leaseFor bounds one refresh: the token call's own timeout plus room to store the result. No other process
+	// redeems the refresh token while the lease runs.
+	leaseMargin = 15 * time.Second
+	// maxSkew is how long before expiry a token counts as expired.
+	maxSkew = 30 * time.Second
+)
+
+// tokenSource serves one stored token (a user's or a system account's) and refreshes it when needed.
+type tokenSource struct {
+	s      *Service
+	key    store.TokenKey
+	client *cloud.Client
+}
+
+// AccessToken implements cloud.TokenSource.
+func (ts *tokenSource) AccessToken(ctx context.Context) (string, error) {
+	tok, err := ts.s.store.GetToken(ctx, ts.key)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrNotConnected
+	}
+	if err != nil {
+		return "", fmt.Errorf("service: read token: %w", err)
+	}
+	if ts.s.fresh(tok) {
+		return tok.AccessToken, nil
+	}
+	tok, err = ts.refresh(ctx)
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+// fresh reports whether a token's access token can be used now without refreshing. The margin before expiry is
+// a quarter of the token's lifetime, at most maxSkew, so short-lived tokens are not refreshed on every call.
+func (s *Service) fresh(t store.Token) bool {
+	if t.AccessToken == "" {
+		return false
+	}
+	if t.Expiry.IsZero() {
+		return true
+	}
+	issued := t.Refreshed
+	if issued.IsZero() || t.Created.After(issued) {
+		issued = t.Created
+	}
+	skew := maxSkew
+	if life := t.Expiry.Sub(issued); life > 0 && life/4 < skew {
+		skew = life / 4
+	}
+	return s.now().Add(skew).Before(t.Expiry)
+}
+
+// refresh refreshes the token once for everybody: goroutines of this process share one call (singleflight), and
+// processes sharing the database take a lease on the row (a compare-and-swap on its version) before redeeming the
+// refresh token, so a refresh token is never presented twice.
+func (ts *tokenSource) refresh(ctx context.Context) (store.Token, error) {
+	k := ts.key
+	sfKey := strconv.FormatInt(k.IssuerID, 10) + "\x00" + strconv.FormatBool(k.System) + "\x00" + k.UserID
+	ch := ts.s.refreshes.DoChan(sfKey, func() (any, error) {
+		// Detached from the first caller's cancellation: the others wait on the same call.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ts.s.cfg.Timeout+2*leaseMargin)
+		defer cancel()
+		return ts.refreshShared(rctx)
+	})
+	select {
+	case <-ctx.Done():
+		return store.Token{}, fmt.Errorf("service: waiting for token refresh: %w", ctx.Err())
+	case r := <-ch:
+		if r.Err != nil {
+			return store.Token{}, r.Err
+		}
+		return r.Val.(store.Token), nil
+	}
+}
+
+func (ts *tokenSource) refreshShared(ctx context.Context) (store.Token, error) {
+	s := ts.s
+	wait := 20 * time.Millisecond
+	for {
+		tok, err := s.store.GetToken(ctx, ts.key)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Token{}, ErrNotConnected
+		}
+		if err != nil {
+			return store.Token{}, fmt.Errorf("service: read token: %w", err)
+		}
+		if s.fresh(tok) {
+			return tok, nil // another process refreshed it
+		}
+		if tok.RefreshToken == "" {
+			return store.Token{}, ErrLoginAgain
+		}
+		now := s.now()
+		if tok.LeaseHolder != "" && tok.LeaseHolder != s.holderID && now.Before(tok.LeaseUntil) {
+			// Someone else is refreshing: wait for their result rather than redeem the same refresh token.
+			if err := pause(ctx, wait); err != nil {
+				return store.Token{}, fmt.Errorf("service: waiting for another replica's token refresh: %w", err)
+			}
+			if wait < 500*time.Millisecond {
+				wait *= 2
+			}
+			continue
+		}
+		claim := tok
+		claim.LeaseHolder = s.holderID
+		claim.LeaseUntil = now.Add(s.cfg.Timeout + leaseMargin)
+		claimed, err := s.store.SwapToken(ctx, claim, tok.Version)
+		if errors.Is(err, store.ErrConflict) {
+			continue // somebody wrote in between: look again
+		}
+		if err != nil {
+			return store.Token{}, fmt.Errorf("service: claim token refresh: %w", err)
+		}
+		return ts.redeem(ctx, claimed)
+	}
+}
+
+// redeem presents the refresh token (once) and stores the rotated pair before anybody uses it.
+func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.Token, error) {
+	s := ts.s
+	nt, err := ts.client.Refresh(ctx, claimed.RefreshToken)
+	if err != nil {
+		release := claimed
+		release.LeaseHolder, release.LeaseUntil = "", time.Time{}
+		if errors.Is(err, cloud.ErrLoginAgain) {
+			// The refresh token is dead; so is the access token that came with it.
+			release.AccessToken, release.RefreshToken = "", ""
+			release.LastError = "The cloud refused the stored login (" + s.now().UTC().Format(time.RFC3339) + "); log in again."
+		} else {
+			release.LastError = "Token refresh failed at " + s.now().UTC().Format(time.RFC3339) + ": " + err.Error()
+		}
+		if _, serr := s.store.SwapToken(ctx, release, claimed.Version); serr != nil {
+			s.log.ErrorContext(ctx, "ocrepo: release token lease", "issuer", ts.key.IssuerID, "system", ts.key.System, "err", serr)
+		}
+		s.log.WarnContext(ctx, "ocrepo: token refresh failed", "issuer", ts.key.IssuerID, "system", ts.key.System,
+			"user", ts.key.UserID, "err", err)
+		return store.Token{}, fmt.Errorf("service: refresh token: %w", err)
+	}
+	next := claimed
+	next.AccessToken = nt.AccessToken
+	if nt.RefreshToken != "" {
+		next.RefreshToken = nt.RefreshToken
+	}
+	next.Expiry = nt.Expiry
+	next.Refreshed = s.now().UTC()
+	next.LeaseHolder, next.LeaseUntil = "", time.Time{}
+	next.LastError = ""
+	stored, err := s.store.SwapToken(ctx, next, claimed.Version)
+	if err != nil {
+		// Our lease was overrun, which the lease length is meant to prevent. The new pair cannot be stored
+		// without clobbering a newer write; say so loudly.
+		s.log.ErrorContext(ctx, "ocrepo: refreshed token could not be stored", "issuer", ts.key.IssuerID,
+			"system", ts.key.System, "user", ts.key.UserID, "err", err)
+		return store.Token{}, fmt.Errorf("service: store refreshed token: %w", err)
+	}
+	return stored, nil
+}
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// userConn is a cloud connection as a host user, with their stored token.
+func (s *Service) userConn(ctx context.Context, issuerID int64, userID string) (*cloud.Conn, store.Token, error) {
+	return s.conn(ctx, store.TokenKey{IssuerID: issuerID, UserID: userID})
+}
+
+// systemConn is a cloud connection as an issuer's system account.
+func (s *Service) systemConn(ctx context.Context, issuerID int64) (*cloud.Conn, store.Token, error) {
+	return s.conn(ctx, store.TokenKey{IssuerID: issuerID, System: true})
+}
+
+func (s *Service) conn(ctx context.Context, key store.TokenKey) (*cloud.Conn, store.Token, error) {
+	_, c, err := s.issuerClient(ctx, key.IssuerID)
+	if err != nil {
+		return nil, store.Token{}, err
+	}
+	tok, err := s.store.GetToken(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, store.Token{}, ErrNotConnected
+	}
+	if err != nil {
+		return nil, store.Token{}, fmt.Errorf("service: read token: %w", err)
+	}
+	if tok.AccessToken == "" && tok.RefreshToken == "" {
+		return nil, tok, ErrLoginAgain
+	}
+	return c.As(tok.CloudUser, &tokenSource{s: s, key: key, client: c}), tok, nil
+}

@@ -1,0 +1,314 @@
+// Package web is the HTTP plumbing the admin pages and the picker share: who the user is, CSRF protection,
+// security headers, route URLs, rendering templ components, and error pages for each kind of failure.
+//
+// It never calls Use on a host's group: Mount hands it sub-groups of its own, so the host's other routes are
+// untouched.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// Env is what every handler needs. One Env per mounted Repository.
+type Env struct {
+	Service  *service.Service
+	Users    host.Users
+	Admins   host.Admins
+	Managers host.CourseManagers
+	Logger   *slog.Logger
+	// CSRFKey signs CSRF tokens (derived from the host's secret).
+	CSRFKey []byte
+	// FrameAncestors lists origins allowed to frame the picker ("'self'" when empty).
+	FrameAncestors []string
+	// SecureCookies marks cookies Secure (the public URL is https).
+	SecureCookies bool
+	// CookiePath scopes ocrepo's cookies to the mount path.
+	CookiePath string
+	// HostOrigin is the scheme://host[:port] of the public URL; redirects never leave it.
+	HostOrigin string
+	Routes     *Routes
+}
+
+const (
+	userKey    = "ocrepo.user"
+	csrfKey    = "ocrepo.csrf"
+	csrfCookie = "ocrepo_csrf"
+	// CSRFHeader is the header htmx sends the token in; CSRFField the form field plain forms use.
+	CSRFHeader = "X-CSRF-Token"
+	CSRFField  = "csrf_token"
+)
+
+// Routes names the mounted routes and builds their URLs, so templates never hard-code a path.
+type Routes struct {
+	paths map[string]string
+}
+
+// NewRoutes returns an empty route table.
+func NewRoutes() *Routes { return &Routes{paths: map[string]string{}} }
+
+// Add records a route's full path under a name and names the echo route "ocrepo:"+name.
+func (r *Routes) Add(name string, rt *echo.Route) {
+	r.paths[name] = rt.Path
+	rt.Name = "ocrepo:" + name
+}
+
+// URL builds the path of a named route, path-escaping each parameter in turn. It panics on an unknown name:
+// that is a programming error caught by every handler test.
+func (r *Routes) URL(name string, params ...any) string {
+	p, ok := r.paths[name]
+	if !ok {
+		panic("web: unknown route " + name)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(p); i++ {
+		if (p[i] == ':' || p[i] == '*') && n < len(params) {
+			j := i
+			for j < len(p) && p[j] != '/' {
+				j++
+			}
+			b.WriteString(url.PathEscape(fmt.Sprint(params[n])))
+			n++
+			i = j - 1
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+// WithQuery appends query parameters to a URL.
+func WithQuery(u string, kv ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			q.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return u
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + q.Encode()
+}
+
+// Handle registers a route on g with the standard chain (security headers, the signed-in user, CSRF) followed by
+// extra middleware, and records it under name. Middleware is attached per route, never with g.Use, so the host's
+// group gets no catch-all routes.
+func (env *Env) Handle(g *echo.Group, method, path, name string, h echo.HandlerFunc, extra ...echo.MiddlewareFunc) {
+	mw := append([]echo.MiddlewareFunc{env.Headers, env.RequireUser, env.CSRF}, extra...)
+	env.Routes.Add(name, g.Add(method, path, h, mw...))
+}
+
+// Headers sets the security headers on every response: a Content-Security-Policy that allows no inline script,
+// nosniff, a strict referrer policy and the configured frame ancestors.
+func (env *Env) Headers(next echo.HandlerFunc) echo.HandlerFunc {
+	fa := "'self'"
+	if len(env.FrameAncestors) > 0 {
+		fa = strings.Join(env.FrameAncestors, " ")
+	}
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+		"form-action 'self' http: https:; base-uri 'none'; object-src 'none'; frame-ancestors " + fa
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		if len(env.FrameAncestors) == 0 {
+			h.Set("X-Frame-Options", "SAMEORIGIN")
+		}
+		return next(c)
+	}
+}
+
+// RequireUser resolves the signed-in user through the host's hook; anonymous requests get a 401 page.
+func (env *Env) RequireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := env.Users.CurrentUser(c.Request())
+		if errors.Is(err, host.ErrNotSignedIn) || (err == nil && u.ID == "") {
+			return env.Fail(c, http.StatusUnauthorized, "Please sign in", "Sign in to this site first, then try again.")
+		}
+		if err != nil {
+			env.Logger.ErrorContext(c.Request().Context(), "ocrepo: users hook failed", "err", err)
+			return env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The site could not tell who you are. Try again in a moment.")
+		}
+		c.Set(userKey, u)
+		return next(c)
+	}
+}
+
+// RequireAdmin lets only site admins through; everybody else gets a 403 page and nothing is done.
+func (env *Env) RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := User(c)
+		ok, err := env.Admins.IsAdmin(c.Request().Context(), u)
+		if err != nil {
+			env.Logger.ErrorContext(c.Request().Context(), "ocrepo: admins hook failed", "err", err)
+			return env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The site could not check your permissions. Try again in a moment.")
+		}
+		if !ok {
+			return env.Fail(c, http.StatusForbidden, "Administrators only", "This page is for site administrators. If you need a change here, ask one of them.")
+		}
+		return next(c)
+	}
+}
+
+// IsAdmin asks the host whether the current user is a site admin (false on error, which is logged).
+func (env *Env) IsAdmin(c echo.Context) bool {
+	ok, err := env.Admins.IsAdmin(c.Request().Context(), User(c))
+	if err != nil {
+		env.Logger.ErrorContext(c.Request().Context(), "ocrepo: admins hook failed", "err", err)
+	}
+	return ok && err == nil
+}
+
+// CanManageCourse asks the host whether the current user manages a course (site admins always do).
+func (env *Env) CanManageCourse(c echo.Context, course string) (bool, error) {
+	if env.IsAdmin(c) {
+		return true, nil
+	}
+	if env.Managers == nil || course == "" {
+		return false, nil
+	}
+	return env.Managers.CanManageCourse(c.Request().Context(), User(c), course)
+}
+
+// User is the signed-in user RequireUser found.
+func User(c echo.Context) host.User {
+	u, _ := c.Get(userKey).(host.User)
+	return u
+}
+
+// CSRF protects unsafe methods: the token (a MAC of a random cookie and the user) must come back in the
+// X-CSRF-Token header (htmx) or the csrf_token form field (plain forms), and cross-site requests are refused.
+func (env *Env) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		seed := ""
+		if ck, err := r.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+			seed = ck.Value
+		} else {
+			b := make([]byte, 32)
+			_, _ = rand.Read(b)
+			seed = base64.RawURLEncoding.EncodeToString(b)
+			c.SetCookie(&http.Cookie{Name: csrfCookie, Value: seed, Path: env.CookiePath, HttpOnly: true,
+				Secure: env.SecureCookies, SameSite: http.SameSiteLaxMode})
+		}
+		want := env.csrfToken(seed, User(c).ID)
+		c.Set(csrfKey, want)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			return env.Fail(c, http.StatusForbidden, "Request refused", "This request came from another site and was refused. Reload the page and try again.")
+		}
+		got := r.Header.Get(CSRFHeader)
+		if got == "" {
+			got = c.FormValue(CSRFField)
+		}
+		if !hmac.Equal([]byte(got), []byte(want)) {
+			return env.Fail(c, http.StatusForbidden, "This form has expired", "Reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+func (env *Env) csrfToken(seed, userID string) string {
+	m := hmac.New(sha256.New, env.CSRFKey)
+	m.Write([]byte(seed))
+	m.Write([]byte{0})
+	m.Write([]byte(userID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// CSRFToken is the token for the current request's forms.
+func CSRFToken(c echo.Context) string {
+	s, _ := c.Get(csrfKey).(string)
+	return s
+}
+
+// IsHTMX reports whether htmx made the request.
+func IsHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+// Render writes a component with a status. The component is rendered into a buffer first, so a failure to
+// render is a clean 500, never half a page.
+func (env *Env) Render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		env.Logger.ErrorContext(c.Request().Context(), "ocrepo: render", "path", c.Path(), "err", err)
+		return c.String(http.StatusInternalServerError, "The page could not be shown.")
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// Page is the frame data of a full page for the current request.
+func (env *Env) Page(c echo.Context, title string) templates.Page {
+	return templates.Page{
+		Title:  title,
+		Static: env.Routes.URL("static", ""),
+		CSRF:   CSRFToken(c),
+		User:   User(c).Name,
+	}
+}
+
+// Fail answers with an error: a full page for plain requests, an alert fragment for htmx (swapped into the
+// page's alert region and announced).
+func (env *Env) Fail(c echo.Context, status int, title, detail string) error {
+	p := templates.Alert{Title: title, Detail: detail, Code: fmt.Sprint(status)}
+	if IsHTMX(c) {
+		c.Response().Header().Set("HX-Retarget", "#ocrepo-alert")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		return env.Render(c, status, templates.AlertBox(p))
+	}
+	return env.Render(c, status, templates.ErrorPage(env.Page(c, title), p))
+}
+
+// SafeReturn keeps a return target on the host's origin: a relative path, or an absolute URL on HostOrigin.
+// Anything else becomes fallback.
+func (env *Env) SafeReturn(target, fallback string) string {
+	if target == "" {
+		return fallback
+	}
+	if strings.ContainsAny(target, "\\\r\n\t") {
+		return fallback
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return fallback
+	}
+	if u.Scheme == "" && u.Host == "" && strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(target, "//") {
+		return target
+	}
+	if u.Scheme+"://"+u.Host == env.HostOrigin && (u.Scheme == "https" || u.Scheme == "http") {
+		return target
+	}
+	return fallback
+}
+
+// LogError records an operator-facing error with the request's route.
+func (env *Env) LogError(ctx context.Context, msg string, args ...any) {
+	env.Logger.ErrorContext(ctx, "ocrepo: "+msg, args...)
+}

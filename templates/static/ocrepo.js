@@ -1,0 +1,98 @@
+// ocrepo.js: the little the pages need beyond htmx. No inline script anywhere (the Content-Security-Policy
+// forbids it); everything here is driven by data- attributes that the server renders.
+(function () {
+  "use strict";
+
+  function announce(text) {
+    var live = document.getElementById("ocrepo-live");
+    if (!live || !text) return;
+    live.textContent = "";
+    // A fresh text node after clearing makes screen readers announce repeated messages too.
+    window.setTimeout(function () { live.textContent = text; }, 30);
+  }
+
+  // After the page loads or htmx swaps content in: announce, move focus, hand over picks and logins.
+  function find(root, sel) {
+    if (root.matches && root.matches(sel)) return root;
+    return root.querySelector ? root.querySelector(sel) : null;
+  }
+
+  function settle(root) {
+    root = root || document;
+    var a = find(root, "[data-announce]:not([data-announced])");
+    if (a) { a.setAttribute("data-announced", ""); announce(a.getAttribute("data-announce")); }
+    var f = find(root, "[data-focus]:not([data-focused])");
+    if (f) {
+      f.setAttribute("data-focused", "");
+      if (!f.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(f.tagName)) f.setAttribute("tabindex", "-1");
+      f.focus();
+    }
+    var done = find(root, "[data-ocrepo-login-done]:not([data-handled])");
+    if (done) { done.setAttribute("data-handled", ""); loginDone(done); }
+    var picked = find(root, "[data-ocrepo-picked]:not([data-delivered])");
+    if (picked) deliver(picked);
+  }
+
+  // The login popup finished: tell the picker that opened it, then close. Without an opener, go back.
+  function loginDone(el) {
+    var msg = { type: "ocrepo:login", ok: el.getAttribute("data-ok") === "true", instance: el.getAttribute("data-instance") };
+    if (window.opener && !window.opener.closed) {
+      try { window.opener.postMessage(msg, window.location.origin); } catch (e) { /* opener on another origin */ }
+      window.close();
+      return;
+    }
+    var back = el.getAttribute("data-return");
+    if (back && msg.ok) window.location.assign(back);
+  }
+
+  // A pick is complete: post it to the opener or the parent frame; a top-level picker returns to the host.
+  function deliver(el) {
+    el.setAttribute("data-delivered", "true");
+    var detail;
+    try { detail = JSON.parse(el.getAttribute("data-ocrepo-picked")); } catch (e) { return; }
+    var msg = { type: "ocrepo:picked", pick: detail };
+    var sent = false;
+    if (window.opener && !window.opener.closed) {
+      try { window.opener.postMessage(msg, window.location.origin); sent = true; } catch (e) { /* ignore */ }
+    } else if (window.parent && window.parent !== window) {
+      try { window.parent.postMessage(msg, window.location.origin); sent = true; } catch (e) { /* ignore */ }
+    }
+    var back = el.getAttribute("data-return");
+    if (!sent && back && el.getAttribute("data-auto-return") === "true") {
+      window.setTimeout(function () { window.location.assign(back); }, 1200);
+    }
+  }
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target.closest ? ev.target.closest("[data-popup]") : null;
+    if (t && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey) {
+      var w = window.open(t.href, "ocrepo-login", "popup,width=640,height=760");
+      if (w) { ev.preventDefault(); announce("Login opened in a new window."); }
+      return;
+    }
+    var c = ev.target.closest ? ev.target.closest("[data-copy]") : null;
+    if (c) {
+      var src = document.getElementById(c.getAttribute("data-copy"));
+      if (src && navigator.clipboard) {
+        navigator.clipboard.writeText(src.value || src.textContent).then(function () { announce("Copied."); },
+          function () { announce("Copy failed; select the text and copy it by hand."); });
+      }
+    }
+  });
+
+  // The login popup reports back: reload the picker so it shows the files.
+  window.addEventListener("message", function (ev) {
+    if (ev.origin !== window.location.origin || !ev.data || ev.data.type !== "ocrepo:login") return;
+    if (document.querySelector("[data-ocrepo-picker]")) {
+      announce(ev.data.ok ? "Logged in. Loading your files." : "Login did not finish.");
+      window.location.reload();
+    }
+  });
+
+  document.addEventListener("htmx:load", function (ev) { settle(ev.detail.elt); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { settle(document); });
+  } else {
+    settle(document);
+  }
+})();
