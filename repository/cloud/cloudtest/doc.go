@@ -1,0 +1,28 @@
+// Package cloudtest is an in-process fake ownCloud/Nextcloud server for tests, in the spirit of
+// net/http/httptest: New (or NewServer in a test) starts it on a random loopback port, Close stops it.
+//
+// It speaks the wire protocol the ocrepo cloud client relies on (see PROTOCOL.md in the project's shared
+// notes), for three flavours (Nextcloud 34, a Nextcloud 22-era server, ownCloud 10):
+//
+//   - OAuth 2: a real HTML login-and-consent page at index.php/apps/oauth2/authorize (inputs "user" and
+//     "password", button "submit", no JavaScript), single-use codes that expire, PKCE S256, the token endpoint
+//     with Basic or body client authentication, refresh-token rotation, brute-force throttling (429), and the
+//     302 to a login page that a server without pretty URLs answers for paths without index.php. AuthorizeCode
+//     and IssueToken skip the browser.
+//   - WebDAV at remote.php/webdav/ and remote.php/dav/files/{user}/, built on golang.org/x/net/webdav over an
+//     in-memory tree shared by all users: oc:fileid, oc:permissions, oc:size, nc:has-preview, quoted etags,
+//     Sabre-style hrefs and XML errors, Range requests, generated files that cost no memory, received shares
+//     mounted in the recipient's space, WebDAV SEARCH (Nextcloud flavours).
+//   - The OCS share API (v1 and v2, XML and JSON) with the servers' permission rules, repeated-share behaviour
+//     per flavour, per-user share-creation rate limiting (429 with an empty body), public links with their page,
+//     download and public WebDAV; userinfo, capabilities and status.php.
+//
+// Tests observe the traffic with Count, CountMethod and RefreshRedemptions, and break it on purpose with Fail:
+// status codes, latency, custom bodies, truncated or stalled bodies, a stripped Authorization header.
+//
+// Time is Options.Now, so tests expire codes, tokens and shares by moving a clock instead of sleeping.
+//
+// The multistatus bodies of PROPFIND come from x/net/webdav and use its namespace prefixes (D: for DAV:, a
+// default namespace on oc: and nc: properties) where Nextcloud writes d:, oc: and nc:; SEARCH answers with
+// Nextcloud's prefixes. Both are the same XML to a namespace-aware parser, which is what clients must be.
+package cloudtest
