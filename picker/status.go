@@ -28,7 +28,7 @@ func statusFor(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, service.ErrNotConnected), errors.Is(err, service.ErrLoginAgain), errors.Is(err, cloud.ErrUnauthorized):
 		return http.StatusUnauthorized
-	case errors.Is(err, service.ErrReturnRefused), errors.Is(err, cloud.ErrForbidden):
+	case errors.Is(err, service.ErrReturnRefused), errors.Is(err, cloud.ErrForbidden), errors.Is(err, service.ErrNoAccess):
 		return http.StatusForbidden
 	case errors.Is(err, cloud.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound
@@ -50,7 +50,7 @@ func statusFor(err error) int {
 		return http.StatusLocked
 	case errors.Is(err, cloud.ErrInsufficientStorage):
 		return http.StatusInsufficientStorage
-	case errors.Is(err, service.ErrShuttingDown):
+	case errors.Is(err, service.ErrShuttingDown), errors.Is(err, service.ErrNoSystemAccount):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

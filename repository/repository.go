@@ -337,6 +337,19 @@ func (r *Repository) MarkSubmitted(ctx context.Context, id int64) error {
 	return nil
 }
 
+// ImportStatus is an import job's state, as the picker shows it.
+type ImportStatus = store.ImportJob
+
+// AwaitImport waits until an import the user started has ended and returns its final state (hosts that want a
+// synchronous import; tests).
+func (r *Repository) AwaitImport(ctx context.Context, u User, id string) (ImportStatus, error) {
+	j, err := r.svc.AwaitImport(ctx, u, id)
+	if err != nil {
+		return j, fmt.Errorf("repository: %w", err)
+	}
+	return j, nil
+}
+
 // CallbackURL is the OAuth redirect URI to register at every cloud server.
 func (r *Repository) CallbackURL() string { return r.svc.CallbackURL() }
 

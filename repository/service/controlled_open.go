@@ -197,7 +197,7 @@ func (s *Service) placeShare(ctx context.Context, vc *cloud.Conn, l store.Contro
 	if err := vc.Mkcol(ctx, folder); err != nil && !errors.Is(err, cloud.ErrAlreadyExists) {
 		return "", fmt.Errorf("service: create %q in your cloud: %w", folder, err)
 	}
-	moved, err := s.moveFree(ctx, vc, target, folder, path.Base(target))
+	moved, err := s.moveFree(ctx, vc, target, folder, l.Name)
 	if err != nil {
 		return "", fmt.Errorf("service: move the shared file into %q: %w", folder, err)
 	}

@@ -25,11 +25,29 @@ type Problem struct {
 func Explain(err error, cloudName string) Problem {
 	var se *cloud.StatusError
 	var le *LoginError
+	var step *StepError
 	switch {
 	case err == nil:
 		return Problem{}
 	case errors.As(err, &le):
 		return explainLogin(le, cloudName)
+	case errors.As(err, &step):
+		p := Explain(step.Err, cloudName)
+		p.Code = "step_" + step.Step
+		p.Title = map[string]string{
+			StepShare:   "Sharing the file with the site's account failed",
+			StepFolders: "Making the course folders in " + cloudName + " failed",
+			StepCopy:    "Copying the file in " + cloudName + " failed",
+			StepRecord:  "Recording the link failed",
+		}[step.Step]
+		p.Detail += " Nothing was changed in your " + cloudName + "."
+		return p
+	case errors.Is(err, ErrNoSystemAccount):
+		return Problem{Code: "no_system_account", Title: "Access controlled links are not available",
+			Detail: "The site's own account at " + cloudName + " is not connected. Please tell your site administrator."}
+	case errors.Is(err, ErrNoAccess):
+		return Problem{Code: "no_access", Title: "Not allowed",
+			Detail: "You may not do this with this file. Ask your teacher if you think you should."}
 	case errors.Is(err, ErrNotConnected):
 		return Problem{Code: "login", Title: "Log in to " + cloudName,
 			Detail: "Log in to " + cloudName + " to see your files here.", Relogin: true}

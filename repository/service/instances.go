@@ -1,0 +1,274 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/store"
+)
+
+// DefaultControlledLinkFolder is the folder in users' clouds that receives access controlled links, unless the
+// admin names another.
+const DefaultControlledLinkFolder = "LMS files"
+
+// InstanceInput is a repository instance as the admin's form submits it.
+type InstanceInput struct {
+	Name                 string
+	IssuerID             int64
+	ControlledLinkFolder string
+	Supported            host.ReturnType // import, link, or both (controlled links ride with link)
+	DefaultReturn        host.ReturnType // one type among the supported
+	Enabled              bool
+}
+
+// IssuerFitness says whether an issuer can serve a repository instance, and what it lacks.
+type IssuerFitness struct {
+	Issuer  store.Issuer
+	Missing []string // endpoints it lacks: without them the picker cannot work
+	// ControlledLinks is false when no system account is connected: instances work, but offer no access
+	// controlled links.
+	ControlledLinks bool
+}
+
+// Suitable reports whether the issuer has every endpoint an instance needs.
+func (f IssuerFitness) Suitable() bool { return len(f.Missing) == 0 }
+
+// IssuerFitnesses lists every issuer with what it lacks for serving an instance.
+func (s *Service) IssuerFitnesses(ctx context.Context) ([]IssuerFitness, error) {
+	all, err := s.store.ListIssuers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("service: list issuers: %w", err)
+	}
+	out := make([]IssuerFitness, 0, len(all))
+	for _, iss := range all {
+		sys, err := s.SystemConnection(ctx, iss.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, IssuerFitness{Issuer: iss, Missing: MissingEndpoints(iss), ControlledLinks: sys.Connected && !sys.NeedLogin})
+	}
+	return out, nil
+}
+
+// InstanceSummary is an instance as the admin's list shows it.
+type InstanceSummary struct {
+	Instance store.Instance
+	Issuer   IssuerFitness
+	Found    bool // the issuer exists
+}
+
+// ListInstances returns every instance with its issuer's fitness.
+func (s *Service) ListInstances(ctx context.Context) ([]InstanceSummary, error) {
+	insts, err := s.store.ListInstances(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("service: list instances: %w", err)
+	}
+	fits, err := s.IssuerFitnesses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]InstanceSummary, 0, len(insts))
+	for _, in := range insts {
+		sum := InstanceSummary{Instance: in}
+		for _, f := range fits {
+			if f.Issuer.ID == in.IssuerID {
+				sum.Issuer, sum.Found = f, true
+			}
+		}
+		out = append(out, sum)
+	}
+	return out, nil
+}
+
+// GetInstance returns one instance.
+func (s *Service) GetInstance(ctx context.Context, id int64) (store.Instance, error) {
+	in, err := s.store.GetInstance(ctx, id)
+	if err != nil {
+		return store.Instance{}, fmt.Errorf("service: instance %d: %w", id, err)
+	}
+	return in, nil
+}
+
+// CheckFolderName reports what is wrong with a controlled-link folder name, or "".
+func CheckFolderName(name string) string {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return "Enter a folder name, for example " + DefaultControlledLinkFolder + "."
+	case strings.ContainsAny(name, `/\`):
+		return "Enter one folder name without slashes: the folder sits at the top of each user's files."
+	case strings.HasPrefix(name, "."):
+		return "The name must not start with a dot (such folders are hidden)."
+	case len(name) > 200:
+		return "Keep the folder name under 200 characters."
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "The name must not contain control characters."
+	}
+	return ""
+}
+
+// validateInstance checks in and returns the instance to store (without ID and times).
+func (s *Service) validateInstance(ctx context.Context, id int64, in InstanceInput) (store.Instance, error) {
+	fe := &FormError{}
+	out := store.Instance{
+		Name:                 strings.TrimSpace(in.Name),
+		IssuerID:             in.IssuerID,
+		ControlledLinkFolder: strings.TrimSpace(in.ControlledLinkFolder),
+		Supported:            store.ReturnTypes(in.Supported & (host.ReturnImport | host.ReturnLink)),
+		DefaultReturn:        store.ReturnTypes(in.DefaultReturn),
+		Enabled:              in.Enabled,
+	}
+	switch {
+	case out.Name == "":
+		fe.add("name", "Enter a display name; users see it in the file picker.")
+	case len(out.Name) > 200:
+		fe.add("name", "Keep the name under 200 characters.")
+	default:
+		all, err := s.store.ListInstances(ctx)
+		if err != nil {
+			return store.Instance{}, fmt.Errorf("service: list instances: %w", err)
+		}
+		for _, other := range all {
+			if other.ID != id && strings.EqualFold(strings.TrimSpace(other.Name), out.Name) {
+				fe.add("name", "Another repository instance already has this name; choose a different one.")
+			}
+		}
+	}
+	if out.IssuerID == 0 {
+		fe.add("issuer", "Choose the cloud server this instance uses.")
+	} else {
+		iss, err := s.store.GetIssuer(ctx, out.IssuerID)
+		switch {
+		case err == nil:
+			if missing := MissingEndpoints(iss); len(missing) > 0 {
+				fe.add("issuer", iss.Name+" lacks "+strings.Join(missing, ", ")+": complete its endpoints first.")
+			}
+		case errors.Is(err, store.ErrNotFound):
+			fe.add("issuer", "That cloud server no longer exists; choose another.")
+		default:
+			return store.Instance{}, fmt.Errorf("service: issuer %d: %w", out.IssuerID, err)
+		}
+	}
+	if msg := CheckFolderName(in.ControlledLinkFolder); msg != "" {
+		fe.add("folder", msg)
+	}
+	sup := host.ReturnType(out.Supported)
+	if sup == 0 {
+		fe.add("supported", "Choose at least one: internal files, external links, or both.")
+	}
+	def := host.ReturnType(out.DefaultReturn)
+	switch {
+	case def == host.ReturnImport && sup.Has(host.ReturnImport):
+	case (def == host.ReturnLink || def == host.ReturnControlledLink) && sup.Has(host.ReturnLink):
+	case sup != 0:
+		fe.add("default_return", "Choose a default among the supported types.")
+	}
+	if err := fe.err(); err != nil {
+		return store.Instance{}, err
+	}
+	return out, nil
+}
+
+// CreateInstance validates and stores a new instance and records who did it.
+func (s *Service) CreateInstance(ctx context.Context, actor host.User, in InstanceInput) (store.Instance, error) {
+	inst, err := s.validateInstance(ctx, 0, in)
+	if err != nil {
+		return store.Instance{}, err
+	}
+	created, err := s.store.CreateInstance(ctx, inst)
+	if err != nil {
+		return store.Instance{}, fmt.Errorf("service: create instance: %w", err)
+	}
+	s.audit(ctx, actor, "instance.create", instanceTarget(created.ID), fmt.Sprintf("created %q on issuer %d (%s, default %s, %s)",
+		created.Name, created.IssuerID, host.ReturnType(created.Supported), host.ReturnType(created.DefaultReturn), onOff(created.Enabled)))
+	return created, nil
+}
+
+// UpdateInstance validates and stores changes to an instance.
+func (s *Service) UpdateInstance(ctx context.Context, actor host.User, id int64, in InstanceInput) (store.Instance, error) {
+	old, err := s.GetInstance(ctx, id)
+	if err != nil {
+		return store.Instance{}, err
+	}
+	inst, err := s.validateInstance(ctx, id, in)
+	if err != nil {
+		return store.Instance{}, err
+	}
+	inst.ID, inst.Created = old.ID, old.Created
+	updated, err := s.store.UpdateInstance(ctx, inst)
+	if err != nil {
+		return store.Instance{}, fmt.Errorf("service: update instance %d: %w", id, err)
+	}
+	s.audit(ctx, actor, "instance.update", instanceTarget(id), describeInstanceChanges(old, updated))
+	return updated, nil
+}
+
+func describeInstanceChanges(old, cur store.Instance) string {
+	var parts []string
+	if old.Name != cur.Name {
+		parts = append(parts, fmt.Sprintf("name %q -> %q", old.Name, cur.Name))
+	}
+	if old.IssuerID != cur.IssuerID {
+		parts = append(parts, fmt.Sprintf("issuer %d -> %d", old.IssuerID, cur.IssuerID))
+	}
+	if old.ControlledLinkFolder != cur.ControlledLinkFolder {
+		parts = append(parts, fmt.Sprintf("controlled-link folder %q -> %q", old.ControlledLinkFolder, cur.ControlledLinkFolder))
+	}
+	if old.Supported != cur.Supported {
+		parts = append(parts, fmt.Sprintf("supported %s -> %s", host.ReturnType(old.Supported), host.ReturnType(cur.Supported)))
+	}
+	if old.DefaultReturn != cur.DefaultReturn {
+		parts = append(parts, fmt.Sprintf("default %s -> %s", host.ReturnType(old.DefaultReturn), host.ReturnType(cur.DefaultReturn)))
+	}
+	if old.Enabled != cur.Enabled {
+		parts = append(parts, onOff(cur.Enabled))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("saved %q without changes", cur.Name)
+	}
+	return fmt.Sprintf("updated %q: %s", cur.Name, strings.Join(parts, "; "))
+}
+
+// InstanceImpact is what deleting an instance affects.
+type InstanceImpact struct {
+	Instance        store.Instance
+	ControlledLinks int64 // kept, but no longer tied to an instance
+}
+
+// InstanceDeletionImpact reports what deleting an instance affects, for the confirmation page.
+func (s *Service) InstanceDeletionImpact(ctx context.Context, id int64) (InstanceImpact, error) {
+	in, err := s.GetInstance(ctx, id)
+	if err != nil {
+		return InstanceImpact{}, err
+	}
+	n, err := s.store.CountControlledLinks(ctx, store.ControlledLinkFilter{InstanceID: id})
+	if err != nil {
+		return InstanceImpact{}, fmt.Errorf("service: count controlled links: %w", err)
+	}
+	return InstanceImpact{Instance: in, ControlledLinks: n}, nil
+}
+
+// DeleteInstance removes an instance and its course settings.
+func (s *Service) DeleteInstance(ctx context.Context, actor host.User, id int64) error {
+	in, err := s.GetInstance(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteInstance(ctx, id); err != nil {
+		return fmt.Errorf("service: delete instance %d: %w", id, err)
+	}
+	s.audit(ctx, actor, "instance.delete", instanceTarget(id), fmt.Sprintf("deleted %q", in.Name))
+	return nil
+}
+
+func instanceTarget(id int64) string { return fmt.Sprintf("instance %d", id) }
+
+func onOff(enabled bool) string {
+	if enabled {
+		return "enabled"
+	}
+	return "disabled"
+}

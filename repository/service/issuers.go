@@ -1,0 +1,531 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/store"
+)
+
+// ErrInvalidInput is matched by *FormError: a submitted value the admin must correct.
+var ErrInvalidInput = errors.New("service: invalid input")
+
+// FormError says what is wrong with a submitted form, field by field, in words for the admin. Field keys are the
+// form's field names; rows of a table carry their index ("endpoint_url.2").
+type FormError struct {
+	Fields map[string]string
+}
+
+// Error lists the fields and problems in a stable order.
+func (e *FormError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e.Fields[k])
+	}
+	return "service: invalid input: " + strings.Join(parts, "; ")
+}
+
+// Is matches ErrInvalidInput.
+func (e *FormError) Is(target error) bool { return target == ErrInvalidInput }
+
+// add records the first problem of a field.
+func (e *FormError) add(field, msg string) {
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	if _, ok := e.Fields[field]; !ok {
+		e.Fields[field] = msg
+	}
+}
+
+// err is e when it holds a problem, else nil.
+func (e *FormError) err() error {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+// The issuer presets: how the endpoints are filled from the base URL.
+const (
+	PresetNextcloud = "nextcloud"
+	PresetOwnCloud  = "owncloud" // ownCloud 10
+	PresetCustom    = "custom"
+)
+
+// Presets lists the presets in the order forms offer them.
+func Presets() []string { return []string{PresetNextcloud, PresetOwnCloud, PresetCustom} }
+
+// PresetLabel names a preset for people.
+func PresetLabel(p string) string {
+	switch p {
+	case PresetNextcloud:
+		return "Nextcloud"
+	case PresetOwnCloud:
+		return "ownCloud 10"
+	case PresetCustom:
+		return "Custom"
+	}
+	return p
+}
+
+// MappingFields are the internal user fields a mapping may fill.
+func MappingFields() []string {
+	return []string{cloud.FieldUsername, cloud.FieldEmail, cloud.FieldName}
+}
+
+// DefaultMappings are the mappings a new issuer starts with, in a stable order.
+func DefaultMappings() []store.FieldMapping {
+	m := cloud.DefaultMappings()
+	out := make([]store.FieldMapping, 0, len(m))
+	for ext, in := range m {
+		out = append(out, store.FieldMapping{External: ext, Internal: in})
+	}
+	order := MappingFields()
+	sort.Slice(out, func(i, j int) bool {
+		a, b := slices.Index(order, out[i].Internal), slices.Index(order, out[j].Internal)
+		if a != b {
+			return a < b
+		}
+		return out[i].External < out[j].External
+	})
+	return out
+}
+
+// PresetEndpoints fills the five endpoints of a preset from a base URL (port and sub-path kept), in the order
+// admin pages show them. The error is a *FormError on "base_url" or "preset".
+func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
+	fe := &FormError{}
+	base, msg := NormalizeBaseURL(baseURL)
+	if msg != "" {
+		fe.add("base_url", msg)
+		return nil, fe
+	}
+	var p cloud.Product
+	switch preset {
+	case PresetNextcloud:
+		p = cloud.Nextcloud
+	case PresetOwnCloud:
+		p = cloud.OwnCloud
+	default:
+		fe.add("preset", "Choose Nextcloud or ownCloud 10 to fill the endpoints; with Custom, enter them yourself.")
+		return nil, fe
+	}
+	m, err := cloud.PresetEndpoints(p, base)
+	if err != nil {
+		return nil, fmt.Errorf("service: preset endpoints: %w", err)
+	}
+	out := make([]store.Endpoint, 0, len(m))
+	for _, name := range cloud.EndpointNames() {
+		out = append(out, store.Endpoint{Name: name, URL: m[name]})
+	}
+	return out, nil
+}
+
+// NormalizeBaseURL checks a base URL (absolute http or https, a host, no query, fragment or credentials) and
+// gives it a trailing slash. The second result is the problem in the admin's words, or "".
+func NormalizeBaseURL(raw string) (string, string) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", "Enter the server's base URL, for example https://cloud.example.org/."
+	}
+	u, msg := parseHTTPURL(raw)
+	if msg != "" {
+		return "", msg
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return "", "The base URL must not have a query (the part after ?)."
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	return u.String(), ""
+}
+
+// parseHTTPURL checks an absolute http(s) URL with a host, without credentials or fragment.
+func parseHTTPURL(raw string) (*url.URL, string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, "This is not a valid URL."
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" {
+		return nil, "Enter an absolute URL starting with https:// (or http://)."
+	}
+	if u.Hostname() == "" {
+		return nil, "The URL has no host name."
+	}
+	if u.User != nil {
+		return nil, "The URL must not contain a user name or password."
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return nil, "The URL must not have a fragment (the part after #)."
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, ""
+}
+
+var (
+	endpointNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
+	dashPathRe     = regexp.MustCompile(`^[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*$`)
+)
+
+// IssuerInput is an issuer as the admin's form submits it.
+type IssuerInput struct {
+	Name     string
+	BaseURL  string
+	ClientID string
+	// ClientSecret is the new secret; empty on an update keeps the stored one.
+	ClientSecret        string
+	BasicAuth           bool
+	AllowPrivateNetwork bool
+	Preset              string
+	Endpoints           []store.Endpoint
+	Mappings            []store.FieldMapping
+}
+
+// validateIssuer checks in against the other issuers and returns the issuer to store (without ID, secret and
+// times). Rows left entirely blank are dropped. A preset issuer without endpoints gets the preset's.
+func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) (store.Issuer, error) {
+	fe := &FormError{}
+	out := store.Issuer{
+		Name:                strings.TrimSpace(in.Name),
+		ClientID:            strings.TrimSpace(in.ClientID),
+		BasicAuth:           in.BasicAuth,
+		AllowPrivateNetwork: in.AllowPrivateNetwork,
+		Preset:              in.Preset,
+	}
+	switch {
+	case out.Name == "":
+		fe.add("name", "Enter a name; users see it in the file picker.")
+	case len(out.Name) > 200:
+		fe.add("name", "Keep the name under 200 characters.")
+	default:
+		all, err := s.store.ListIssuers(ctx)
+		if err != nil {
+			return store.Issuer{}, fmt.Errorf("service: list issuers: %w", err)
+		}
+		for _, other := range all {
+			if other.ID != id && strings.EqualFold(strings.TrimSpace(other.Name), out.Name) {
+				fe.add("name", "Another cloud server already has this name; choose a different one.")
+			}
+		}
+	}
+	base, msg := NormalizeBaseURL(in.BaseURL)
+	if msg != "" {
+		fe.add("base_url", msg)
+	}
+	out.BaseURL = base
+	if out.ClientID == "" {
+		fe.add("client_id", "Enter the client identifier shown in the cloud's OAuth 2.0 settings.")
+	}
+	if strings.ContainsAny(in.ClientSecret, "\r\n") {
+		fe.add("client_secret", "The client secret must be on one line.")
+	}
+	if !slices.Contains(Presets(), out.Preset) {
+		fe.add("preset", "Choose Nextcloud, ownCloud 10 or Custom.")
+	}
+
+	seen := map[string]bool{}
+	for i, e := range in.Endpoints {
+		name, raw := strings.TrimSpace(e.Name), strings.TrimSpace(e.URL)
+		if name == "" && raw == "" {
+			continue
+		}
+		nk, uk := fmt.Sprintf("endpoint_name.%d", i), fmt.Sprintf("endpoint_url.%d", i)
+		switch {
+		case name == "":
+			fe.add(nk, "Enter the endpoint's name.")
+		case !endpointNameRe.MatchString(name):
+			fe.add(nk, "Use lower-case letters, digits and _ only, for example webdav_endpoint.")
+		case seen[name]:
+			fe.add(nk, "This name is used twice; each endpoint needs its own name.")
+		}
+		seen[name] = true
+		if raw == "" {
+			fe.add(uk, "Enter the endpoint's URL.")
+		} else if msg := checkEndpointURL(name, raw); msg != "" {
+			fe.add(uk, msg)
+		}
+		out.Endpoints = append(out.Endpoints, store.Endpoint{Name: name, URL: raw})
+	}
+	if len(out.Endpoints) == 0 && base != "" && out.Preset != PresetCustom && slices.Contains(Presets(), out.Preset) {
+		eps, err := PresetEndpoints(out.Preset, base)
+		if err == nil {
+			out.Endpoints = eps
+		}
+	}
+
+	seenExt, seenInt := map[string]bool{}, map[string]bool{}
+	for i, m := range in.Mappings {
+		ext, field := strings.TrimSpace(m.External), strings.TrimSpace(m.Internal)
+		if ext == "" && field == "" {
+			continue
+		}
+		ek, ik := fmt.Sprintf("mapping_external.%d", i), fmt.Sprintf("mapping_internal.%d", i)
+		switch {
+		case ext == "":
+			fe.add(ek, "Enter the path into the userinfo reply, for example ocs-data-email.")
+		case !dashPathRe.MatchString(ext):
+			fe.add(ek, "Write the path with dashes between keys, for example ocs-data-email (no spaces or slashes).")
+		case seenExt[ext]:
+			fe.add(ek, "This path is mapped twice.")
+		}
+		seenExt[ext] = true
+		switch {
+		case !slices.Contains(MappingFields(), field):
+			fe.add(ik, "Choose username, email or name.")
+		case seenInt[field]:
+			fe.add(ik, "Another row already fills "+field+"; each field can come from one path only.")
+		}
+		seenInt[field] = true
+		out.Mappings = append(out.Mappings, store.FieldMapping{External: ext, Internal: field})
+	}
+	if !seenInt[cloud.FieldUsername] && !seenInt[cloud.FieldEmail] {
+		fe.add("mappings", "Map at least the username (or the email): without it nobody can be told apart.")
+	}
+	if err := fe.err(); err != nil {
+		return store.Issuer{}, err
+	}
+	return out, nil
+}
+
+// checkEndpointURL checks one endpoint URL; the WebDAV endpoint may hold {userid} in its path.
+func checkEndpointURL(name, raw string) string {
+	check := raw
+	if strings.Contains(raw, cloud.UserIDPlaceholder) {
+		if name != cloud.EndpointWebDAV {
+			return "Only the WebDAV endpoint may contain " + cloud.UserIDPlaceholder + "."
+		}
+		if q := strings.IndexByte(raw, '?'); q >= 0 && strings.Contains(raw[q:], cloud.UserIDPlaceholder) {
+			return cloud.UserIDPlaceholder + " belongs in the path, not the query."
+		}
+		check = strings.ReplaceAll(raw, cloud.UserIDPlaceholder, "user")
+	}
+	_, msg := parseHTTPURL(check)
+	return msg
+}
+
+// MissingEndpoints lists the endpoints an issuer needs but lacks, in the order admin pages show them.
+func MissingEndpoints(iss store.Issuer) []string {
+	var out []string
+	for _, name := range cloud.EndpointNames() {
+		if strings.TrimSpace(iss.EndpointURL(name)) == "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// IssuerSummary is an issuer as the admin's list shows it.
+type IssuerSummary struct {
+	Issuer    store.Issuer
+	System    Connection
+	Instances int
+	Missing   []string // endpoints it lacks
+}
+
+// ListIssuers returns every issuer with its system account and how many instances use it.
+func (s *Service) ListIssuers(ctx context.Context) ([]IssuerSummary, error) {
+	all, err := s.store.ListIssuers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("service: list issuers: %w", err)
+	}
+	insts, err := s.store.ListInstances(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("service: list instances: %w", err)
+	}
+	out := make([]IssuerSummary, 0, len(all))
+	for _, iss := range all {
+		sys, err := s.SystemConnection(ctx, iss.ID)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for _, in := range insts {
+			if in.IssuerID == iss.ID {
+				n++
+			}
+		}
+		out = append(out, IssuerSummary{Issuer: iss, System: sys, Instances: n, Missing: MissingEndpoints(iss)})
+	}
+	return out, nil
+}
+
+// GetIssuer returns one issuer (its secret included: callers never show it).
+func (s *Service) GetIssuer(ctx context.Context, id int64) (store.Issuer, error) {
+	iss, err := s.store.GetIssuer(ctx, id)
+	if err != nil {
+		return store.Issuer{}, fmt.Errorf("service: issuer %d: %w", id, err)
+	}
+	return iss, nil
+}
+
+// CreateIssuer validates and stores a new issuer and records who did it.
+func (s *Service) CreateIssuer(ctx context.Context, actor host.User, in IssuerInput) (store.Issuer, error) {
+	iss, err := s.validateIssuer(ctx, 0, in)
+	if err != nil {
+		return store.Issuer{}, err
+	}
+	iss.ClientSecret = strings.TrimSpace(in.ClientSecret)
+	created, err := s.store.CreateIssuer(ctx, iss)
+	if errors.Is(err, store.ErrDuplicate) {
+		return store.Issuer{}, &FormError{Fields: map[string]string{"name": "Another cloud server already has this name; choose a different one."}}
+	}
+	if err != nil {
+		return store.Issuer{}, fmt.Errorf("service: create issuer: %w", err)
+	}
+	detail := fmt.Sprintf("created %q at %s (%s)", created.Name, created.BaseURL, PresetLabel(created.Preset))
+	if created.ClientSecret == "" {
+		detail += " without a client secret"
+	}
+	s.audit(ctx, actor, "issuer.create", issuerTarget(created.ID), detail)
+	return created, nil
+}
+
+// UpdateIssuer validates and stores changes to an issuer. An empty ClientSecret keeps the stored secret. The
+// detected product and version are kept unless the base URL changed.
+func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, in IssuerInput) (store.Issuer, error) {
+	old, err := s.GetIssuer(ctx, id)
+	if err != nil {
+		return store.Issuer{}, err
+	}
+	iss, err := s.validateIssuer(ctx, id, in)
+	if err != nil {
+		return store.Issuer{}, err
+	}
+	iss.ID, iss.Created = old.ID, old.Created
+	iss.ClientSecret = old.ClientSecret
+	if sec := strings.TrimSpace(in.ClientSecret); sec != "" {
+		iss.ClientSecret = sec
+	}
+	if iss.BaseURL == old.BaseURL {
+		iss.Product, iss.Version = old.Product, old.Version
+	}
+	updated, err := s.store.UpdateIssuer(ctx, iss)
+	if err != nil {
+		return store.Issuer{}, fmt.Errorf("service: update issuer %d: %w", id, err)
+	}
+	s.audit(ctx, actor, "issuer.update", issuerTarget(id), describeIssuerChanges(old, updated))
+	return updated, nil
+}
+
+// describeIssuerChanges says what changed, for the audit trail: values of plain fields, only the fact for the
+// secret.
+func describeIssuerChanges(old, cur store.Issuer) string {
+	var parts []string
+	if old.Name != cur.Name {
+		parts = append(parts, fmt.Sprintf("name %q -> %q", old.Name, cur.Name))
+	}
+	if old.BaseURL != cur.BaseURL {
+		parts = append(parts, fmt.Sprintf("base URL %s -> %s", old.BaseURL, cur.BaseURL))
+	}
+	if old.ClientID != cur.ClientID {
+		parts = append(parts, fmt.Sprintf("client id %q -> %q", old.ClientID, cur.ClientID))
+	}
+	if old.ClientSecret != cur.ClientSecret {
+		parts = append(parts, "client secret replaced")
+	}
+	if old.BasicAuth != cur.BasicAuth {
+		parts = append(parts, fmt.Sprintf("token requests authenticated via HTTP headers: %t", cur.BasicAuth))
+	}
+	if old.AllowPrivateNetwork != cur.AllowPrivateNetwork {
+		parts = append(parts, fmt.Sprintf("private networks allowed: %t", cur.AllowPrivateNetwork))
+	}
+	if old.Preset != cur.Preset {
+		parts = append(parts, fmt.Sprintf("preset %s -> %s", PresetLabel(old.Preset), PresetLabel(cur.Preset)))
+	}
+	if !slices.Equal(old.Endpoints, cur.Endpoints) {
+		parts = append(parts, "endpoints changed")
+	}
+	if !slices.Equal(old.Mappings, cur.Mappings) {
+		parts = append(parts, "user field mappings changed")
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("saved %q without changes", cur.Name)
+	}
+	return fmt.Sprintf("updated %q: %s", cur.Name, strings.Join(parts, "; "))
+}
+
+// IssuerImpact is what deleting an issuer takes with it.
+type IssuerImpact struct {
+	Issuer          store.Issuer
+	Instances       []store.Instance // deleted with it
+	UserLogins      int64            // users' stored logins dropped
+	System          Connection       // its system account, disconnected
+	ControlledLinks int64            // records kept, but their files can no longer be opened through ocrepo
+}
+
+// IssuerDeletionImpact reports what deleting an issuer would take with it, for the confirmation page.
+func (s *Service) IssuerDeletionImpact(ctx context.Context, id int64) (IssuerImpact, error) {
+	iss, err := s.GetIssuer(ctx, id)
+	if err != nil {
+		return IssuerImpact{}, err
+	}
+	imp := IssuerImpact{Issuer: iss}
+	insts, err := s.store.ListInstances(ctx)
+	if err != nil {
+		return IssuerImpact{}, fmt.Errorf("service: list instances: %w", err)
+	}
+	for _, in := range insts {
+		if in.IssuerID == id {
+			imp.Instances = append(imp.Instances, in)
+		}
+	}
+	if imp.UserLogins, err = s.store.CountUserTokens(ctx, id); err != nil {
+		return IssuerImpact{}, fmt.Errorf("service: count logins at issuer %d: %w", id, err)
+	}
+	if imp.System, err = s.SystemConnection(ctx, id); err != nil {
+		return IssuerImpact{}, err
+	}
+	if imp.ControlledLinks, err = s.store.CountControlledLinks(ctx, store.ControlledLinkFilter{IssuerID: id}); err != nil {
+		return IssuerImpact{}, fmt.Errorf("service: count controlled links: %w", err)
+	}
+	return imp, nil
+}
+
+// DeleteIssuer removes an issuer with its instances, course settings and every stored login, and records what
+// went with it.
+func (s *Service) DeleteIssuer(ctx context.Context, actor host.User, id int64) error {
+	imp, err := s.IssuerDeletionImpact(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteIssuer(ctx, id); err != nil {
+		return fmt.Errorf("service: delete issuer %d: %w", id, err)
+	}
+	names := make([]string, 0, len(imp.Instances))
+	for _, in := range imp.Instances {
+		names = append(names, fmt.Sprintf("%q", in.Name))
+	}
+	detail := fmt.Sprintf("deleted %q (%s) with %d instance(s)", imp.Issuer.Name, imp.Issuer.BaseURL, len(imp.Instances))
+	if len(names) > 0 {
+		detail += " [" + strings.Join(names, ", ") + "]"
+	}
+	detail += fmt.Sprintf(", %d user login(s) dropped", imp.UserLogins)
+	if imp.System.Connected {
+		detail += ", system account " + imp.System.CloudUser + " disconnected"
+	}
+	s.audit(ctx, actor, "issuer.delete", issuerTarget(id), detail)
+	return nil
+}
+
+func issuerTarget(id int64) string { return fmt.Sprintf("issuer %d", id) }
