@@ -182,7 +182,7 @@ func (s *Service) FinishLogin(ctx context.Context, u host.User, cb Callback) (Lo
 	now := s.now().UTC()
 	_, err = s.store.PutToken(ctx, store.Token{
 		Key: key, CloudUser: who.Username, CloudEmail: who.Email, CloudName: who.Name,
-		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry, Created: now, Refreshed: now,
+		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: s.expiry(t), Created: now, Refreshed: now,
 	})
 	if err != nil {
 		return done, fmt.Errorf("service: store token: %w", err)

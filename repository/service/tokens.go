@@ -162,7 +162,7 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 	if nt.RefreshToken != "" {
 		next.RefreshToken = nt.RefreshToken
 	}
-	next.Expiry = nt.Expiry
+	next.Expiry = s.expiry(nt)
 	next.Refreshed = s.now().UTC()
 	next.LeaseHolder, next.LeaseUntil = "", time.Time{}
 	next.LastError = ""
@@ -175,6 +175,15 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 		return store.Token{}, fmt.Errorf("service: store refreshed token: %w", err)
 	}
 	return stored, nil
+}
+
+// expiry moves a token's expiry, which the OAuth library computes from the wall clock (now + expires_in), onto
+// the service's clock.
+func (s *Service) expiry(t cloud.Token) time.Time {
+	if t.Expiry.IsZero() {
+		return time.Time{}
+	}
+	return s.now().Add(time.Until(t.Expiry)).UTC()
 }
 
 // pause waits d or until ctx ends.

@@ -2,26 +2,18 @@ package gormstore_test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"gorm.io/gorm"
 
 	"github.com/ocrepo/ocrepo/store/gormstore"
 	"github.com/ocrepo/ocrepo/store/seal"
+	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
-// postgresEnv names the environment variable with the DSN of a PostgreSQL database for tests, for example
-// "host=127.0.0.1 port=5432 user=postgres dbname=test sslmode=disable". Each test works in a schema of its own.
-const postgresEnv = "OCREPO_TEST_POSTGRES_DSN"
-
-// postgresMaxConns keeps parallel tests within PostgreSQL's default connection limit.
-const postgresMaxConns = 8
+// postgresEnv names the environment variable with the DSN of a PostgreSQL database for tests. Each test works in
+// a schema of its own.
+const postgresEnv = storetest.PostgresEnv
 
 func secret(b byte) []byte { return bytes.Repeat([]byte{b}, seal.KeySize) }
 
@@ -34,102 +26,17 @@ func keyring(t testing.TB, primary []byte, old ...[]byte) *seal.Keyring {
 	return k
 }
 
-// sqliteFile returns the path of a new SQLite database file in a temporary directory.
-func sqliteFile(t testing.TB) string {
-	t.Helper()
-	return filepath.Join(t.TempDir(), "ocrepo.db")
-}
+func sqliteFile(t testing.TB) string { return storetest.SQLiteFile(t) }
 
-// openSQLite opens path and closes it when the test ends.
-func openSQLite(t testing.TB, path string) *gorm.DB {
-	t.Helper()
-	db, err := gormstore.OpenSQLite(path)
-	if err != nil {
-		t.Fatalf("OpenSQLite: %v", err)
-	}
-	closeAtEnd(t, db)
-	return db
-}
+func openSQLite(t testing.TB, path string) *gorm.DB { return storetest.OpenSQLite(t, path) }
 
-func closeAtEnd(t testing.TB, db *gorm.DB) {
-	t.Helper()
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sqlDB.Close() })
-}
+func closeAtEnd(t testing.TB, db *gorm.DB) { storetest.CloseAtEnd(t, db) }
 
-// postgresDSN returns the test database's DSN, or skips the test when none is configured.
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		t.Skipf("%s not set", postgresEnv)
-	}
-	return dsn
-}
+func postgresDSN(t testing.TB) string { return storetest.PostgresDSN(t) }
 
-// postgresSchema creates a schema of its own for the test, dropped when the test ends, and returns a DSN whose
-// connections work in it.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	dsn := postgresDSN(t)
-	admin, err := gormstore.OpenPostgres(dsn)
-	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
-	}
-	sqlAdmin, err := admin.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlAdmin.SetMaxOpenConns(1)
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema := "ocrepo_test_" + hex.EncodeToString(b[:])
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	// Registered first, so it runs after the test's own cleanups have closed their connections.
-	t.Cleanup(func() {
-		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		_ = sqlAdmin.Close()
-	})
-	return withSearchPath(dsn, schema)
-}
+func postgresSchema(t testing.TB) string { return storetest.PostgresSchema(t) }
 
-func withSearchPath(dsn, schema string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err == nil {
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			return u.String()
-		}
-	}
-	return dsn + " search_path=" + schema
-}
-
-// openPostgres opens dsn with a bounded pool and closes it when the test ends.
-func openPostgres(t testing.TB, dsn string) *gorm.DB {
-	t.Helper()
-	db, err := gormstore.OpenPostgres(dsn)
-	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB.SetMaxOpenConns(postgresMaxConns)
-	closeAtEnd(t, db)
-	return db
-}
+func openPostgres(t testing.TB, dsn string) *gorm.DB { return storetest.OpenPostgres(t, dsn) }
 
 // newStore returns a migrated store on db.
 func newStore(t testing.TB, db *gorm.DB, keys *seal.Keyring, opts ...gormstore.Option) *gormstore.Store {

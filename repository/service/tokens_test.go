@@ -1,0 +1,276 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/seal"
+	"github.com/ocrepo/ocrepo/store/storetest"
+)
+
+// testClock is real time plus an offset tests move.
+type testClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// env is a fake cloud and what a service needs to talk to it.
+type env struct {
+	cloud *cloudtest.Server
+	clock *testClock
+	iss   store.Issuer
+	key   []byte
+}
+
+func newEnv(t *testing.T, opts cloudtest.Options) *env {
+	t.Helper()
+	clock := &testClock{}
+	opts.ClientID, opts.ClientSecret, opts.Now = "client", "client-secret", clock.Now
+	cl := cloudtest.NewServer(t, opts)
+	cl.AddUser("alice", "alice", "alice@example.org", "Alice")
+	cl.AddUser("sys", "sys", "", "System")
+	cl.WriteFile("alice", "/a.txt", []byte("a"))
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	eps, err := cloud.PresetEndpoints(cloud.Nextcloud, cl.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := store.Issuer{Name: "Cloud", BaseURL: cl.URL, ClientID: "client", ClientSecret: "client-secret", BasicAuth: true}
+	for n, u := range eps {
+		iss.Endpoints = append(iss.Endpoints, store.Endpoint{Name: n, URL: u})
+	}
+	for e, i := range cloud.DefaultMappings() {
+		iss.Mappings = append(iss.Mappings, store.FieldMapping{External: e, Internal: i})
+	}
+	return &env{cloud: cl, clock: clock, iss: iss, key: key}
+}
+
+// store opens a migrated store on db.
+func (e *env) store(t *testing.T, db *gorm.DB) store.Store {
+	t.Helper()
+	keys, err := seal.NewKeyring(e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := gormstore.New(db, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (e *env) service(t *testing.T, st store.Store) *Service {
+	t.Helper()
+	s, err := New(Config{
+		Store: st, SigningKey: e.key, CallbackURL: "http://lms.test/cloud/callback", AllowLoopback: true,
+		Files:  host.FileSinkFunc(func(context.Context, host.FileInfo, io.Reader) (string, error) { return "", nil }),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// seedExpired stores alice's token for host user "u1" and lets it expire.
+func (e *env) seedExpired(t *testing.T, st store.Store) store.Issuer {
+	t.Helper()
+	iss, err := st.CreateIssuer(context.Background(), e.iss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, refresh, life := e.cloud.IssueToken("alice")
+	now := e.clock.Now()
+	_, err = st.PutToken(context.Background(), store.Token{Key: store.TokenKey{IssuerID: iss.ID, UserID: "u1"}, CloudUser: "alice",
+		AccessToken: access, RefreshToken: refresh, Expiry: now.Add(life), Created: now, Refreshed: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(life + time.Minute)
+	e.cloud.ResetCounts()
+	return iss
+}
+
+// listAll lists the root as u1 from n goroutines through each service and returns the errors.
+func listAll(issuerID int64, n int, svcs ...*Service) []error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for _, s := range svcs {
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conn, _, err := s.userConn(context.Background(), issuerID, "u1")
+				if err == nil {
+					_, _, err = conn.ReadDir(context.Background(), "/")
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	return errs
+}
+
+func checkOneRefresh(t *testing.T, e *env) {
+	t.Helper()
+	if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+		t.Errorf("token requests = %d, want exactly 1", n)
+	}
+	for tok, n := range e.cloud.RefreshRedemptions() {
+		if n > 1 {
+			t.Errorf("a refresh token was redeemed %d times (%.6s...)", n, tok)
+		}
+	}
+}
+
+func TestFiftyGoroutinesRefreshOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{})
+	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	iss := e.seedExpired(t, st)
+	s := e.service(t, st)
+	if errs := listAll(iss.ID, 50, s); len(errs) > 0 {
+		t.Fatalf("%d listings failed, first: %v", len(errs), errs[0])
+	}
+	checkOneRefresh(t, e)
+	tok, err := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	if err != nil || tok.LeaseHolder != "" || !tok.Expiry.After(e.clock.Now()) {
+		t.Errorf("stored token after refresh: %+v %v", tok, err)
+	}
+}
+
+func TestTwoReplicasOnPostgresRefreshOnce(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.PostgresSchema(t)
+	e := newEnv(t, cloudtest.Options{})
+	st1 := e.store(t, storetest.OpenPostgres(t, dsn))
+	st2 := e.store(t, storetest.OpenPostgres(t, dsn))
+	iss := e.seedExpired(t, st1)
+	s1, s2 := e.service(t, st1), e.service(t, st2)
+	if errs := listAll(iss.ID, 25, s1, s2); len(errs) > 0 {
+		t.Fatalf("%d listings failed, first: %v", len(errs), errs[0])
+	}
+	checkOneRefresh(t, e)
+}
+
+func TestTwoReplicasOnOneSQLiteFileRefreshOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{})
+	path := storetest.SQLiteFile(t)
+	st1 := e.store(t, storetest.OpenSQLite(t, path))
+	st2 := e.store(t, storetest.OpenSQLite(t, path))
+	iss := e.seedExpired(t, st1)
+	s1, s2 := e.service(t, st1), e.service(t, st2)
+	if errs := listAll(iss.ID, 25, s1, s2); len(errs) > 0 {
+		t.Fatalf("%d listings failed, first: %v", len(errs), errs[0])
+	}
+	checkOneRefresh(t, e)
+}
+
+func TestRefusedRefreshMeansLogInAgainWithoutRetry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{})
+	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	iss := e.seedExpired(t, st)
+	// Somebody else redeemed the refresh token: the server will refuse it.
+	tok, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	c, err := cloud.New(cloud.Config{BaseURL: e.iss.BaseURL, ClientID: "client", ClientSecret: "client-secret", BasicAuth: true,
+		Endpoints: endpointsOf(e.iss)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Refresh(context.Background(), tok.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	e.cloud.ResetCounts()
+	s := e.service(t, st)
+	errs := listAll(iss.ID, 10, s)
+	if len(errs) != 10 {
+		t.Fatalf("%d of 10 listings failed, want all", len(errs))
+	}
+	for _, err := range errs {
+		if !errors.Is(err, ErrLoginAgain) {
+			t.Fatalf("error %v is not ErrLoginAgain", err)
+		}
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+		t.Errorf("token requests = %d, want 1 (never retried)", n)
+	}
+	// Later calls know without asking the cloud.
+	if errs := listAll(iss.ID, 3, s); len(errs) != 3 || !errors.Is(errs[0], ErrLoginAgain) {
+		t.Fatalf("later calls: %v", errs)
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+		t.Errorf("token requests after the refusal = %d, want still 1", n)
+	}
+	conn, err := s.UserConnection(context.Background(), iss.ID, "u1")
+	if err != nil || !conn.NeedLogin || conn.LastError == "" {
+		t.Errorf("connection after the refusal: %+v %v", conn, err)
+	}
+}
+
+func endpointsOf(iss store.Issuer) map[string]string {
+	m := map[string]string{}
+	for _, e := range iss.Endpoints {
+		m[e.Name] = e.URL
+	}
+	return m
+}
+
+func TestShortLivedTokensAreNotRefreshedOnEveryCall(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{TokenLifetime: 20 * time.Second})
+	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	iss, err := st.CreateIssuer(context.Background(), e.iss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, refresh, life := e.cloud.IssueToken("alice")
+	now := e.clock.Now()
+	_, _ = st.PutToken(context.Background(), store.Token{Key: store.TokenKey{IssuerID: iss.ID, UserID: "u1"}, CloudUser: "alice",
+		AccessToken: access, RefreshToken: refresh, Expiry: now.Add(life), Created: now, Refreshed: now})
+	s := e.service(t, st)
+	e.cloud.ResetCounts()
+	if errs := listAll(iss.ID, 5, s); len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 0 {
+		t.Errorf("a fresh 20 s token was refreshed %d times", n)
+	}
+}

@@ -1,0 +1,118 @@
+package storetest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/ocrepo/ocrepo/store/gormstore"
+)
+
+// PostgresEnv names the environment variable with the DSN of a PostgreSQL database for tests, for example
+// "host=127.0.0.1 port=5432 user=postgres dbname=test sslmode=disable".
+const PostgresEnv = "OCREPO_TEST_POSTGRES_DSN"
+
+// postgresMaxConns keeps parallel tests within PostgreSQL's default connection limit.
+const postgresMaxConns = 8
+
+// PostgresDSN returns the test database's DSN, or skips the test when none is configured.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(PostgresEnv)
+	if dsn == "" {
+		t.Skipf("%s not set: PostgreSQL tests skipped", PostgresEnv)
+	}
+	return dsn
+}
+
+// PostgresSchema creates a schema of its own for the test, dropped when the test ends, and returns a DSN whose
+// connections work in it. Parallel tests and repeated runs never see each other's rows.
+func PostgresSchema(t testing.TB) string {
+	t.Helper()
+	dsn := PostgresDSN(t)
+	admin, err := gormstore.OpenPostgres(dsn)
+	if err != nil {
+		t.Fatalf("OpenPostgres: %v", err)
+	}
+	sqlAdmin, err := admin.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlAdmin.SetMaxOpenConns(1)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "ocrepo_test_" + hex.EncodeToString(b[:])
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	// Registered first, so it runs after the test's own cleanups have closed their connections.
+	t.Cleanup(func() {
+		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+		_ = sqlAdmin.Close()
+	})
+	return withSearchPath(dsn, schema)
+}
+
+func withSearchPath(dsn, schema string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err == nil {
+			q := u.Query()
+			q.Set("search_path", schema)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return dsn + " search_path=" + schema
+}
+
+// OpenPostgres opens dsn with a bounded pool and closes it when the test ends.
+func OpenPostgres(t testing.TB, dsn string) *gorm.DB {
+	t.Helper()
+	db, err := gormstore.OpenPostgres(dsn)
+	if err != nil {
+		t.Fatalf("OpenPostgres: %v", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(postgresMaxConns)
+	CloseAtEnd(t, db)
+	return db
+}
+
+// SQLiteFile returns the path of a new SQLite database file in a temporary directory.
+func SQLiteFile(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(t.TempDir(), "ocrepo.db")
+}
+
+// OpenSQLite opens path and closes it when the test ends.
+func OpenSQLite(t testing.TB, path string) *gorm.DB {
+	t.Helper()
+	db, err := gormstore.OpenSQLite(path)
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	CloseAtEnd(t, db)
+	return db
+}
+
+// CloseAtEnd closes db's connections when the test ends.
+func CloseAtEnd(t testing.TB, db *gorm.DB) {
+	t.Helper()
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sqlDB.Close() })
+}
