@@ -1,0 +1,65 @@
+package cloud
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// listingServer serves one pre-built 10,000-entry Nextcloud-shaped multistatus to every PROPFIND.
+func listingServer(b *testing.B) (*testServer, []byte) {
+	body := nextcloudListing("/remote.php/dav/files/alice/", "/big", bigListing(10000))
+	ts := newTestServer(b, "/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusMultiStatus)
+		_, _ = w.Write(body)
+	}))
+	return ts, body
+}
+
+// BenchmarkReadDir10000 lists a 10,000-entry folder through the client (one PROPFIND, the lean parser).
+func BenchmarkReadDir10000(b *testing.B) {
+	ts, body := listingServer(b)
+	cn := ts.client(b).As("alice", staticToken("tok"))
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		_, children, err := cn.ReadDir(ctx, "/big")
+		if err != nil || len(children) != 10000 {
+			b.Fatal(err, len(children))
+		}
+	}
+}
+
+// BenchmarkBareFetch10000 sends the same PROPFIND with the same transport and throws the body away: the floor
+// ReadDir is measured against.
+func BenchmarkBareFetch10000(b *testing.B) {
+	ts, body := listingServer(b)
+	c := ts.client(b)
+	ctx := context.Background()
+	u := ts.base + "remote.php/dav/files/alice/big"
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		req, err := http.NewRequestWithContext(ctx, "PROPFIND", u, strings.NewReader(propfindBody))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Depth", "1")
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if err != nil || n != int64(len(body)) {
+			b.Fatal(err, n)
+		}
+	}
+}

@@ -1,0 +1,1345 @@
+package cloud
+
+// The PROPFIND listing parser.
+//
+// A Depth 1 listing of a big folder is megabytes of XML (about 470 bytes per entry from Nextcloud). Decoding it
+// with encoding/xml into structs costs more than fetching it (hundreds of allocations per entry), so this file
+// holds a purpose-built streaming scanner: it reads the body through one reusable buffer, tracks only what a
+// multistatus needs (element nesting and namespace bindings), keeps the text of the nine properties the listing
+// asks for, and turns each response into an Entry with one string allocation. It still checks what matters for
+// trust: every element is closed by its own end tag, the document is a DAV: multistatus, entities are valid, and
+// the body does not end early. A truncated or malformed body is an error, never a short listing.
+//
+// The semantics follow what encoding/xml struct unmarshalling gives for the same document (a reference parser in
+// the tests does exactly that, and a fuzz target checks that the two agree whenever the reference accepts the
+// input): properties count only from a propstat whose status is 2xx; a later propstat or a later occurrence of a
+// property wins; text directly inside a property element is kept, text of nested elements is not.
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"path"
+	"time"
+	"unicode/utf8"
+)
+
+// propfindBody asks for exactly the properties a listing shows.
+const propfindBody = `<?xml version="1.0" encoding="UTF-8"?>` +
+	`<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:prop>` +
+	propList +
+	`</d:prop></d:propfind>`
+
+// propList is the property list shared by PROPFIND and SEARCH.
+const propList = `<d:getlastmodified/><d:getcontentlength/><d:getcontenttype/><d:resourcetype/><d:getetag/>` +
+	`<oc:fileid/><oc:permissions/><oc:size/><nc:has-preview/>`
+
+// Namespaces of the properties.
+const (
+	nsURIDAV = "DAV:"
+	nsURIOC  = "http://owncloud.org/ns"
+	nsURINC  = "http://nextcloud.org/ns"
+)
+
+// Limits of the scanner.
+const (
+	msInitialBuffer = 32 << 10
+	msMaxToken      = 1 << 20 // the longest markup token or kept value
+	msHeadLen       = 512     // bytes kept for error snippets
+)
+
+// Text properties by index.
+const (
+	propLastModified = iota
+	propContentLength
+	propContentType
+	propETag
+	propFileID
+	propPermissions
+	propSize
+	propHasPreview
+	nProps
+)
+
+// Namespace ids.
+const (
+	nsOther uint8 = iota
+	nsDAV
+	nsOC
+	nsNC
+)
+
+// Element roles. A role says what an element is in the multistatus structure; roleSkip elements and all their
+// descendants are only checked for well-formedness.
+const (
+	roleDocument uint8 = iota // the virtual parent of the root element
+	roleSkip
+	roleMultistatus
+	roleResponse
+	roleHref
+	rolePropstat
+	roleProp
+	roleStatus
+	roleResourceType
+	roleCollection
+	roleValue // + property index
+)
+
+// rawEntry is one response as found in the document.
+type rawEntry struct {
+	href       []byte
+	hasHref    bool
+	val        [nProps][]byte
+	has        [nProps]bool
+	hasResType bool
+	collection bool
+}
+
+func (e *rawEntry) reset() {
+	e.href = e.href[:0]
+	e.hasHref = false
+	for i := range e.val {
+		e.val[i] = e.val[i][:0]
+		e.has[i] = false
+	}
+	e.hasResType = false
+	e.collection = false
+}
+
+// rawPropstat is one propstat being read.
+type rawPropstat struct {
+	val        [nProps][]byte
+	has        [nProps]bool
+	status     []byte
+	resType    bool
+	collection bool
+}
+
+func (p *rawPropstat) reset() {
+	for i := range p.val {
+		p.val[i] = p.val[i][:0]
+		p.has[i] = false
+	}
+	p.status = p.status[:0]
+	p.resType = false
+	p.collection = false
+}
+
+// commit moves the properties of a 2xx propstat into e.
+func (p *rawPropstat) commit(e *rawEntry) {
+	code := statusCode(bytes.TrimSpace(p.status))
+	if code < 200 || code > 299 {
+		return
+	}
+	for i := range p.val {
+		if p.has[i] {
+			e.val[i] = append(e.val[i][:0], p.val[i]...)
+			e.has[i] = true
+		}
+	}
+	if p.resType {
+		e.hasResType = true
+		e.collection = p.collection
+	}
+}
+
+// statusCode reads the code of a status line ("HTTP/1.1 200 OK"); 0 when there is none.
+func statusCode(b []byte) int {
+	i := bytes.IndexByte(b, ' ')
+	if i < 0 {
+		return 0
+	}
+	b = b[i+1:]
+	if len(b) < 3 || len(b) > 3 && b[3] != ' ' {
+		return 0
+	}
+	n := 0
+	for _, c := range b[:3] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// hrefMapper turns hrefs into user-relative paths.
+type hrefMapper struct {
+	root    string // decoded path of the WebDAV root, with a trailing slash
+	altRoot string // the same relative to the server's base path, for proxies that hide a sub-path; "" if none
+	buf     []byte
+	scratch []byte
+	strs    map[string]string // interned content types and permissions
+}
+
+// errOutsideRoot and friends are reasons of invalid listings.
+var (
+	errMissingHref = errors.New("response without href")
+	errOutsideRoot = errors.New("href outside the WebDAV root")
+	errBadHref     = errors.New("href with a bad escape")
+)
+
+// intern returns a shared string for b; the set is capped so that a hostile listing cannot grow it.
+func (m *hrefMapper) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if s, ok := m.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if m.strs == nil {
+		m.strs = make(map[string]string, 16)
+	}
+	if len(m.strs) < 256 {
+		m.strs[s] = s
+	}
+	return s
+}
+
+// relative decodes href and strips the root from it. The result is in m.buf, without leading or trailing slash.
+func (m *hrefMapper) relative(href []byte) ([]byte, error) {
+	if hasPrefixFold(href, "http://") || hasPrefixFold(href, "https://") {
+		rest := href[bytes.Index(href, []byte("//"))+2:]
+		if i := bytes.IndexByte(rest, '/'); i >= 0 {
+			href = rest[i:]
+		} else {
+			href = []byte("/")
+		}
+	}
+	dec, ok := unescapePath(m.buf[:0], href)
+	m.buf = dec
+	if !ok {
+		return nil, errBadHref
+	}
+	for _, root := range [2]string{m.root, m.altRoot} {
+		if root == "" {
+			continue
+		}
+		if len(dec) >= len(root) && string(dec[:len(root)]) == root {
+			return bytes.Trim(dec[len(root):], "/"), nil
+		}
+		if len(dec)+1 == len(root) && string(dec) == root[:len(dec)] {
+			return nil, nil
+		}
+	}
+	return nil, errOutsideRoot
+}
+
+// build makes an Entry of a response.
+func (m *hrefMapper) build(e *rawEntry) (Entry, error) {
+	href := bytes.TrimSpace(e.href)
+	if !e.hasHref || len(href) == 0 {
+		return Entry{}, errMissingHref
+	}
+	rel, err := m.relative(href)
+	if err != nil {
+		return Entry{}, err
+	}
+	// One allocation holds the path, the etag and the file id.
+	s := append(m.scratch[:0], '/')
+	s = append(s, rel...)
+	if !cleanPath(s) {
+		s = append(s[:0], path.Clean(string(s))...)
+	}
+	pathLen := len(s)
+	etag := bytes.TrimSpace(e.val[propETag])
+	fileID := bytes.TrimSpace(e.val[propFileID])
+	s = append(s, etag...)
+	s = append(s, fileID...)
+	m.scratch = s
+	all := string(s)
+	var ent Entry
+	ent.Path = all[:pathLen]
+	ent.Name = ent.Path[lastSlash(ent.Path)+1:]
+	ent.ETag = all[pathLen : pathLen+len(etag)]
+	ent.FileID = all[pathLen+len(etag):]
+	ent.Dir = e.hasResType && e.collection
+	ent.Size = -1
+	if e.has[propSize] {
+		if n, ok := parseInt(bytes.TrimSpace(e.val[propSize])); ok {
+			ent.Size = max(n, -1)
+		}
+	}
+	if ent.Size == -1 && e.has[propContentLength] {
+		if n, ok := parseInt(bytes.TrimSpace(e.val[propContentLength])); ok {
+			ent.Size = max(n, -1)
+		}
+	}
+	ent.ContentType = m.intern(bytes.TrimSpace(e.val[propContentType]))
+	ent.Permissions = m.intern(bytes.TrimSpace(e.val[propPermissions]))
+	if e.has[propLastModified] {
+		ent.Modified = parseHTTPTime(bytes.TrimSpace(e.val[propLastModified]))
+	}
+	hp := bytes.TrimSpace(e.val[propHasPreview])
+	ent.HasPreview = string(hp) == "true" || string(hp) == "1"
+	return ent, nil
+}
+
+func lastSlash(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '/' {
+			return i
+		}
+	}
+	return -1
+}
+
+// cleanPath reports whether p (starting with '/') is already what path.Clean makes of it.
+func cleanPath(p []byte) bool {
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		rest := p[i+1:]
+		switch {
+		case len(rest) > 0 && rest[0] == '/':
+			return false
+		case len(rest) >= 1 && rest[0] == '.' && (len(rest) == 1 || rest[1] == '/'):
+			return false
+		case len(rest) >= 2 && rest[0] == '.' && rest[1] == '.' && (len(rest) == 2 || rest[2] == '/'):
+			return false
+		}
+	}
+	return true
+}
+
+// hasPrefixFold reports whether b starts with the lower-case ASCII prefix, ignoring case.
+func hasPrefixFold(b []byte, prefix string) bool {
+	if len(b) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// unescapePath percent-decodes src onto dst like url.PathUnescape.
+func unescapePath(dst, src []byte) ([]byte, bool) {
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c != '%' {
+			dst = append(dst, c)
+			continue
+		}
+		if i+2 >= len(src) || !isHex(src[i+1]) || !isHex(src[i+2]) {
+			return dst, false
+		}
+		dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
+		i += 2
+	}
+	return dst, true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// parseInt parses a decimal int64 with an optional sign.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	neg := false
+	switch b[0] {
+	case '-':
+		neg = true
+		b = b[1:]
+	case '+':
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+		if n > 1<<63 {
+			return 0, false
+		}
+	}
+	if !neg && n > 1<<63-1 {
+		return 0, false
+	}
+	if neg {
+		return -int64(n), true
+	}
+	return int64(n), true
+}
+
+// parseHTTPTime parses an RFC 1123 date ("Mon, 02 Jan 2006 15:04:05 GMT") without allocating; other forms go
+// through http.ParseTime. A date that does not parse is the zero time.
+func parseHTTPTime(b []byte) time.Time {
+	if t, ok := fastHTTPTime(b); ok {
+		return t
+	}
+	t, err := http.ParseTime(string(b))
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func fastHTTPTime(b []byte) (time.Time, bool) {
+	if len(b) != 29 || b[3] != ',' || b[4] != ' ' || b[7] != ' ' || b[11] != ' ' || b[16] != ' ' ||
+		b[19] != ':' || b[22] != ':' || b[25] != ' ' || string(b[26:]) != "GMT" {
+		return time.Time{}, false
+	}
+	switch string(b[:3]) {
+	case "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun":
+	default:
+		return time.Time{}, false
+	}
+	var month time.Month
+	switch string(b[8:11]) {
+	case "Jan":
+		month = time.January
+	case "Feb":
+		month = time.February
+	case "Mar":
+		month = time.March
+	case "Apr":
+		month = time.April
+	case "May":
+		month = time.May
+	case "Jun":
+		month = time.June
+	case "Jul":
+		month = time.July
+	case "Aug":
+		month = time.August
+	case "Sep":
+		month = time.September
+	case "Oct":
+		month = time.October
+	case "Nov":
+		month = time.November
+	case "Dec":
+		month = time.December
+	default:
+		return time.Time{}, false
+	}
+	day, ok1 := digits(b[5:7])
+	year, ok2 := digits(b[12:16])
+	hh, ok3 := digits(b[17:19])
+	mm, ok4 := digits(b[20:22])
+	ss, ok5 := digits(b[23:25])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || hh > 23 || mm > 59 || ss > 59 || day < 1 ||
+		day > daysIn(month, year) {
+		return time.Time{}, false
+	}
+	return time.Date(year, month, day, hh, mm, ss, 0, time.UTC), true
+}
+
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// parseError is a malformed listing; reason goes into an InvalidResponseError.
+type parseError struct{ reason string }
+
+func (e *parseError) Error() string { return e.reason }
+
+// errNeedMore tells a token scanner that the token does not end within the buffered bytes.
+var errNeedMore = errors.New("need more input")
+
+// frame is one open element.
+type frame struct {
+	role    uint8
+	nameEnd int32 // end of the element's qualified name in msParser.names
+	nsMark  int32 // len(msParser.ns) before the element's own bindings
+}
+
+// binding is one namespace declaration in scope.
+type binding struct {
+	prefix string
+	ns     uint8
+}
+
+// attrNS is a namespace declaration found while scanning a start tag, as offsets into the tag.
+type attrNS struct {
+	prefixStart, prefixEnd int
+	valStart, valEnd       int
+}
+
+// msParser scans one multistatus body.
+type msParser struct {
+	r        io.Reader
+	buf      []byte
+	pos      int // next unread byte
+	end      int // end of buffered bytes
+	eof      bool
+	rerr     error // a read error other than EOF
+	head     []byte
+	names    []byte
+	stack    []frame
+	ns       []binding
+	decls    []attrNS
+	ps       rawPropstat
+	ent      rawEntry
+	m        *hrefMapper
+	out      []Entry
+	done     bool // the root element ended
+	rootSeen bool
+	attrBuf  []byte
+}
+
+// parseMultistatus reads a multistatus document from r and returns its responses as entries, in document order.
+// A syntax error, a document that ends early, a root that is not DAV: multistatus or a response without href is a
+// *parseError; a failing read is returned as it is (io.ErrUnexpectedEOF is a truncation).
+func parseMultistatus(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, []byte, error) {
+	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer)}
+	if sizeHint > 0 {
+		p.out = make([]Entry, 0, min(sizeHint/450+1, 1<<16))
+	}
+	err := p.run()
+	return p.out, p.head, err
+}
+
+// fill reads more input after compacting the buffer; false when nothing more can come.
+func (p *msParser) fill() bool {
+	if p.eof || p.rerr != nil {
+		return false
+	}
+	if p.pos > 0 {
+		n := copy(p.buf, p.buf[p.pos:p.end])
+		p.pos, p.end = 0, n
+	}
+	if p.end == len(p.buf) {
+		if len(p.buf) >= msMaxToken+msInitialBuffer {
+			p.rerr = &parseError{reason: "token too large"}
+			return false
+		}
+		nb := make([]byte, 2*len(p.buf))
+		copy(nb, p.buf[:p.end])
+		p.buf = nb
+	}
+	for range 100 {
+		n, err := p.r.Read(p.buf[p.end:])
+		if n > 0 && len(p.head) < msHeadLen {
+			p.head = append(p.head, p.buf[p.end:p.end+min(n, msHeadLen-len(p.head))]...)
+		}
+		p.end += n
+		if err == io.EOF {
+			p.eof = true
+			return n > 0
+		}
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				p.eof = true
+				return n > 0
+			}
+			p.rerr = err
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	p.rerr = io.ErrNoProgress
+	return false
+}
+
+func (p *msParser) syntax(reason string) error {
+	return &parseError{reason: "malformed multistatus: " + reason}
+}
+
+func (p *msParser) truncated() error {
+	if p.rerr != nil {
+		return p.rerr
+	}
+	return &parseError{reason: "truncated multistatus"}
+}
+
+func (p *msParser) run() error {
+	for !p.done {
+		if p.pos >= p.end && !p.fill() {
+			if p.rerr != nil {
+				return p.rerr
+			}
+			if !p.rootSeen {
+				return &parseError{reason: "not a multistatus: no XML element"}
+			}
+			return p.truncated()
+		}
+		if p.buf[p.pos] != '<' {
+			if err := p.text(); err != nil {
+				return err
+			}
+			continue
+		}
+		for {
+			err := p.markup()
+			if err == nil {
+				break
+			}
+			if err != errNeedMore {
+				return err
+			}
+			if !p.fill() {
+				return p.truncated()
+			}
+		}
+	}
+	return nil
+}
+
+// target is where text inside the current element goes, or nil.
+func (p *msParser) target() *[]byte {
+	if len(p.stack) == 0 {
+		return nil
+	}
+	switch r := p.stack[len(p.stack)-1].role; {
+	case r == roleHref:
+		return &p.ent.href
+	case r == roleStatus:
+		return &p.ps.status
+	case r >= roleValue:
+		return &p.ps.val[r-roleValue]
+	}
+	return nil
+}
+
+// text consumes character data up to the next '<'.
+func (p *msParser) text() error {
+	dst := p.target()
+	if dst == nil {
+		for {
+			i := bytes.IndexByte(p.buf[p.pos:p.end], '<')
+			if i >= 0 {
+				p.pos += i
+				return nil
+			}
+			p.pos = p.end
+			if !p.fill() {
+				if p.rerr != nil {
+					return p.rerr
+				}
+				if len(p.stack) == 0 {
+					if !p.rootSeen {
+						return &parseError{reason: "not a multistatus: no XML element"}
+					}
+					return nil
+				}
+				return p.truncated()
+			}
+		}
+	}
+	prevCR := false
+	for {
+		b := p.buf[p.pos:p.end]
+		i := 0
+		for i < len(b) {
+			c := b[i]
+			switch c {
+			case '<':
+				p.pos += i
+				return nil
+			case '&':
+				r, n, err := entity(b[i:], p.eof)
+				if err == errNeedMore {
+					goto more
+				}
+				if err != nil {
+					return p.syntax(err.Error())
+				}
+				*dst = utf8.AppendRune(*dst, r)
+				i += n
+				prevCR = false
+				continue
+			case '\r':
+				*dst = append(*dst, '\n')
+				prevCR = true
+				i++
+				continue
+			case '\n':
+				if !prevCR {
+					*dst = append(*dst, '\n')
+				}
+			default:
+				*dst = append(*dst, c)
+			}
+			prevCR = false
+			i++
+		}
+	more:
+		p.pos += i
+		if len(*dst) > msMaxToken {
+			return &parseError{reason: "value too large"}
+		}
+		if !p.fill() {
+			return p.truncated()
+		}
+	}
+}
+
+// entity decodes the reference at the start of b ("&amp;", "&#65;", "&#x41;"). It returns errNeedMore when b ends
+// inside it and more input may come.
+func entity(b []byte, eof bool) (rune, int, error) {
+	need := func() (rune, int, error) {
+		if eof {
+			return 0, 0, errors.New("entity cut by the end of input")
+		}
+		return 0, 0, errNeedMore
+	}
+	i := 1
+	if i >= len(b) {
+		return need()
+	}
+	if b[i] == '#' {
+		i++
+		if i >= len(b) {
+			return need()
+		}
+		base := uint64(10)
+		if b[i] == 'x' {
+			base = 16
+			i++
+		}
+		start := i
+		var n uint64
+		overflow := false
+		for {
+			if i >= len(b) {
+				return need()
+			}
+			c := b[i]
+			var d uint64
+			switch {
+			case '0' <= c && c <= '9':
+				d = uint64(c - '0')
+			case base == 16 && 'a' <= c && c <= 'f':
+				d = uint64(c-'a') + 10
+			case base == 16 && 'A' <= c && c <= 'F':
+				d = uint64(c-'A') + 10
+			default:
+				goto end
+			}
+			if n > (1<<64-1-d)/base {
+				overflow = true
+			}
+			n = n*base + d
+			i++
+		}
+	end:
+		if b[i] != ';' || i == start || overflow || n > utf8.MaxRune {
+			return 0, 0, errors.New("invalid character entity")
+		}
+		return rune(n), i + 1, nil
+	}
+	start := i
+	for {
+		if i >= len(b) {
+			return need()
+		}
+		if !nameChar(b[i]) {
+			break
+		}
+		i++
+	}
+	if b[i] != ';' {
+		return 0, 0, errors.New("invalid character entity")
+	}
+	var r rune
+	switch string(b[start:i]) {
+	case "lt":
+		r = '<'
+	case "gt":
+		r = '>'
+	case "amp":
+		r = '&'
+	case "apos":
+		r = '\''
+	case "quot":
+		r = '"'
+	default:
+		return 0, 0, errors.New("invalid character entity")
+	}
+	return r, i + 1, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\r' || c == '\n' || c == '\t' }
+
+// Name bytes as bit sets (bytes below 64 and 64..127): letters, digits, '_', ':', '.', '-'.
+const (
+	nameBitsLo uint64 = 1<<'-' | 1<<'.' | 0x3FF<<'0' | 1<<':'
+	nameBitsHi uint64 = 0x3FFFFFF<<('A'-64) | 1<<('_'-64) | 0x3FFFFFF<<('a'-64)
+)
+
+// nameChar reports whether c continues an XML name as encoding/xml reads it (any byte of a multi-byte rune does).
+func nameChar(c byte) bool {
+	if c < 64 {
+		return nameBitsLo>>c&1 != 0
+	}
+	if c < 128 {
+		return nameBitsHi>>(c-64)&1 != 0
+	}
+	return true
+}
+
+// nameEnd is the end of the name starting at b[i].
+func nameEnd(b []byte, i int) int {
+	for i < len(b) && nameChar(b[i]) {
+		i++
+	}
+	return i
+}
+
+// scanName reads the name starting at b[i]: its end, and the position of its first colon (-1 if none) unless it
+// has several (ok false).
+func scanName(b []byte, i int) (end, colon int, ok bool) {
+	colon = -1
+	for i < len(b) {
+		c := b[i]
+		if !nameChar(c) {
+			break
+		}
+		if c == ':' {
+			if colon >= 0 {
+				ok = false
+				for i < len(b) && nameChar(b[i]) {
+					i++
+				}
+				return i, colon, false
+			}
+			colon = i
+		}
+		i++
+	}
+	return i, colon, true
+}
+
+// qname splits b[start:end] with its colon at colon as encoding/xml does: one colon with text on both sides
+// separates a prefix.
+func qname(b []byte, start, end, colon int) (prefix, local []byte) {
+	if colon < 0 || colon == start || colon == end-1 {
+		return nil, b[start:end]
+	}
+	return b[start:colon], b[colon+1 : end]
+}
+
+// markup handles the markup token at p.pos ('<' ...). It returns errNeedMore when the token is not all buffered.
+func (p *msParser) markup() error {
+	b := p.buf[p.pos:p.end]
+	if len(b) < 2 {
+		return errNeedMore
+	}
+	switch b[1] {
+	case '/':
+		return p.endTag(b)
+	case '?':
+		e := nameEnd(b, 2)
+		if e == len(b) {
+			return errNeedMore
+		}
+		if e == 2 {
+			return p.syntax("expected target name after <?")
+		}
+		i := bytes.Index(b[e:], []byte("?>"))
+		if i < 0 {
+			return errNeedMore
+		}
+		p.pos += e + i + 2
+		return nil
+	case '!':
+		if len(b) < 3 {
+			return errNeedMore
+		}
+		switch b[2] {
+		case '-':
+			if len(b) < 4 {
+				return errNeedMore
+			}
+			if b[3] != '-' {
+				return p.syntax("invalid sequence <!- not part of <!--")
+			}
+			i := bytes.Index(b[4:], []byte("-->"))
+			if i < 0 {
+				return errNeedMore
+			}
+			p.pos += 4 + i + 3
+			return nil
+		case '[':
+			const cdata = "<![CDATA["
+			n := min(len(b), len(cdata))
+			if string(b[:n]) != cdata[:n] {
+				return p.syntax("invalid <![ sequence")
+			}
+			if len(b) < len(cdata) {
+				return errNeedMore
+			}
+			i := bytes.Index(b[len(cdata):], []byte("]]>"))
+			if i < 0 {
+				return errNeedMore
+			}
+			if dst := p.target(); dst != nil {
+				appendNormalized(dst, b[len(cdata):len(cdata)+i])
+				if len(*dst) > msMaxToken {
+					return &parseError{reason: "value too large"}
+				}
+			}
+			p.pos += len(cdata) + i + 3
+			return nil
+		default:
+			n, err := directive(b)
+			if err != nil {
+				return err
+			}
+			p.pos += n
+			return nil
+		}
+	default:
+		return p.startTag(b)
+	}
+}
+
+// appendNormalized appends s to dst turning "\r\n" and "\r" into "\n".
+func appendNormalized(dst *[]byte, s []byte) {
+	prevCR := false
+	for _, c := range s {
+		switch {
+		case c == '\r':
+			*dst = append(*dst, '\n')
+			prevCR = true
+			continue
+		case c == '\n' && prevCR:
+		default:
+			*dst = append(*dst, c)
+		}
+		prevCR = false
+	}
+}
+
+// directive measures a <!DOCTYPE ...>-like directive, honouring quotes, nested brackets and comments as
+// encoding/xml does.
+func directive(b []byte) (int, error) {
+	i := 3 // "<!" and the first byte, which is taken as it is
+	var inquote byte
+	depth := 0
+	for {
+		if i >= len(b) {
+			return 0, errNeedMore
+		}
+		c := b[i]
+		i++
+		if inquote == 0 && c == '>' && depth == 0 {
+			return i, nil
+		}
+	handle:
+		switch {
+		case c == inquote:
+			inquote = 0
+		case inquote != 0:
+		case c == '\'' || c == '"':
+			inquote = c
+		case c == '>':
+			depth--
+		case c == '<':
+			for k := 0; k < 3; k++ {
+				if i >= len(b) {
+					return 0, errNeedMore
+				}
+				c = b[i]
+				i++
+				if c != "!--"[k] {
+					depth++
+					goto handle
+				}
+			}
+			var b0, b1 byte
+			for {
+				if i >= len(b) {
+					return 0, errNeedMore
+				}
+				c = b[i]
+				i++
+				if b0 == '-' && b1 == '-' && c == '>' {
+					break
+				}
+				b0, b1 = b1, c
+			}
+		}
+	}
+}
+
+// endTag handles "</name>".
+func (p *msParser) endTag(b []byte) error {
+	if len(p.stack) > 0 {
+		// The usual case: the end tag closes the innermost element, whose name is known.
+		start := 0
+		if len(p.stack) > 1 {
+			start = int(p.stack[len(p.stack)-2].nameEnd)
+		}
+		want := p.names[start:p.stack[len(p.stack)-1].nameEnd]
+		if n := 2 + len(want); len(b) > n && !nameChar(b[n]) && string(b[2:n]) == string(want) {
+			i := n
+			for i < len(b) && isSpace(b[i]) {
+				i++
+			}
+			if i < len(b) && b[i] == '>' {
+				p.pos += i + 1
+				return p.pop()
+			}
+		}
+	}
+	e, _, ok := scanName(b, 2)
+	if e == len(b) {
+		return errNeedMore
+	}
+	q := b[2:e]
+	if !ok || len(q) == 0 {
+		return p.syntax("expected element name after </")
+	}
+	i := e
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i == len(b) {
+		return errNeedMore
+	}
+	if b[i] != '>' {
+		return p.syntax("invalid characters between </" + string(q) + " and >")
+	}
+	if len(p.stack) == 0 {
+		return p.syntax("unexpected end element </" + string(q) + ">")
+	}
+	start := 0
+	if len(p.stack) > 1 {
+		start = int(p.stack[len(p.stack)-2].nameEnd)
+	}
+	return p.syntax("element <" + string(p.names[start:p.stack[len(p.stack)-1].nameEnd]) + "> closed by </" +
+		string(q) + ">")
+}
+
+// pop closes the innermost element.
+func (p *msParser) pop() error {
+	top := p.stack[len(p.stack)-1]
+	p.stack = p.stack[:len(p.stack)-1]
+	p.ns = p.ns[:top.nsMark]
+	if len(p.stack) > 0 {
+		p.names = p.names[:p.stack[len(p.stack)-1].nameEnd]
+	} else {
+		p.names = p.names[:0]
+	}
+	switch top.role {
+	case rolePropstat:
+		p.ps.commit(&p.ent)
+	case roleResponse:
+		ent, err := p.m.build(&p.ent)
+		if err != nil {
+			return &parseError{reason: err.Error()}
+		}
+		p.out = append(p.out, ent)
+	case roleMultistatus:
+		p.done = true
+	}
+	return nil
+}
+
+// startTag handles "<name attr='v'...>" and "<name/>".
+func (p *msParser) startTag(b []byte) error {
+	e, colon, ok := scanName(b, 1)
+	if e == len(b) {
+		return errNeedMore
+	}
+	q := b[1:e]
+	if !ok || len(q) == 0 {
+		return p.syntax("expected element name after <")
+	}
+	prefix, local := qname(b, 1, e, colon)
+	p.decls = p.decls[:0]
+	i := e
+	empty := false
+	for {
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i == len(b) {
+			return errNeedMore
+		}
+		if b[i] == '/' {
+			if i+1 == len(b) {
+				return errNeedMore
+			}
+			if b[i+1] != '>' {
+				return p.syntax("expected /> in element")
+			}
+			empty = true
+			i += 2
+			break
+		}
+		if b[i] == '>' {
+			i++
+			break
+		}
+		ae, acolon, ok := scanName(b, i)
+		if ae == len(b) {
+			return errNeedMore
+		}
+		if !ok || ae == i {
+			return p.syntax("expected attribute name in element")
+		}
+		ap, al := qname(b, i, ae, acolon)
+		i = ae
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i == len(b) {
+			return errNeedMore
+		}
+		if b[i] != '=' {
+			return p.syntax("attribute name without = in element")
+		}
+		i++
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i == len(b) {
+			return errNeedMore
+		}
+		quote := b[i]
+		if quote != '"' && quote != '\'' {
+			return p.syntax("unquoted or missing attribute value in element")
+		}
+		i++
+		vs := i
+		for {
+			if i == len(b) {
+				return errNeedMore
+			}
+			if b[i] == quote {
+				break
+			}
+			if b[i] == '<' {
+				return p.syntax("unescaped < inside quoted string")
+			}
+			i++
+		}
+		ve := i
+		i++
+		switch {
+		case string(ap) == "xmlns":
+			d := attrNS{valStart: vs, valEnd: ve}
+			d.prefixStart = ae - len(al)
+			d.prefixEnd = ae
+			p.decls = append(p.decls, d)
+		case len(ap) == 0 && string(al) == "xmlns":
+			p.decls = append(p.decls, attrNS{prefixStart: 0, prefixEnd: 0, valStart: vs, valEnd: ve})
+		}
+	}
+	// The whole tag is buffered: apply it.
+	mark := int32(len(p.ns))
+	for _, d := range p.decls {
+		val, err := decodeAttr(p.attrBuf[:0], b[d.valStart:d.valEnd])
+		if err != nil {
+			return p.syntax(err.Error())
+		}
+		p.attrBuf = val
+		var id uint8
+		switch string(val) {
+		case nsURIDAV:
+			id = nsDAV
+		case nsURIOC:
+			id = nsOC
+		case nsURINC:
+			id = nsNC
+		}
+		p.ns = append(p.ns, binding{prefix: string(b[d.prefixStart:d.prefixEnd]), ns: id})
+	}
+	ns := p.resolve(prefix, local)
+	parent := roleDocument
+	if len(p.stack) > 0 {
+		parent = p.stack[len(p.stack)-1].role
+	}
+	role := childRole(parent, ns, local)
+	if parent == roleDocument {
+		if role != roleMultistatus {
+			return &parseError{reason: "not a multistatus: root element <" + string(q) + ">"}
+		}
+		p.rootSeen = true
+	}
+	p.names = append(p.names, q...)
+	p.stack = append(p.stack, frame{role: role, nameEnd: int32(len(p.names)), nsMark: mark})
+	p.pos += i
+	p.enter(role)
+	if empty {
+		return p.pop()
+	}
+	return nil
+}
+
+// enter starts an element of role.
+func (p *msParser) enter(role uint8) {
+	switch {
+	case role == roleResponse:
+		p.ent.reset()
+	case role == rolePropstat:
+		p.ps.reset()
+	case role == roleHref:
+		p.ent.href = p.ent.href[:0]
+		p.ent.hasHref = true
+	case role == roleStatus:
+		p.ps.status = p.ps.status[:0]
+	case role == roleResourceType:
+		p.ps.resType = true
+	case role == roleCollection:
+		p.ps.collection = true
+	case role >= roleValue:
+		k := role - roleValue
+		p.ps.val[k] = p.ps.val[k][:0]
+		p.ps.has[k] = true
+	}
+}
+
+// resolve finds the namespace of an element name.
+func (p *msParser) resolve(prefix, local []byte) uint8 {
+	switch string(prefix) {
+	case "xmlns", "xml":
+		return nsOther
+	case "":
+		if string(local) == "xmlns" {
+			return nsOther
+		}
+	}
+	for i := len(p.ns) - 1; i >= 0; i-- {
+		if p.ns[i].prefix == string(prefix) {
+			return p.ns[i].ns
+		}
+	}
+	return nsOther
+}
+
+// childRole is the role of an element named (ns, local) inside an element of role parent.
+func childRole(parent, ns uint8, local []byte) uint8 {
+	switch parent {
+	case roleDocument:
+		if ns == nsDAV && string(local) == "multistatus" {
+			return roleMultistatus
+		}
+	case roleMultistatus:
+		if ns == nsDAV && string(local) == "response" {
+			return roleResponse
+		}
+	case roleResponse:
+		if ns == nsDAV {
+			switch string(local) {
+			case "href":
+				return roleHref
+			case "propstat":
+				return rolePropstat
+			}
+		}
+	case rolePropstat:
+		if ns == nsDAV {
+			switch string(local) {
+			case "prop":
+				return roleProp
+			case "status":
+				return roleStatus
+			}
+		}
+	case roleProp:
+		switch ns {
+		case nsDAV:
+			switch string(local) {
+			case "getlastmodified":
+				return roleValue + propLastModified
+			case "getcontentlength":
+				return roleValue + propContentLength
+			case "getcontenttype":
+				return roleValue + propContentType
+			case "getetag":
+				return roleValue + propETag
+			case "resourcetype":
+				return roleResourceType
+			}
+		case nsOC:
+			switch string(local) {
+			case "fileid":
+				return roleValue + propFileID
+			case "permissions":
+				return roleValue + propPermissions
+			case "size":
+				return roleValue + propSize
+			}
+		case nsNC:
+			if string(local) == "has-preview" {
+				return roleValue + propHasPreview
+			}
+		}
+	case roleResourceType:
+		if ns == nsDAV && string(local) == "collection" {
+			return roleCollection
+		}
+	}
+	return roleSkip
+}
+
+// decodeAttr decodes the entities of an attribute value and normalises line ends, onto dst.
+func decodeAttr(dst, v []byte) ([]byte, error) {
+	prevCR := false
+	for i := 0; i < len(v); {
+		c := v[i]
+		switch c {
+		case '&':
+			r, n, err := entity(v[i:], true)
+			if err != nil {
+				return dst, err
+			}
+			dst = utf8.AppendRune(dst, r)
+			i += n
+			prevCR = false
+			continue
+		case '\r':
+			dst = append(dst, '\n')
+			prevCR = true
+			i++
+			continue
+		case '\n':
+			if !prevCR {
+				dst = append(dst, '\n')
+			}
+		default:
+			dst = append(dst, c)
+		}
+		prevCR = false
+		i++
+	}
+	return dst, nil
+}

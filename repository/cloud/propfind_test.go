@@ -1,0 +1,350 @@
+package cloud
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+const testRoot = "/remote.php/dav/files/alice/"
+
+func parseLean(t testing.TB, data []byte, root string) ([]Entry, error) {
+	t.Helper()
+	entries, _, err := parseMultistatus(bytes.NewReader(data), &hrefMapper{root: root}, int64(len(data)))
+	return entries, err
+}
+
+func TestParseMultistatusNextcloudListing(t *testing.T) {
+	t.Parallel()
+	items := []listingItem{
+		{name: "Documents", dir: true, size: 4096},
+		{name: "my report.pdf", size: 1234},
+		{name: "a#b%c?d.txt", size: 7},
+		{name: `quote'"s.txt`, size: 8},
+		{name: "Übung – ñ 日本.jpg", size: 9},
+		{name: "100% sure & done.txt", size: 10},
+	}
+	data := nextcloudListing(testRoot, "/Shared stuff", items)
+	lean, err := parseLean(t, data, testRoot)
+	if err != nil {
+		t.Fatalf("lean: %v", err)
+	}
+	ref, err := refParseMultistatus(data, &hrefMapper{root: testRoot})
+	if err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	if !reflect.DeepEqual(lean, ref) {
+		t.Fatalf("lean and reference differ:\nlean %+v\nref  %+v", lean, ref)
+	}
+	if len(lean) != len(items)+1 {
+		t.Fatalf("got %d entries, want %d", len(lean), len(items)+1)
+	}
+	self := lean[0]
+	if self.Path != "/Shared stuff" || self.Name != "Shared stuff" || !self.Dir || self.Size != 4096+1234+7+8+9+10 {
+		t.Errorf("self = %+v", self)
+	}
+	for i, it := range items {
+		e := lean[i+1]
+		if e.Path != "/Shared stuff/"+it.name || e.Name != it.name || e.Dir != it.dir || e.Size != it.size {
+			t.Errorf("entry %d = %+v, want %+v", i, e, it)
+		}
+		if !strings.HasPrefix(e.ETag, `"`) || !strings.HasSuffix(e.ETag, `"`) {
+			t.Errorf("entry %d etag %q not quoted", i, e.ETag)
+		}
+		if e.Modified.IsZero() || e.Modified.Location() != time.UTC {
+			t.Errorf("entry %d modified %v", i, e.Modified)
+		}
+	}
+	if got := lean[2]; got.ContentType != "application/pdf" || got.Permissions != "RGDNVW" || got.FileID != "1002" {
+		t.Errorf("file entry = %+v", got)
+	}
+	if got := lean[1]; got.ContentType != "" || got.Permissions != "RGDNVCK" {
+		t.Errorf("folder entry = %+v", got)
+	}
+	if !lean[5].HasPreview || lean[2].HasPreview {
+		t.Errorf("has-preview: %v %v", lean[5].HasPreview, lean[2].HasPreview)
+	}
+	if want := time.Date(2024, 5, 14, 9, 13, 44, 0, time.UTC); !lean[1].Modified.Equal(want) {
+		t.Errorf("modified = %v, want %v", lean[1].Modified, want)
+	}
+}
+
+func TestParseMultistatusShapes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		doc  string
+		want []Entry
+	}{
+		{
+			name: "x/net/webdav style: default namespaces per property",
+			doc: `<?xml version="1.0" encoding="UTF-8"?><D:multistatus xmlns:D="DAV:"><D:response>` +
+				`<D:href>/remote.php/dav/files/alice/a%20b/</D:href><D:propstat><D:prop>` +
+				`<D:resourcetype><D:collection xmlns:D="DAV:"/></D:resourcetype>` +
+				`<fileid xmlns="http://owncloud.org/ns">77</fileid>` +
+				`<D:getlastmodified>Mon, 02 Jan 2006 15:04:05 GMT</D:getlastmodified>` +
+				`</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>` +
+				`<D:propstat><D:prop><permissions xmlns="http://owncloud.org/ns"></permissions></D:prop>` +
+				`<D:status>HTTP/1.1 404 Not Found</D:status></D:propstat></D:response></D:multistatus>`,
+			want: []Entry{{Path: "/a b", Name: "a b", Dir: true, Size: -1, FileID: "77",
+				Modified: time.Date(2006, 1, 2, 15, 4, 5, 0, time.UTC)}},
+		},
+		{
+			name: "absolute href, CDATA, comments, entities and CRLF",
+			doc: "<!-- listing --><multistatus xmlns='DAV:' xmlns:o='http://owncloud.org/ns'>\r\n<response>" +
+				"<href>https://cloud.example.org/remote.php/dav/files/alice/x%3fy</href>" +
+				"<propstat><prop><getetag><![CDATA[\"e1\"]]></getetag><getcontentlength> 42 </getcontentlength>" +
+				"<getcontenttype>text/<!-- c -->plain</getcontenttype><o:permissions>R&#x47;&#68;</o:permissions>" +
+				"</prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+			want: []Entry{{Path: "/x?y", Name: "x?y", Size: 42, ETag: `"e1"`, ContentType: "text/plain",
+				Permissions: "RGD"}},
+		},
+		{
+			name: "later 2xx propstat wins, non-2xx ignored, nested element text dropped",
+			doc: `<d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:response>` +
+				`<d:href>/remote.php/dav/files/alice/f</d:href>` +
+				`<d:propstat><d:prop><oc:size>5</oc:size><d:getetag>a<x>zzz</x>b</d:getetag></d:prop>` +
+				`<d:status>HTTP/1.1 200 OK</d:status></d:propstat>` +
+				`<d:propstat><d:prop><oc:size>6</oc:size><d:resourcetype><d:collection/></d:resourcetype></d:prop>` +
+				`<d:status>HTTP/1.1 403 Forbidden</d:status></d:propstat>` +
+				`<d:propstat><d:prop><oc:size>7</oc:size></d:prop><d:status>HTTP/1.1 207 x</d:status></d:propstat>` +
+				`</d:response><d:response><d:href>/remote.php/dav/files/alice</d:href></d:response>` +
+				`</d:multistatus>trailing data is not read`,
+			want: []Entry{{Path: "/f", Name: "f", Size: 7, ETag: "ab"}, {Path: "/", Size: -1}},
+		},
+		{
+			name: "doctype with internal subset and processing instructions",
+			doc: `<?xml version="1.0"?><!DOCTYPE multistatus [ <!ELEMENT x "<>"> <!-- > --> ]>` +
+				`<?pi data?><d:multistatus xmlns:d="DAV:"><?pi?><d:response><d:href>/remote.php/dav/files/alice/..%2f..%2fetc</d:href>` +
+				`</d:response></d:multistatus>`,
+			want: []Entry{{Path: "/etc", Name: "etc", Size: -1}},
+		},
+		{
+			name: "empty multistatus",
+			doc:  `<d:multistatus xmlns:d="DAV:"/>`,
+			want: []Entry{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseLean(t, []byte(tt.doc), testRoot)
+			if err != nil {
+				t.Fatalf("lean: %v", err)
+			}
+			if len(got) == 0 && len(tt.want) == 0 {
+				got = []Entry{}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("lean got  %+v\nwant %+v", got, tt.want)
+			}
+			ref, err := refParseMultistatus([]byte(tt.doc), &hrefMapper{root: testRoot})
+			if err != nil {
+				t.Fatalf("reference: %v", err)
+			}
+			if !reflect.DeepEqual(ref, tt.want) {
+				t.Errorf("reference got %+v\nwant %+v", ref, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseMultistatusRejects(t *testing.T) {
+	t.Parallel()
+	valid := `<d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/</d:href></d:response></d:multistatus>`
+	tests := []struct {
+		name   string
+		doc    string
+		reason string
+	}{
+		{"empty body", "", "not a multistatus"},
+		{"text only", "Internal Server Error", "not a multistatus"},
+		{"HTML", "<!DOCTYPE html><html><body>Login</body></html>", "not a multistatus"},
+		{"other root", `<d:error xmlns:d="DAV:"/>`, "not a multistatus"},
+		{"unbound prefix", `<d:multistatus/>`, "not a multistatus"},
+		{"no closing multistatus", strings.TrimSuffix(valid, "</d:multistatus>"), "truncated"},
+		{"cut inside a tag", valid[:len(valid)-5], "truncated"},
+		{"cut inside a value", valid[:60], "truncated"},
+		{"mismatched end tag", strings.Replace(valid, "</d:response>", "</d:propstat>", 1), "malformed"},
+		{"bad entity", strings.Replace(valid, "alice/", "alice/&nbsp;", 1), "malformed"},
+		{"missing href", `<d:multistatus xmlns:d="DAV:"><d:response></d:response></d:multistatus>`, "without href"},
+		{"href outside the root", strings.Replace(valid, "alice", "bob", 1), "outside the WebDAV root"},
+		{"bad escape", strings.Replace(valid, "alice/", "alice/%zz", 1), "bad escape"},
+		{"unquoted attribute", `<d:multistatus xmlns:d=DAV:></d:multistatus>`, "malformed"},
+		{"stray end tag", `</x><d:multistatus xmlns:d="DAV:"/>`, "malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseLean(t, []byte(tt.doc), testRoot)
+			var pe *parseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v (entries %v), want a parse error", err, got)
+			}
+			if !strings.Contains(pe.reason, tt.reason) {
+				t.Errorf("reason %q, want it to mention %q", pe.reason, tt.reason)
+			}
+		})
+	}
+}
+
+// Every cut of a listing before its closing tag is an error, never a shorter listing.
+func TestParseMultistatusEveryTruncationFails(t *testing.T) {
+	t.Parallel()
+	data := nextcloudListing(testRoot, "/", []listingItem{
+		{name: "d", dir: true}, {name: "a b.txt", size: 3}, {name: "ü&.jpg", size: 4},
+	})
+	end := bytes.LastIndex(data, []byte("</d:multistatus>")) + len("</d:multistatus>")
+	for cut := 0; cut < end; cut++ {
+		got, err := parseLean(t, data[:cut], testRoot)
+		var pe *parseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("cut at %d: err = %v, entries = %d", cut, err, len(got))
+		}
+	}
+	if _, err := parseLean(t, data[:end], testRoot); err != nil {
+		t.Fatalf("complete document: %v", err)
+	}
+}
+
+func TestParseMultistatusStreaming(t *testing.T) {
+	t.Parallel()
+	data := nextcloudListing(testRoot, "/big", bigListing(300))
+	want, err := parseLean(t, data, testRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readers := map[string]io.Reader{
+		"one byte":  iotest.OneByteReader(bytes.NewReader(data)),
+		"half":      iotest.HalfReader(bytes.NewReader(data)),
+		"data+EOF":  iotest.DataErrReader(bytes.NewReader(data)),
+		"timeout 1": iotest.TimeoutReader(bytes.NewReader(data)),
+	}
+	for name, r := range readers {
+		got, _, err := parseMultistatus(r, &hrefMapper{root: testRoot}, 0)
+		if name == "timeout 1" {
+			// The second read fails: a read error is reported as it is, not as a short listing.
+			if !errors.Is(err, iotest.ErrTimeout) {
+				t.Errorf("%s: err = %v, want the read error", name, err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: err = %v, %d entries, want %d", name, err, len(got), len(want))
+		}
+	}
+	cut, _, err := parseMultistatus(iotest.ErrReader(io.ErrUnexpectedEOF), &hrefMapper{root: testRoot}, 0)
+	var pe *parseError
+	if !errors.As(err, &pe) || len(cut) != 0 {
+		t.Errorf("connection cut: err = %v", err)
+	}
+}
+
+func TestParseMultistatusLongValuesAcrossBuffers(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("ab&amp;c\r\n", 20000) // 200 kB of text with entities and CRLF crossing buffer ends
+	doc := `<d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/x</d:href><d:propstat><d:prop>` +
+		`<d:getetag>` + long + `</d:getetag><!--` + strings.Repeat("-x", 35000) + `--><d:getcontenttype><![CDATA[` +
+		strings.Repeat("z", 70000) + `]]></d:getcontenttype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>` +
+		`</d:response></d:multistatus>`
+	got, err := parseLean(t, []byte(doc), testRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, ref) {
+		t.Fatal("lean and reference differ")
+	}
+	if want := strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(long, "&amp;", "&"), "\r\n", "\n")); got[0].ETag != want {
+		t.Errorf("etag of %d bytes, want %d", len(got[0].ETag), len(want))
+	}
+}
+
+func TestParseHTTPTime(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"Tue, 14 May 2024 09:12:44 GMT", time.Date(2024, 5, 14, 9, 12, 44, 0, time.UTC)},
+		{"Tuesday, 14-May-24 09:12:44 GMT", time.Date(2024, 5, 14, 9, 12, 44, 0, time.UTC)},
+		{"Tue, 30 Feb 2024 09:12:44 GMT", time.Time{}},
+		{"Xyz, 14 May 2024 09:12:44 GMT", time.Time{}},
+		{"yesterday", time.Time{}},
+	}
+	for _, tt := range tests {
+		if got := parseHTTPTime([]byte(tt.in)); !got.Equal(tt.want) {
+			t.Errorf("parseHTTPTime(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzParseMultistatus holds the scanner to encoding/xml: whenever the reference accepts a document, the scanner
+// must return the same entries, whatever the read sizes; and the scanner never panics.
+func FuzzParseMultistatus(f *testing.F) {
+	f.Add([]byte(nextcloudListing("/", "/", []listingItem{{name: "a b", dir: true}, {name: "c#d.txt", size: 5}})))
+	f.Add([]byte(`<D:multistatus xmlns:D="DAV:"><D:response><D:href>/x</D:href><D:propstat><D:prop>` +
+		`<size xmlns="http://owncloud.org/ns">3</size></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>` +
+		`</D:response></D:multistatus>`))
+	f.Add([]byte(`<!DOCTYPE a [<!-- x -->]><m:multistatus xmlns:m="DAV:"><m:response><m:href><![CDATA[/y]]></m:href></m:response></m:multistatus>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lean, _, lerr := parseMultistatus(bytes.NewReader(data), &hrefMapper{root: "/"}, int64(len(data)))
+		slow, _, serr := parseMultistatus(iotest.OneByteReader(bytes.NewReader(data)), &hrefMapper{root: "/"}, 0)
+		if (lerr == nil) != (serr == nil) || lerr == nil && !sameEntries(lean, slow) {
+			t.Fatalf("read size changes the result: %v / %v", lerr, serr)
+		}
+		ref, rerr := refParseMultistatus(data, &hrefMapper{root: "/"})
+		if rerr == nil {
+			if lerr != nil {
+				t.Fatalf("reference accepts, scanner says %v", lerr)
+			}
+			if !sameEntries(lean, ref) {
+				t.Fatalf("entries differ:\nlean %+v\nref  %+v", lean, ref)
+			}
+			return
+		}
+		if lerr == nil && strings.Contains(rerr.Error(), "unexpected EOF") {
+			t.Fatalf("reference sees a truncated document (%v), scanner accepted it", rerr)
+		}
+	})
+}
+
+// sameEntries compares listings, an empty one equal to none.
+func sameEntries(a, b []Entry) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func BenchmarkParseMultistatus10000(b *testing.B) {
+	data := nextcloudListing(testRoot, "/big", bigListing(10000))
+	b.Run("lean", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			entries, _, err := parseMultistatus(bytes.NewReader(data), &hrefMapper{root: testRoot}, int64(len(data)))
+			if err != nil || len(entries) != 10001 {
+				b.Fatal(err, len(entries))
+			}
+		}
+	})
+	b.Run("encoding-xml", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			entries, err := refParseMultistatus(data, &hrefMapper{root: testRoot})
+			if err != nil || len(entries) != 10001 {
+				b.Fatal(err, len(entries))
+			}
+		}
+	})
+}
