@@ -151,11 +151,11 @@ func New(t testing.TB, opts Options) *Host {
 	return h
 }
 
-// userCookie carries the signed-in host user (the test host trusts it: it is a test).
-const userCookie = "host_user"
+// UserCookie carries the signed-in host user (the test host trusts it: it is a test).
+const UserCookie = "host_user"
 
 func currentUser(r *http.Request) (host.User, error) {
-	ck, err := r.Cookie(userCookie)
+	ck, err := r.Cookie(UserCookie)
 	if err != nil || !knownUser(ck.Value) {
 		return host.User{}, host.ErrNotSignedIn
 	}
@@ -192,7 +192,7 @@ func (h *Host) Client(user string) *Client {
 	jar, _ := cookiejar.New(nil)
 	u, _ := url.Parse(h.URL)
 	if user != "" {
-		jar.SetCookies(u, []*http.Cookie{{Name: userCookie, Value: user, Path: "/"}})
+		jar.SetCookies(u, []*http.Cookie{{Name: UserCookie, Value: user, Path: "/"}})
 	}
 	return &Client{
 		Client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},

@@ -612,12 +612,24 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 	}
 	key := tok.Key
 	key.IssuerID, key.System = r.iss.ID, true
-	if s.fresh(tok) {
-		// Mark the access token as used up, so that the ordinary refresh path redeems the refresh token once.
+	// Mark the access token as used up, so that the ordinary refresh path (one token call, serialised with every
+	// other user of the token) redeems the refresh token. A write in between is retried on the fresh row.
+	for range 3 {
+		if !s.fresh(tok) {
+			break
+		}
 		due := tok
 		due.Expiry = s.now().Add(-time.Second)
-		if _, err := s.store.SwapToken(ctx, due, tok.Version); err != nil && !errors.Is(err, store.ErrConflict) {
+		_, err := s.store.SwapToken(ctx, due, tok.Version)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrConflict) {
 			c.fail("unexpected", "The system account's login could not be updated.")
+			return c
+		}
+		if tok, err = s.store.GetToken(ctx, key); err != nil {
+			c.fail("unexpected", "The system account's login could not be read.")
 			return c
 		}
 	}
@@ -652,6 +664,8 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 		c.fail("throttled", "The token endpoint answered HTTP 429 Too Many Requests.")
 	case errors.Is(err, cloud.ErrLoginAgain):
 		c.fail("system_relogin", "The cloud refused the system account's stored login.")
+	case errors.Is(err, ErrNotConnected):
+		c.State, c.Code, c.Summary = CheckSkipped, "disconnected", "The system account was disconnected while the check ran; run it again."
 	default:
 		r.explainCallError(&c, err)
 	}

@@ -26,7 +26,7 @@ func checkByID(t *testing.T, d Diagnosis, id string) Check {
 
 func runCheck(t *testing.T, f *adminFixture, id int64) Diagnosis {
 	t.Helper()
-	d, err := f.svc.CheckIssuer(context.Background(), adminActor, id)
+	d, err := f.svc.CheckIssuer(context.Background(), adminActor(), id)
 	if err != nil {
 		t.Fatalf("CheckIssuer: %v", err)
 	}
@@ -47,14 +47,17 @@ func expect(t *testing.T, d Diagnosis, want map[string]string) {
 	}
 }
 
-var allEndpointChecks = []string{CheckStatus, cloud.EndpointAuthorization, cloud.EndpointToken, cloud.EndpointUserinfo, cloud.EndpointWebDAV, cloud.EndpointOCS}
+// allChecks are the IDs of every check of a diagnosis.
+func allChecks() []string {
+	return []string{CheckStatus, cloud.EndpointAuthorization, cloud.EndpointToken, cloud.EndpointUserinfo, cloud.EndpointWebDAV, cloud.EndpointOCS}
+}
 
 func TestCheckIssuerHealthyWithoutSystemAccount(t *testing.T) {
 	t.Parallel()
 	f := newAdminFixture(t, fixtureOptions{})
 	iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))
 	d := runCheck(t, f, iss.ID)
-	for _, id := range allEndpointChecks {
+	for _, id := range allChecks() {
 		if c := checkByID(t, d, id); c.State != CheckPassed {
 			t.Errorf("check %s: %s %s: %s", id, c.State, c.Code, c.Summary)
 		}
@@ -84,7 +87,7 @@ func TestCheckIssuerHealthyWithSystemAccount(t *testing.T) {
 	f.connectSystem(t, iss.ID)
 	before, _ := f.st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, System: true})
 	d := runCheck(t, f, iss.ID)
-	for _, id := range allEndpointChecks {
+	for _, id := range allChecks() {
 		if c := checkByID(t, d, id); c.State != CheckPassed {
 			t.Errorf("check %s: %s %s: %s", id, c.State, c.Code, c.Summary)
 		}
@@ -218,7 +221,7 @@ func TestCheckIssuerDiagnoses(t *testing.T) {
 			}
 			tc.setup(f, &in)
 			in.ClientSecret = strings.TrimPrefix(in.ClientSecret, fixtureClientSecret) // blank keeps the stored secret
-			if _, err := f.svc.UpdateIssuer(context.Background(), adminActor, good.ID, in); err != nil {
+			if _, err := f.svc.UpdateIssuer(context.Background(), adminActor(), good.ID, in); err != nil {
 				t.Fatalf("update issuer: %v", err)
 			}
 			f.cloud.ResetCounts()
@@ -241,7 +244,7 @@ func TestCheckIssuerWrongSecretEndsSystemLogin(t *testing.T) {
 	iss := f.createIssuer(t, in)
 	f.connectSystem(t, iss.ID)
 	in.ClientSecret = "not-the-secret"
-	if _, err := f.svc.UpdateIssuer(context.Background(), adminActor, iss.ID, in); err != nil {
+	if _, err := f.svc.UpdateIssuer(context.Background(), adminActor(), iss.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	d := runCheck(t, f, iss.ID)
@@ -263,7 +266,7 @@ func TestCheckIssuerWrongSecretEndsSystemLogin(t *testing.T) {
 func TestCheckIssuerUnknown(t *testing.T) {
 	t.Parallel()
 	f := newAdminFixture(t, fixtureOptions{})
-	if _, err := f.svc.CheckIssuer(context.Background(), adminActor, 4242); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.svc.CheckIssuer(context.Background(), adminActor(), 4242); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("check of a missing issuer: %v, want ErrNotFound", err)
 	}
 }

@@ -65,7 +65,7 @@ func TestInstanceValidationAndFitness(t *testing.T) {
 
 	valid := InstanceInput{Name: "Course files", IssuerID: good.ID, ControlledLinkFolder: "LMS files",
 		Supported: host.ReturnImport | host.ReturnLink, DefaultReturn: host.ReturnLink, Enabled: true}
-	if _, err := f.svc.CreateInstance(ctx, adminActor, valid); err != nil {
+	if _, err := f.svc.CreateInstance(ctx, adminActor(), valid); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -90,7 +90,7 @@ func TestInstanceValidationAndFitness(t *testing.T) {
 			in := valid
 			in.Name = "Another"
 			tc.change(&in)
-			_, err := f.svc.CreateInstance(ctx, adminActor, in)
+			_, err := f.svc.CreateInstance(ctx, adminActor(), in)
 			got := fieldErrors(t, err)
 			if got[tc.key] == "" || len(got) != 1 {
 				t.Errorf("errors %v, want one for %s", got, tc.key)
@@ -99,14 +99,14 @@ func TestInstanceValidationAndFitness(t *testing.T) {
 	}
 	unsuitable := valid
 	unsuitable.Name, unsuitable.IssuerID = "Another", half.ID
-	_, err = f.svc.CreateInstance(ctx, adminActor, unsuitable)
+	_, err = f.svc.CreateInstance(ctx, adminActor(), unsuitable)
 	if msg := fieldErrors(t, err)["issuer"]; !strings.Contains(msg, cloud.EndpointWebDAV) {
 		t.Errorf("the issuer error %q does not say what the server lacks", msg)
 	}
 	// A controlled-link default rides with link support.
 	in := valid
 	in.Name, in.Supported, in.DefaultReturn = "Links", host.ReturnLink, host.ReturnControlledLink
-	if _, err := f.svc.CreateInstance(ctx, adminActor, in); err != nil {
+	if _, err := f.svc.CreateInstance(ctx, adminActor(), in); err != nil {
 		t.Errorf("controlled-link default refused: %v", err)
 	}
 }
@@ -118,19 +118,19 @@ func TestInstanceUpdateDeleteAudit(t *testing.T) {
 	iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))
 	in := InstanceInput{Name: "Files", IssuerID: iss.ID, ControlledLinkFolder: "LMS files", Supported: host.ReturnImport,
 		DefaultReturn: host.ReturnImport, Enabled: true}
-	inst, err := f.svc.CreateInstance(ctx, adminActor, in)
+	inst, err := f.svc.CreateInstance(ctx, adminActor(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	in.Enabled, in.ControlledLinkFolder = false, "Course files"
-	got, err := f.svc.UpdateInstance(ctx, adminActor, inst.ID, in)
+	got, err := f.svc.UpdateInstance(ctx, adminActor(), inst.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Enabled || got.ControlledLinkFolder != "Course files" || !got.Created.Equal(inst.Created) {
 		t.Errorf("updated %+v", got)
 	}
-	if err := f.svc.DeleteInstance(ctx, adminActor, inst.ID); err != nil {
+	if err := f.svc.DeleteInstance(ctx, adminActor(), inst.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.GetInstance(ctx, inst.ID); !errors.Is(err, store.ErrNotFound) {
@@ -184,7 +184,7 @@ func TestCourseInstances(t *testing.T) {
 			f := newAdminFixture(t, opts)
 			ctx := context.Background()
 			iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))
-			inst, err := f.svc.CreateInstance(ctx, adminActor, InstanceInput{Name: "Files", IssuerID: iss.ID, ControlledLinkFolder: "LMS files",
+			inst, err := f.svc.CreateInstance(ctx, adminActor(), InstanceInput{Name: "Files", IssuerID: iss.ID, ControlledLinkFolder: "LMS files",
 				Supported: host.ReturnImport, DefaultReturn: host.ReturnImport, Enabled: true})
 			if err != nil {
 				t.Fatal(err)
@@ -230,7 +230,7 @@ func TestDisconnectSystem(t *testing.T) {
 	f := newAdminFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))
-	if err := f.svc.DisconnectSystem(ctx, adminActor, iss.ID); !errors.Is(err, ErrNotConnected) {
+	if err := f.svc.DisconnectSystem(ctx, adminActor(), iss.ID); !errors.Is(err, ErrNotConnected) {
 		t.Errorf("disconnect without an account: %v, want ErrNotConnected", err)
 	}
 	f.connectSystem(t, iss.ID)
@@ -239,7 +239,7 @@ func TestDisconnectSystem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = f.svc.DisconnectSystem(ctx, adminActor, iss.ID)
+	err = f.svc.DisconnectSystem(ctx, adminActor(), iss.ID)
 	var inUse *SystemInUseError
 	if !errors.As(err, &inUse) || !errors.Is(err, ErrSystemInUse) || inUse.Links != 1 || inUse.CloudUser != fixtureSystemUser {
 		t.Fatalf("disconnect with a controlled link: %v", err)
@@ -250,7 +250,7 @@ func TestDisconnectSystem(t *testing.T) {
 	if err := f.st.DeleteControlledLink(ctx, link.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DisconnectSystem(ctx, adminActor, iss.ID); err != nil {
+	if err := f.svc.DisconnectSystem(ctx, adminActor(), iss.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.GetToken(ctx, store.TokenKey{IssuerID: iss.ID, System: true}); !errors.Is(err, store.ErrNotFound) {
@@ -266,7 +266,7 @@ func TestAuditPaging(t *testing.T) {
 	f := newAdminFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	for i := range 5 {
-		f.svc.audit(ctx, adminActor, "test.entry", "n", string(rune('a'+i)))
+		f.svc.audit(ctx, adminActor(), "test.entry", "n", string(rune('a'+i)))
 	}
 	p1, err := f.svc.Audit(ctx, 1, 2)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -183,10 +182,32 @@ func parseHTTPURL(raw string) (*url.URL, string) {
 	return u, ""
 }
 
-var (
-	endpointNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
-	dashPathRe     = regexp.MustCompile(`^[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*$`)
-)
+// validEndpointName reports whether name is made of lower-case letters, digits and _.
+func validEndpointName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validDashPath reports whether p is a dash path into the userinfo JSON: keys of letters, digits, _ and .
+// joined by single dashes ("ocs-data-email").
+func validDashPath(p string) bool {
+	if p == "" || strings.HasPrefix(p, "-") || strings.HasSuffix(p, "-") || strings.Contains(p, "--") {
+		return false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // IssuerInput is an issuer as the admin's form submits it.
 type IssuerInput struct {
@@ -254,7 +275,7 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		switch {
 		case name == "":
 			fe.add(nk, "Enter the endpoint's name.")
-		case !endpointNameRe.MatchString(name):
+		case !validEndpointName(name):
 			fe.add(nk, "Use lower-case letters, digits and _ only, for example webdav_endpoint.")
 		case seen[name]:
 			fe.add(nk, "This name is used twice; each endpoint needs its own name.")
@@ -284,7 +305,7 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		switch {
 		case ext == "":
 			fe.add(ek, "Enter the path into the userinfo reply, for example ocs-data-email.")
-		case !dashPathRe.MatchString(ext):
+		case !validDashPath(ext):
 			fe.add(ek, "Write the path with dashes between keys, for example ocs-data-email (no spaces or slashes).")
 		case seenExt[ext]:
 			fe.add(ek, "This path is mapped twice.")

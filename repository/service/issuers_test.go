@@ -31,7 +31,8 @@ const (
 	fixtureSystemUser   = "lms-system"
 )
 
-var adminActor = host.User{ID: "admin", Name: "Admin"}
+// adminActor is who makes the changes in these tests.
+func adminActor() host.User { return host.User{ID: "admin", Name: "Admin"} }
 
 type fixtureOptions struct {
 	cloud   cloudtest.Options
@@ -98,7 +99,7 @@ func (f *adminFixture) issuerInput(t *testing.T, name string) IssuerInput {
 
 func (f *adminFixture) createIssuer(t *testing.T, in IssuerInput) store.Issuer {
 	t.Helper()
-	iss, err := f.svc.CreateIssuer(context.Background(), adminActor, in)
+	iss, err := f.svc.CreateIssuer(context.Background(), adminActor(), in)
 	if err != nil {
 		t.Fatalf("create issuer: %v", err)
 	}
@@ -245,7 +246,7 @@ func TestCreateIssuerValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := f.issuerInput(t, "Other cloud")
 			tc.change(&in)
-			_, err := f.svc.CreateIssuer(context.Background(), adminActor, in)
+			_, err := f.svc.CreateIssuer(context.Background(), adminActor(), in)
 			got := fieldErrors(t, err)
 			if len(got) != len(tc.want) {
 				t.Fatalf("errors %v, want keys %v", got, tc.want)
@@ -299,7 +300,7 @@ func TestUpdateIssuerKeepsSecretUnlessGiven(t *testing.T) {
 
 	in := f.issuerInput(t, "Campus cloud renamed")
 	in.ClientSecret = ""
-	got, err := f.svc.UpdateIssuer(ctx, adminActor, iss.ID, in)
+	got, err := f.svc.UpdateIssuer(ctx, adminActor(), iss.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +308,7 @@ func TestUpdateIssuerKeepsSecretUnlessGiven(t *testing.T) {
 		t.Errorf("after a blank secret: secret kept %t, name %q", got.ClientSecret == fixtureClientSecret, got.Name)
 	}
 	in.ClientSecret = "a-brand-new-secret"
-	got, err = f.svc.UpdateIssuer(ctx, adminActor, iss.ID, in)
+	got, err = f.svc.UpdateIssuer(ctx, adminActor(), iss.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +320,7 @@ func TestUpdateIssuerKeepsSecretUnlessGiven(t *testing.T) {
 			t.Errorf("audit %s holds a secret: %q", e.Action, e.Detail)
 		}
 	}
-	if _, err := f.svc.UpdateIssuer(ctx, adminActor, iss.ID+100, in); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.svc.UpdateIssuer(ctx, adminActor(), iss.ID+100, in); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update of a missing issuer: %v, want ErrNotFound", err)
 	}
 }
@@ -331,12 +332,12 @@ func TestDeleteIssuerImpactAndCascade(t *testing.T) {
 	iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))
 	other := f.createIssuer(t, f.issuerInput(t, "Other cloud"))
 	for _, name := range []string{"Files", "Course files"} {
-		if _, err := f.svc.CreateInstance(ctx, adminActor, InstanceInput{Name: name, IssuerID: iss.ID, ControlledLinkFolder: "LMS files",
+		if _, err := f.svc.CreateInstance(ctx, adminActor(), InstanceInput{Name: name, IssuerID: iss.ID, ControlledLinkFolder: "LMS files",
 			Supported: host.ReturnImport, DefaultReturn: host.ReturnImport, Enabled: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.svc.CreateInstance(ctx, adminActor, InstanceInput{Name: "Elsewhere", IssuerID: other.ID, ControlledLinkFolder: "LMS files",
+	if _, err := f.svc.CreateInstance(ctx, adminActor(), InstanceInput{Name: "Elsewhere", IssuerID: other.ID, ControlledLinkFolder: "LMS files",
 		Supported: host.ReturnImport, DefaultReturn: host.ReturnImport, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +355,7 @@ func TestDeleteIssuerImpactAndCascade(t *testing.T) {
 	if len(imp.Instances) != 2 || imp.UserLogins != 2 || !imp.System.Connected {
 		t.Fatalf("impact: %d instances, %d logins, system %+v", len(imp.Instances), imp.UserLogins, imp.System)
 	}
-	if err := f.svc.DeleteIssuer(ctx, adminActor, iss.ID); err != nil {
+	if err := f.svc.DeleteIssuer(ctx, adminActor(), iss.ID); err != nil {
 		t.Fatal(err)
 	}
 	insts, _ := f.st.ListInstances(ctx)
@@ -368,7 +369,7 @@ func TestDeleteIssuerImpactAndCascade(t *testing.T) {
 	if entries[0].Action != "issuer.delete" || !strings.Contains(entries[0].Detail, "2 instance(s)") || !strings.Contains(entries[0].Detail, "2 user login(s)") {
 		t.Errorf("audit: %+v", entries[0])
 	}
-	if err := f.svc.DeleteIssuer(ctx, adminActor, iss.ID); !errors.Is(err, store.ErrNotFound) {
+	if err := f.svc.DeleteIssuer(ctx, adminActor(), iss.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete: %v, want ErrNotFound", err)
 	}
 }
@@ -388,5 +389,45 @@ func TestDefaultMappings(t *testing.T) {
 	}
 	if got[0].Internal != cloud.FieldUsername {
 		t.Errorf("username mapping not first: %v", got)
+	}
+}
+
+func FuzzNormalizeBaseURL(f *testing.F) {
+	for _, s := range []string{"https://cloud.example.org", "http://h:8080/nc/", "https://[::1]/x", "ftp://x", "https://u@h/", "https://h/?q", " https://h/a b/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, msg := NormalizeBaseURL(raw)
+		if msg != "" {
+			if got != "" {
+				t.Fatalf("NormalizeBaseURL(%q) = %q with a problem %q", raw, got, msg)
+			}
+			return
+		}
+		if !strings.HasSuffix(got, "/") || !(strings.HasPrefix(got, "http://") || strings.HasPrefix(got, "https://")) {
+			t.Fatalf("NormalizeBaseURL(%q) = %q: not an absolute http(s) URL with a trailing slash", raw, got)
+		}
+		again, msg := NormalizeBaseURL(got)
+		if msg != "" || again != got {
+			t.Fatalf("NormalizeBaseURL is not idempotent: %q -> %q -> %q (%s)", raw, got, again, msg)
+		}
+		if _, err := PresetEndpoints(PresetNextcloud, got); err != nil {
+			t.Fatalf("a base URL we accept is refused by the preset: %q: %v", got, err)
+		}
+	})
+}
+
+func TestNamesAndPaths(t *testing.T) {
+	t.Parallel()
+	for name, ok := range map[string]bool{"webdav_endpoint": true, "ocs2": true, "": false, "Token": false, "a-b": false, "a b": false} {
+		if validEndpointName(name) != ok {
+			t.Errorf("validEndpointName(%q) = %t", name, !ok)
+		}
+	}
+	for p, ok := range map[string]bool{"ocs-data-email": true, "ocs-data-display-name": true, "id": true, "ocs.data_x": true,
+		"": false, "-ocs": false, "ocs-": false, "ocs--data": false, "ocs/data": false, "ocs data": false} {
+		if validDashPath(p) != ok {
+			t.Errorf("validDashPath(%q) = %t", p, !ok)
+		}
 	}
 }

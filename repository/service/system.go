@@ -20,6 +20,7 @@ type SystemInUseError struct {
 	Links     int64 // access controlled links whose copies the account owns
 }
 
+// Error names the issuer, the account and how many links depend on it.
 func (e *SystemInUseError) Error() string {
 	return fmt.Sprintf("service: issuer %d: system account %q owns %d access controlled link(s)", e.IssuerID, e.CloudUser, e.Links)
 }

@@ -1,0 +1,53 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// courseSettings lets a course's managers (and site admins) enable or disable each instance for the course.
+func (h *handler) courseSettings(c echo.Context) error {
+	course := c.Param("course")
+	if ok, err := h.mayManage(c, course); !ok {
+		return err
+	}
+	rows, err := h.svc.CourseInstances(c.Request().Context(), course)
+	if err != nil {
+		return h.failed(c, "course settings", err)
+	}
+	v := templates.CoursePage{Page: h.env.Page(c, "File repositories for course "+course), Course: course}
+	if text := noticeText(c.QueryParam("notice")); text != "" {
+		v.Notice = &templates.Alert{Code: "notice", Title: text, Kind: "success"}
+	}
+	for _, r := range rows {
+		v.Rows = append(v.Rows, h.courseRow(c, course, r))
+	}
+	return h.env.Render(c, http.StatusOK, templates.CourseSettingsPage(v))
+}
+
+// mayManage lets course managers and site admins through; everybody else gets a 403 page (returned as the error).
+func (h *handler) mayManage(c echo.Context, course string) (bool, error) {
+	ok, err := h.env.CanManageCourse(c, course)
+	if err != nil {
+		h.env.LogError(c.Request().Context(), "admin: course managers hook", "course", course, "err", err)
+		return false, h.env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The site could not check your permissions. Try again in a moment.")
+	}
+	if !ok {
+		return false, h.env.Fail(c, http.StatusForbidden, "Course managers only",
+			"Only the managers of this course and site administrators may change which file repositories it offers.")
+	}
+	return true, nil
+}
+
+// courseRow is one instance's row on the course page.
+func (h *handler) courseRow(c echo.Context, course string, r service.CourseInstance) templates.CourseRow {
+	return templates.CourseRow{
+		ID: r.Instance.ID, Name: r.Instance.Name, Issuer: r.IssuerName, SiteEnabled: r.SiteEnabled, Enabled: r.Enabled,
+		Action: h.env.Routes.URL("course.instance", course, r.Instance.ID), CSRF: web.CSRFToken(c),
+	}
+}

@@ -1,0 +1,113 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// Sections of the admin navigation.
+const (
+	sectionIssuers   = "issuers"
+	sectionInstances = "instances"
+	sectionAudit     = "audit"
+)
+
+// noticeText is the message shown after a redirect, by the notice query parameter; "" for unknown ones.
+func noticeText(code string) string {
+	switch code {
+	case "issuer_created":
+		return "Cloud server added. Open it to run the connection check and connect its system account."
+	case "issuer_saved", "instance_saved":
+		return "Changes saved."
+	case "issuer_deleted":
+		return "Cloud server deleted, with its repository instances and logins."
+	case "system_connected":
+		return "System account connected."
+	case "system_disconnected":
+		return "System account disconnected."
+	case "instance_created":
+		return "Repository instance added."
+	case "instance_deleted":
+		return "Repository instance deleted."
+	case "course_saved":
+		return "Course setting saved."
+	}
+	return ""
+}
+
+// frame is the admin frame of a page in section.
+func (h *handler) frame(c echo.Context, title, section string) templates.AdminFrame {
+	f := templates.AdminFrame{
+		Page:    h.env.Page(c, title),
+		Section: section,
+		Nav: []templates.NavItem{
+			{Key: sectionIssuers, Label: "Cloud servers", URL: h.env.Routes.URL("admin.issuers")},
+			{Key: sectionInstances, Label: "Repository instances", URL: h.env.Routes.URL("admin.instances")},
+			{Key: sectionAudit, Label: "Audit trail", URL: h.env.Routes.URL("admin.audit")},
+		},
+	}
+	if text := noticeText(c.QueryParam("notice")); text != "" {
+		f.Notice = &templates.Alert{Code: "notice", Title: text, Kind: "success"}
+	}
+	return f
+}
+
+// noticeURL adds a notice to a URL the browser is sent to.
+func noticeURL(u, notice string) string { return web.WithQuery(u, "notice", notice) }
+
+// redirect ends a successful form post: a 303 for plain forms, HX-Redirect for htmx.
+func redirect(c echo.Context, url string) error {
+	if web.IsHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", url)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, url)
+}
+
+// pathID reads a numeric path parameter.
+func pathID(c echo.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// notFound answers a missing issuer or instance.
+func (h *handler) notFound(c echo.Context, what string) error {
+	return h.env.Fail(c, http.StatusNotFound, "Not found", fmt.Sprintf("This %s does not exist (any more). Go back to the list and reload it.", what))
+}
+
+// failed answers an unexpected error: logged for the operator, a plain page for the admin.
+func (h *handler) failed(c echo.Context, what string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return h.notFound(c, what)
+	}
+	h.env.LogError(c.Request().Context(), "admin: "+what, "path", c.Path(), "err", err)
+	return h.env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The "+what+" could not be loaded or saved. Try again; if it keeps happening, look at the server log.")
+}
+
+// when formats a time for admins; zero is "never".
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// errorSummary heads a form with errors.
+func errorSummary(n int) string {
+	if n == 0 {
+		return ""
+	}
+	if n == 1 {
+		return "Correct the problem marked below."
+	}
+	return fmt.Sprintf("Correct the %d problems marked below.", n)
+}

@@ -1,0 +1,97 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// issuerCheck runs the connection check of a cloud server. htmx gets the result fragment (it replaces the busy
+// indicator); a plain form gets the whole page with the result in place.
+func (h *handler) issuerCheck(c echo.Context) error {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return h.notFound(c, "cloud server")
+	}
+	d, err := h.svc.CheckIssuer(c.Request().Context(), web.User(c), id)
+	if err != nil {
+		return h.failed(c, "cloud server", err)
+	}
+	res := checkResultView(d)
+	if web.IsHTMX(c) {
+		return h.env.Render(c, http.StatusOK, templates.CheckResultFragment(res))
+	}
+	iss, err := h.svc.GetIssuer(c.Request().Context(), id)
+	if err != nil {
+		return h.failed(c, "cloud server", err)
+	}
+	page, err := h.issuerPage(c, issuerState{in: issuerInputOf(iss), id: id, secretSet: iss.ClientSecret != ""}, &res)
+	if err != nil {
+		return h.failed(c, "cloud server", err)
+	}
+	return h.env.Render(c, http.StatusOK, templates.IssuerFormPage(page))
+}
+
+// checkResultView puts a diagnosis into the result fragment's words.
+func checkResultView(d service.Diagnosis) templates.CheckResult {
+	parts := []string{fmt.Sprintf("%d passed", d.Count(service.CheckPassed))}
+	if n := d.Count(service.CheckWarning); n > 0 {
+		parts = append(parts, plural(n, "warning"))
+	}
+	if n := d.Count(service.CheckFailed); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", n))
+	}
+	if n := d.Count(service.CheckSkipped); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", n))
+	}
+	r := templates.CheckResult{
+		Title:    strings.Join(parts, ", "),
+		OK:       d.Passed(),
+		Detected: strings.TrimSpace(d.Product + " " + d.Version),
+		As:       "without a system account: connect one to test signed-in access, which also detects a web server that strips the Authorization header",
+		At:       when(d.At),
+	}
+	if d.SystemUser != "" {
+		r.As = "signed in as the system account " + d.SystemUser
+	}
+	for _, ch := range d.Checks {
+		it := templates.CheckItem{
+			ID: ch.ID, Title: ch.Title, URL: ch.URL, State: string(ch.State), StateLabel: stateLabel(ch.State),
+			Code: ch.Code, Summary: ch.Summary, Cause: ch.Cause, Fix: ch.Fix,
+		}
+		if ch.Took > 0 {
+			it.Took = fmt.Sprintf("%.1f s", ch.Took.Seconds())
+			if ch.Took < 100*time.Millisecond {
+				it.Took = "< 0.1 s"
+			}
+		}
+		r.Items = append(r.Items, it)
+	}
+	return r
+}
+
+func stateLabel(s service.CheckState) string {
+	switch s {
+	case service.CheckPassed:
+		return "Passed"
+	case service.CheckWarning:
+		return "Warning"
+	case service.CheckFailed:
+		return "Failed"
+	}
+	return "Skipped"
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

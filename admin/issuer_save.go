@@ -1,0 +1,69 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+)
+
+// issuerCreate handles the new-issuer form: a form action (fill from the preset, add or remove a row) re-renders
+// it; saving validates, stores and goes back to the list.
+func (h *handler) issuerCreate(c echo.Context) error {
+	return h.issuerSave(c, 0)
+}
+
+// issuerUpdate handles the edit form of a cloud server the same way.
+func (h *handler) issuerUpdate(c echo.Context) error {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return h.notFound(c, "cloud server")
+	}
+	return h.issuerSave(c, id)
+}
+
+func (h *handler) issuerSave(c echo.Context, id int64) error {
+	ctx := c.Request().Context()
+	in, err := readIssuerForm(c)
+	if err != nil {
+		return h.env.Fail(c, http.StatusBadRequest, "The form could not be read", "Reload the page and try again.")
+	}
+	st := issuerState{in: in, id: id}
+	if id != 0 {
+		old, err := h.svc.GetIssuer(ctx, id)
+		if err != nil {
+			return h.failed(c, "cloud server", err)
+		}
+		st.secretSet = old.ClientSecret != ""
+	}
+	if action := c.FormValue("action"); action != "" && action != "save" {
+		st.applyAction(action)
+		return h.renderIssuerForm(c, http.StatusOK, st)
+	}
+
+	u := web.User(c)
+	var fe *service.FormError
+	if id == 0 {
+		_, err := h.svc.CreateIssuer(ctx, u, in)
+		if errors.As(err, &fe) {
+			st.errors, st.focus = fe.Fields, firstInvalid(fe.Fields)
+			return h.renderIssuerForm(c, http.StatusUnprocessableEntity, st)
+		}
+		if err != nil {
+			return h.failed(c, "cloud server", err)
+		}
+		return redirect(c, noticeURL(h.env.Routes.URL("admin.issuers"), "issuer_created"))
+	}
+	_, err = h.svc.UpdateIssuer(ctx, u, id, in)
+	if errors.As(err, &fe) {
+		st.errors, st.focus = fe.Fields, firstInvalid(fe.Fields)
+		return h.renderIssuerForm(c, http.StatusUnprocessableEntity, st)
+	}
+	if err != nil {
+		return h.failed(c, "cloud server", err)
+	}
+	return redirect(c, noticeURL(h.env.Routes.URL("admin.issuers"), "issuer_saved"))
+}

@@ -1,0 +1,34 @@
+package admin
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// systemPanel builds the system account panel of an issuer.
+func (h *handler) systemPanel(c echo.Context, iss store.Issuer) (templates.SystemPanel, error) {
+	acc, err := h.svc.SystemAccount(c.Request().Context(), iss.ID)
+	if err != nil {
+		return templates.SystemPanel{}, err
+	}
+	return templates.SystemPanel{
+		IssuerName: iss.Name,
+		Connected:  acc.Connected,
+		NeedLogin:  acc.NeedLogin,
+		CloudUser:  acc.CloudUser,
+		CloudName:  acc.CloudName,
+		Since:      when(acc.Since),
+		Refreshed:  when(acc.Refreshed),
+		LastError:  acc.LastError,
+		Links:      acc.ControlledLinks,
+		// A login needs the issuer's client, which needs every endpoint.
+		Ready:         len(service.MissingEndpoints(iss)) == 0,
+		ConnectURL:    h.env.Routes.URL("admin.system.connect", iss.ID),
+		DisconnectURL: h.env.Routes.URL("admin.system.disconnect", iss.ID),
+		CSRF:          web.CSRFToken(c),
+	}, nil
+}

@@ -1,0 +1,174 @@
+// Package browsertest drives a real headless Chromium (Debian's /usr/bin/chromium, or OCREPO_BROWSER) through
+// chromedp for ocrepo's browser tests, signed in as a user of a repositorytest host, and saves screenshots under
+// out/screenshots in the module root (git-ignored) for people to look at.
+//
+// Where no browser is installed (a newcomer's laptop) the tests skip and say why; with OCREPO_REQUIRE_BROWSER=1
+// (CI) a missing browser fails them instead.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ocrepo/ocrepo/repository/repositorytest"
+)
+
+// Browser is one headless browser process for a test.
+type Browser struct {
+	t     *testing.T
+	alloc context.Context
+	root  context.Context
+}
+
+// find returns the browser binary, or "".
+func find() string {
+	if p := os.Getenv("OCREPO_BROWSER"); p != "" {
+		return p
+	}
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// New starts a browser for the test (closed at its end), or skips when none is installed.
+func New(t *testing.T) *Browser {
+	t.Helper()
+	path := find()
+	if path == "" {
+		if os.Getenv("OCREPO_REQUIRE_BROWSER") == "1" {
+			t.Fatal("browsertest: OCREPO_REQUIRE_BROWSER=1 but no Chromium found (install Debian's chromium)")
+		}
+		t.Skip("browsertest: no Chromium on this machine (install Debian's chromium package to run browser tests)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("block-new-web-contents", false),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), 90*time.Second)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	root, cancelRoot := chromedp.NewContext(alloc)
+	if err := chromedp.Do(root); err != nil {
+		cancelRoot()
+		cancelAlloc()
+		cancelTimeout()
+		t.Fatalf("browsertest: start %s: %v", path, err)
+	}
+	t.Cleanup(func() {
+		cancelRoot()
+		cancelAlloc()
+		cancelTimeout()
+	})
+	return &Browser{t: t, alloc: alloc, root: root}
+}
+
+// As opens a fresh browser context (its own cookies) signed in to the host as user.
+func (b *Browser) As(h *repositorytest.Host, user string) context.Context {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: repositorytest.UserCookie, Value: user,
+			URL: h.URL + "/", Path: "/"})
+		return err
+	}))
+	if err != nil {
+		b.t.Fatalf("browsertest: sign in as %s: %v", user, err)
+	}
+	return ctx
+}
+
+// Popup runs open (which makes the page open a window) and returns a context for the new window.
+func Popup(t *testing.T, ctx context.Context, open chromedp.Action[chromedp.Void]) context.Context {
+	t.Helper()
+	ch := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return info.Type == "page" })
+	if err := chromedp.Do(ctx, open); err != nil {
+		t.Fatalf("browsertest: open popup: %v", err)
+	}
+	var id target.ID
+	select {
+	case id = <-ch:
+	case <-ctx.Done():
+		t.Fatalf("browsertest: no popup opened: %v", ctx.Err())
+	}
+	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	t.Cleanup(cancel)
+	return pctx
+}
+
+// Shot saves a full-page screenshot as out/screenshots/<group>/<name>.png and returns its path.
+func Shot(t *testing.T, ctx context.Context, group, name string) string {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("browsertest: screenshot %s: %v", name, err)
+	}
+	dir := filepath.Join(moduleRoot(t), "out", "screenshots", group)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// moduleRoot is the folder holding go.mod, found upwards from the test's working directory.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("browsertest: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Text returns the trimmed text of the first node matching sel.
+func Text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("browsertest: text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// Do runs actions and fails the test on error, naming the step.
+func Do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("browsertest: %s: %v", step, err)
+	}
+}
