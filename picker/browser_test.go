@@ -92,7 +92,7 @@ func TestPickerInBrowser(t *testing.T) {
 	if bt.Text(t, ctx, `[data-testid="alert-public"]`) == "" {
 		t.Error("no public-link warning")
 	}
-	bt.Do(t, ctx, "back at the host again", waitLocation("/return?pick="))
+	bt.Do(t, ctx, "back at the host again", chromedp.Click(chromedp.CSS(`[data-testid="return"]`)), waitLocation("/return?pick="))
 	id = strings.TrimPrefix(bt.Text(t, ctx, "body"), "returned ")
 	res, err = f.h.Repo.PickResult(context.Background(), "student", id)
 	if err != nil || res.Type != host.ReturnLink || !strings.Contains(res.Files[0].URL, "/s/") {

@@ -22,7 +22,10 @@ func (h *handler) callback(c echo.Context) error {
 		ErrorDescription: c.QueryParam("error_description"),
 	}
 	d, err := h.svc.FinishLogin(ctx, web.User(c), cb)
-	v := templates.LoginDone{OK: err == nil, Instance: strconv.FormatInt(d.InstanceID, 10)}
+	v := templates.LoginDone{OK: err == nil, Instance: strconv.FormatInt(d.InstanceID, 10), BackLabel: "Back to the file picker"}
+	if d.System {
+		v.BackLabel = "Back to the settings"
+	}
 	if d.ReturnTo != "" {
 		v.Return = h.env.SafeReturn(d.ReturnTo, "")
 	}

@@ -243,7 +243,7 @@ func TestRefusedFilesAreGreyedWithReason(t *testing.T) {
 	if r, dis := reason("notes.txt"); !strings.Contains(r, "not accepted") || !dis {
 		t.Errorf("notes.txt: reason %q disabled %v", r, dis)
 	}
-	if got := d.Find(`[data-testid="requirements"]`).Text(); !strings.Contains(got, ".pdf") || !strings.Contains(got, "1.0 KB") {
+	if got := d.Find(`[data-testid="requirements"]`).Text(); !strings.Contains(got, ".pdf") || !strings.Contains(got, "1000 B") {
 		t.Errorf("requirements line = %q", got)
 	}
 }

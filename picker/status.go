@@ -50,7 +50,7 @@ func statusFor(err error) int {
 		return http.StatusLocked
 	case errors.Is(err, cloud.ErrInsufficientStorage):
 		return http.StatusInsufficientStorage
-	case errors.Is(err, service.ErrShuttingDown), errors.Is(err, service.ErrNoSystemAccount):
+	case errors.Is(err, service.ErrShuttingDown), errors.Is(err, service.ErrNoSystemAccount), errors.Is(err, service.ErrClientRefused):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

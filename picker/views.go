@@ -290,7 +290,8 @@ func (h *handler) resultView(s *session, res host.PickResult) templates.PickResu
 		back := h.env.SafeReturn(s.req.ReturnTo, "")
 		if back != "" {
 			v.ReturnURL = web.WithQuery(back, "pick", res.ID)
-			v.AutoReturn = true
+			// A link's result carries a warning worth reading; other picks go straight back.
+			v.AutoReturn = res.Type != host.ReturnLink
 		}
 	}
 	return v

@@ -15,12 +15,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -285,11 +287,12 @@ func (h *Host) AddIssuer(t testing.TB, name string) store.Issuer {
 	}
 	iss := store.Issuer{Name: name, BaseURL: h.Cloud.URL, ClientID: ClientID, ClientSecret: ClientSecret, BasicAuth: true,
 		Preset: string(product)}
-	for n, u := range eps {
-		iss.Endpoints = append(iss.Endpoints, store.Endpoint{Name: n, URL: u})
+	for _, n := range slices.Sorted(maps.Keys(eps)) {
+		iss.Endpoints = append(iss.Endpoints, store.Endpoint{Name: n, URL: eps[n]})
 	}
-	for ext, in := range cloud.DefaultMappings() {
-		iss.Mappings = append(iss.Mappings, store.FieldMapping{External: ext, Internal: in})
+	dm := cloud.DefaultMappings()
+	for _, ext := range slices.Sorted(maps.Keys(dm)) {
+		iss.Mappings = append(iss.Mappings, store.FieldMapping{External: ext, Internal: dm[ext]})
 	}
 	iss, err = h.Store.CreateIssuer(context.Background(), iss)
 	if err != nil {

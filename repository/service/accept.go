@@ -93,21 +93,22 @@ func (a Acceptor) typeOK(name, contentType string) bool {
 	return false
 }
 
-// HumanBytes formats a byte count for people: 0 B, 999 B, 1.5 KB, 73.2 MB (decimal units, as file managers show).
+// HumanBytes formats a byte count for people the way Nextcloud and ownCloud show sizes: 1024-based, with the
+// familiar unit names (0 B, 999 B, 1.5 KB, 50 MB).
 func HumanBytes(n int64) string {
-	if n < 1000 {
+	if n < 1024 {
 		return fmt.Sprintf("%d B", n)
 	}
-	units := []string{"KB", "MB", "GB", "TB", "PB"}
+	units := []string{"KB", "MB", "GB", "TB", "PB", "EB"}
 	f := float64(n)
 	for _, u := range units {
-		f /= 1000
-		if f < 1000 {
-			if f < 10 {
+		f /= 1024
+		if f < 1024 || u == "EB" {
+			if f < 10 && f != float64(int64(f)) {
 				return fmt.Sprintf("%.1f %s", f, u)
 			}
 			return fmt.Sprintf("%.0f %s", f, u)
 		}
 	}
-	return fmt.Sprintf("%.0f EB", f/1000)
+	return ""
 }

@@ -42,6 +42,9 @@ func Explain(err error, cloudName string) Problem {
 		}[step.Step]
 		p.Detail += " Nothing was changed in your " + cloudName + "."
 		return p
+	case errors.Is(err, ErrClientRefused):
+		return Problem{Code: "client_refused", Title: cloudName + " does not accept this site right now",
+			Detail: "The site's settings for " + cloudName + " need attention (its client id or secret). Your login is kept; please tell your site administrator and try again later."}
 	case errors.Is(err, ErrNoSystemAccount):
 		return Problem{Code: "no_system_account", Title: "Access controlled links are not available",
 			Detail: "The site's own account at " + cloudName + " is not connected. Please tell your site administrator."}

@@ -17,6 +17,14 @@ var ErrNotConnected = errors.New("service: not connected to the cloud")
 // ErrLoginAgain means the stored token can no longer be refreshed (the cloud refused it): log in again.
 var ErrLoginAgain = cloud.ErrLoginAgain
 
+// ErrClientRefused means the cloud refused the site's OAuth client itself (invalid_client: a wrong client id or
+// secret in the issuer's settings). Stored logins are kept, since their refresh tokens are still good; refreshes
+// pause for clientCooldown so a misconfiguration does not feed the cloud's brute-force protection.
+var ErrClientRefused = errors.New("service: the cloud refused the site's OAuth client (check the issuer's client id and secret)")
+
+// clientCooldown is how long refreshes for an issuer pause after an invalid_client answer.
+const clientCooldown = time.Minute
+
 const (
 	// leaseFor bounds one refresh: the token call's own timeout plus room to store the result. No other process
 	// redeems the refresh token while the lease runs.
@@ -96,6 +104,9 @@ func (ts *tokenSource) refresh(ctx context.Context) (store.Token, error) {
 
 func (ts *tokenSource) refreshShared(ctx context.Context) (store.Token, error) {
 	s := ts.s
+	if s.clientRefusedUntil(ts.key.IssuerID).After(s.now()) {
+		return store.Token{}, ErrClientRefused
+	}
 	wait := 20 * time.Millisecond
 	for {
 		tok, err := s.store.GetToken(ctx, ts.key)
@@ -143,11 +154,20 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 	if err != nil {
 		release := claimed
 		release.LeaseHolder, release.LeaseUntil = "", time.Time{}
-		if errors.Is(err, cloud.ErrLoginAgain) {
+		var se *cloud.StatusError
+		clientRefused := errors.As(err, &se) && se.OAuthError == "invalid_client"
+		switch {
+		case clientRefused:
+			// The refresh token was not looked at: keep it, pause, and tell the admin.
+			s.refuseClient(ts.key.IssuerID)
+			release.LastError = "The cloud refused the site's OAuth client at " + s.now().UTC().Format(time.RFC3339) +
+				" (invalid_client): check the client id and secret in the issuer's settings."
+			err = fmt.Errorf("%w: %w", ErrClientRefused, err)
+		case errors.Is(err, cloud.ErrLoginAgain):
 			// The refresh token is dead; so is the access token that came with it.
 			release.AccessToken, release.RefreshToken = "", ""
 			release.LastError = "The cloud refused the stored login (" + s.now().UTC().Format(time.RFC3339) + "); log in again."
-		} else {
+		default:
 			release.LastError = "Token refresh failed at " + s.now().UTC().Format(time.RFC3339) + ": " + err.Error()
 		}
 		if _, serr := s.store.SwapToken(ctx, release, claimed.Version); serr != nil {
@@ -175,6 +195,20 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 		return store.Token{}, fmt.Errorf("service: store refreshed token: %w", err)
 	}
 	return stored, nil
+}
+
+// refuseClient pauses refreshes for an issuer whose client the cloud refused.
+func (s *Service) refuseClient(issuerID int64) {
+	s.refusedMu.Lock()
+	defer s.refusedMu.Unlock()
+	s.refused[issuerID] = s.now().Add(clientCooldown)
+}
+
+// clientRefusedUntil is when refreshes for an issuer may be tried again after an invalid_client answer.
+func (s *Service) clientRefusedUntil(issuerID int64) time.Time {
+	s.refusedMu.Lock()
+	defer s.refusedMu.Unlock()
+	return s.refused[issuerID]
 }
 
 // expiry moves a token's expiry, which the OAuth library computes from the wall clock (now + expires_in), onto

@@ -274,3 +274,41 @@ func TestShortLivedTokensAreNotRefreshedOnEveryCall(t *testing.T) {
 		t.Errorf("a fresh 20 s token was refreshed %d times", n)
 	}
 }
+
+func TestRefusedClientKeepsTheLoginAndPauses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{DisableBruteForce: true})
+	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	iss := e.seedExpired(t, st)
+	before, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	// The admin mistypes the client secret.
+	iss.ClientSecret = "wrong"
+	if _, err := st.UpdateIssuer(context.Background(), iss); err != nil {
+		t.Fatal(err)
+	}
+	s := e.service(t, st)
+	errs := listAll(iss.ID, 5, s)
+	if len(errs) != 5 || !errors.Is(errs[0], ErrClientRefused) {
+		t.Fatalf("errors %v, want ErrClientRefused", errs)
+	}
+	after, err := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	if err != nil || after.RefreshToken != before.RefreshToken || after.LastError == "" {
+		t.Fatalf("the login was not kept: %+v %v", after, err)
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+		t.Errorf("token requests = %d, want 1", n)
+	}
+	listAll(iss.ID, 3, s)
+	if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+		t.Errorf("token requests during the pause = %d, want still 1", n)
+	}
+	// Fixed, and after the pause, the same stored login works.
+	iss.ClientSecret = "client-secret"
+	if _, err := st.UpdateIssuer(context.Background(), iss); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * clientCooldown)
+	if errs := listAll(iss.ID, 3, s); len(errs) > 0 {
+		t.Fatalf("after fixing the secret: %v", errs[0])
+	}
+}
