@@ -303,3 +303,30 @@ func TestCancelImport(t *testing.T) {
 		t.Errorf("another user's cancel: %d, want 404", status)
 	}
 }
+
+func TestImportOfSeveralFiles(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, repositorytest.Options{})
+	f.h.Connect(t, f.iss.ID, "student")
+	f.h.Cloud.WriteFile("alice", "/one.txt", []byte("one"))
+	f.h.Cloud.WriteFile("alice", "/two.txt", []byte("two two"))
+	req := host.PickRequest{Multiple: true}
+	_, body, _ := f.c.Get(t, f.pickerPath(req))
+	if doc(t, body).Find(`input[type="checkbox"][name="path"]`).Length() != 2 {
+		t.Fatalf("a multiple pick offers no checkboxes")
+	}
+	status, body, _ := f.pick(t, req, "import", "/one.txt", "/two.txt")
+	if status != http.StatusAccepted {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	j, body, _ := f.await(t, req, jobID(t, body))
+	if j.State != store.ImportDone || j.Done != 10 {
+		t.Fatalf("job = %+v", j)
+	}
+	if got := doc(t, body).Find(`[data-testid="picked"]`).Length(); got != 2 {
+		t.Errorf("result lists %d files, want 2", got)
+	}
+	if f.h.Files.Count() != 2 {
+		t.Errorf("sink holds %d files", f.h.Files.Count())
+	}
+}

@@ -387,6 +387,10 @@ func TestLogoutForgetsTheToken(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, repositorytest.Options{})
 	f.h.Connect(t, f.iss.ID, "student")
+	before, err := f.h.Store.GetToken(context.Background(), store.TokenKey{IssuerID: f.iss.ID, UserID: "student"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	pp := f.pickerPath(host.PickRequest{})
 	form := url.Values{"r": {token(t, pp)}, "i": {strconv.FormatInt(f.inst.ID, 10)}}
 	status, _, hdr := f.c.Post(t, repositorytest.Mount+"/picker/logout/"+strconv.FormatInt(f.inst.ID, 10), form)
@@ -398,6 +402,9 @@ func TestLogoutForgetsTheToken(t *testing.T) {
 	}
 	if _, err := f.h.Store.GetToken(context.Background(), store.TokenKey{IssuerID: f.iss.ID, UserID: "student"}); err == nil {
 		t.Fatal("token still stored after logout")
+	}
+	if !f.h.Cloud.Revoked(before.AccessToken) {
+		t.Error("logout did not revoke the login at the cloud")
 	}
 	_, body, _ := f.c.Get(t, pp)
 	if doc(t, body).Find(`[data-testid="login-box"]`).Length() != 1 {
