@@ -46,6 +46,12 @@ func (h *handler) importStatus(c echo.Context) error {
 		}
 	}
 	if web.IsHTMX(c) {
+		if j.State == store.ImportRunning {
+			return h.env.Render(c, http.StatusOK, templates.Progress(st))
+		}
+		// The import ended: replace the whole status box, cancel button included.
+		c.Response().Header().Set("HX-Retarget", "#status-"+j.ID)
+		c.Response().Header().Set("HX-Reswap", "outerHTML")
 		return h.env.Render(c, http.StatusOK, templates.Status(st))
 	}
 	title := "Importing " + j.Name
