@@ -20,9 +20,9 @@ func (h *handler) courseSettings(c echo.Context) error {
 	if err != nil {
 		return h.failed(c, "course settings", err)
 	}
-	v := templates.CoursePage{Page: h.env.Page(c, "File repositories for course "+course), Course: course}
-	if text := noticeText(c.QueryParam("notice")); text != "" {
-		v.Notice = &templates.Alert{Code: "notice", Title: text, Kind: "success"}
+	v := templates.CoursePage{
+		Frame:  h.courseFrame(c, course, "File repositories for course "+course, sectionCourseRepos),
+		Course: course, LinksURL: h.env.Routes.URL("course.links", course),
 	}
 	for _, r := range rows {
 		v.Rows = append(v.Rows, h.courseRow(c, course, r))
@@ -32,6 +32,11 @@ func (h *handler) courseSettings(c echo.Context) error {
 
 // mayManage lets course managers and site admins through; everybody else gets a 403 page (returned as the error).
 func (h *handler) mayManage(c echo.Context, course string) (bool, error) {
+	return h.mayManageTo(c, course, "change which file repositories it offers")
+}
+
+// mayManageTo is mayManage with the 403 page saying what only managers may do.
+func (h *handler) mayManageTo(c echo.Context, course, what string) (bool, error) {
 	ok, err := h.env.CanManageCourse(c, course)
 	if err != nil {
 		h.env.LogError(c.Request().Context(), "admin: course managers hook", "course", course, "err", err)
@@ -39,7 +44,7 @@ func (h *handler) mayManage(c echo.Context, course string) (bool, error) {
 	}
 	if !ok {
 		return false, h.env.Fail(c, http.StatusForbidden, "Course managers only",
-			"Only the managers of this course and site administrators may change which file repositories it offers.")
+			"Only the managers of this course and site administrators may "+what+".")
 	}
 	return true, nil
 }

@@ -19,6 +19,11 @@ const (
 	sectionIssuers   = "issuers"
 	sectionInstances = "instances"
 	sectionAudit     = "audit"
+	sectionLinks     = "links"
+
+	// The sections of a course's pages.
+	sectionCourseRepos = "course-repositories"
+	sectionCourseLinks = "course-links"
 )
 
 // noticeText is the message shown after a redirect, by the notice query parameter; "" for unknown ones.
@@ -40,6 +45,10 @@ func noticeText(code string) string {
 		return "Repository instance deleted."
 	case "course_saved":
 		return "Course setting saved."
+	case "share_revoked":
+		return "Share revoked: the file is gone from that person's cloud."
+	case "share_regranted":
+		return "Shared again."
 	}
 	return ""
 }
@@ -52,7 +61,26 @@ func (h *handler) frame(c echo.Context, title, section string) templates.AdminFr
 		Nav: []templates.NavItem{
 			{Key: sectionIssuers, Label: "Cloud servers", URL: h.env.Routes.URL("admin.issuers")},
 			{Key: sectionInstances, Label: "Repository instances", URL: h.env.Routes.URL("admin.instances")},
+			{Key: sectionLinks, Label: "Controlled links", URL: h.env.Routes.URL("admin.links")},
 			{Key: sectionAudit, Label: "Audit trail", URL: h.env.Routes.URL("admin.audit")},
+		},
+	}
+	if text := noticeText(c.QueryParam("notice")); text != "" {
+		f.Notice = &templates.Alert{Code: "notice", Title: text, Kind: "success"}
+	}
+	return f
+}
+
+// courseFrame is the frame of a course's page in section: the course's own navigation (its repositories, its
+// access controlled links), not the site admin's.
+func (h *handler) courseFrame(c echo.Context, course, title, section string) templates.AdminFrame {
+	f := templates.AdminFrame{
+		Page:     h.env.Page(c, title),
+		Section:  section,
+		NavLabel: "Course " + course,
+		Nav: []templates.NavItem{
+			{Key: sectionCourseRepos, Label: "File repositories", URL: h.env.Routes.URL("course", course)},
+			{Key: sectionCourseLinks, Label: "Access controlled links", URL: h.env.Routes.URL("course.links", course)},
 		},
 	}
 	if text := noticeText(c.QueryParam("notice")); text != "" {

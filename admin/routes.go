@@ -1,6 +1,7 @@
 // Package admin serves ocrepo's admin pages: cloud servers (OAuth 2 issuers) with their endpoints, field
-// mappings and connection check, system accounts, repository instances, the audit trail, and the course settings
-// page where course managers enable or disable instances.
+// mappings and connection check, system accounts, repository instances, the console of access controlled links
+// (who holds which share, with revoke and re-grant, and orphans whose course item is gone), the audit trail, and
+// the course pages where course managers enable or disable instances and see the course's controlled links.
 //
 // One file per action: load, validate, render or redirect. Every form works with htmx (it swaps itself, errors
 // inline) and without JavaScript (it posts normally and the page comes back with the same errors).
@@ -21,8 +22,8 @@ type handler struct {
 	svc *service.Service
 }
 
-// Register mounts the admin routes on g: everything under /admin is for site admins only; /course/:course is for
-// the course's managers (and site admins).
+// Register mounts the admin routes on g: everything under /admin is for site admins only; /course/:course and
+// below is for the course's managers (and site admins), and reaches that course's links only.
 func Register(g *echo.Group, env *web.Env) {
 	h := &handler{env: env, svc: env.Service}
 	admin := env.RequireAdmin
@@ -48,8 +49,17 @@ func Register(g *echo.Group, env *web.Env) {
 	env.Handle(g, get, "/admin/instances/:id/delete", "admin.instance.delete", h.instanceDeleteConfirm, admin)
 	env.Handle(g, post, "/admin/instances/:id/delete", "admin.instance.delete.do", h.instanceDelete, admin)
 
+	env.Handle(g, get, "/admin/links", "admin.links", h.linksList, admin)
+	env.Handle(g, get, "/admin/links/:id/row", "admin.link.row", h.linkRowGet, admin)
+	env.Handle(g, post, "/admin/links/:id/revoke", "admin.link.revoke", h.linkRevoke, admin)
+	env.Handle(g, post, "/admin/links/:id/regrant", "admin.link.regrant", h.linkRegrant, admin)
+
 	env.Handle(g, get, "/admin/audit", "admin.audit", h.auditList, admin)
 
 	env.Handle(g, get, "/course/:course", "course", h.courseSettings)
 	env.Handle(g, post, "/course/:course/instances/:id", "course.instance", h.courseToggle)
+	env.Handle(g, get, "/course/:course/links", "course.links", h.courseLinks)
+	env.Handle(g, get, "/course/:course/links/:id/row", "course.link.row", h.courseLinkRow)
+	env.Handle(g, post, "/course/:course/links/:id/revoke", "course.link.revoke", h.courseLinkRevoke)
+	env.Handle(g, post, "/course/:course/links/:id/regrant", "course.link.regrant", h.courseLinkRegrant)
 }

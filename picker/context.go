@@ -22,6 +22,7 @@ type handler struct {
 // and the chosen one.
 type session struct {
 	token     string
+	csrf      string // this request's CSRF token, for the forms that post
 	req       host.PickRequest
 	user      host.User
 	available []service.Available
@@ -55,7 +56,7 @@ func (h *handler) open(c echo.Context) (*session, error) {
 		return nil, h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
 			Detail: "The file picker could not load its settings. Try again in a moment."})
 	}
-	s := &session{token: token, req: req, user: u, available: avail}
+	s := &session{token: token, csrf: web.CSRFToken(c), req: req, user: u, available: avail}
 	want := c.QueryParam("i")
 	if want == "" {
 		want = c.FormValue("i")
@@ -106,6 +107,12 @@ func done(err error) error {
 // hidden are the fields every picker form carries.
 func (s *session) hidden() []templates.Hidden {
 	return []templates.Hidden{{Name: "r", Value: s.token}, {Name: "i", Value: strconv.FormatInt(s.cur.Instance.ID, 10)}}
+}
+
+// postHidden are the fields of a form that posts: those of every form and the CSRF token, so the form works
+// without JavaScript too (htmx sends the token as a header as well).
+func (s *session) postHidden() []templates.Hidden {
+	return append(s.hidden(), templates.Hidden{Name: web.CSRFField, Value: s.csrf})
 }
 
 // url builds the URL of a parameterless picker route with r and i plus extra query pairs.

@@ -6,14 +6,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/ocrepo/ocrepo/repository"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
+	bt "github.com/ocrepo/ocrepo/repository/repositorytest/browsertest"
 	"github.com/ocrepo/ocrepo/store"
 )
 
@@ -115,6 +122,9 @@ func TestControlledLinkChainPartlyThere(t *testing.T) {
 	if n := f.h.Cloud.CountMethod(cloudtest.EPWebDAV, "MKCOL"); n != 1 {
 		t.Errorf("MKCOL requests = %d, want 1 (only Submission 8 is missing)", n)
 	}
+	if n := requests(f.h.Cloud); n > 4+1 {
+		t.Errorf("selecting with one missing level: %d requests, want at most 4 + 1", n)
+	}
 	if !f.h.Cloud.Exists(repositorytest.SystemUser, "/LMS files/Course 42/Essay/Submission 8/b.txt") {
 		t.Error("copy missing")
 	}
@@ -139,8 +149,16 @@ func TestControlledLinkAlreadySharedOnOlderServers(t *testing.T) {
 				t.Fatalf("pre-share: %v %v", resp, err)
 			}
 			resp.Body.Close()
+			f.h.Cloud.ResetCounts()
 			if _, status, body := f.pickControlled(t, submission, "/essay.pdf"); status != http.StatusOK {
 				t.Fatalf("pick: %d %s", status, body)
+			}
+			const missingLevels = 4
+			if n := requests(f.h.Cloud); n > 4+missingLevels {
+				t.Errorf("selecting a file already shared: %d requests, want at most 4 + %d", n, missingLevels)
+			}
+			if n := len(f.h.Cloud.Shares()); n != 0 {
+				t.Errorf("%d shares left; the share to the system account must go", n)
 			}
 			if !f.h.Cloud.Exists(repositorytest.SystemUser, "/LMS files/Course 42/Essay/Submission 7/essay.pdf") {
 				t.Error("copy missing")
@@ -218,12 +236,19 @@ func TestControlledLinkOpenAsTeacherAndStudent(t *testing.T) {
 	if status != http.StatusOK || doc(t, body).Find(`[data-testid="add-to-cloud"]`).Length() != 1 {
 		t.Fatalf("student2 open: %d %s", status, body)
 	}
-	status, data, hdr := reader.Get(t, f.h.Repo.ControlledLinkURL(id)+"/file")
-	if status != http.StatusOK || data != "my essay" || !strings.Contains(hdr.Get("Content-Disposition"), "essay.pdf") {
-		t.Fatalf("student2 file: %d %q %q", status, data, hdr.Get("Content-Disposition"))
+	if d := doc(t, body); d.Find(`[data-testid="edit"], [data-testid="open-cloud"]`).Length() != 0 {
+		t.Errorf("a read-only viewer is offered editing")
 	}
-	if n := requests(f.h.Cloud); n != 1 {
-		t.Errorf("read-only open made %d requests, want 1", n)
+	if n := requests(f.h.Cloud); n != 0 {
+		t.Errorf("the link's page made %d requests to the cloud, want 0", n)
+	}
+	status, data, hdr := reader.Get(t, f.h.Repo.ControlledLinkURL(id)+"/file")
+	if status != http.StatusOK || data != "my essay" || hdr.Get("Content-Disposition") != "attachment; filename=essay.pdf" ||
+		hdr.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("student2 file: %d %q %q %q", status, data, hdr.Get("Content-Disposition"), hdr.Get("Content-Type"))
+	}
+	if n, gets := requests(f.h.Cloud), f.h.Cloud.CountMethod(cloudtest.EPWebDAV, "GET"); n != 1 || gets != 1 {
+		t.Errorf("read-only open made %d requests (%d GET), want exactly 1 GET", n, gets)
 	}
 	if n := len(f.h.Cloud.Shares()); n != 0 {
 		t.Errorf("read-only open created %d shares", n)
@@ -359,7 +384,13 @@ func TestControlledLinkLockAfterSubmission(t *testing.T) {
 
 func TestControlledLinkOpenedByAWholeClass(t *testing.T) {
 	t.Parallel()
-	f := controlledFixture(t, repositorytest.Options{})
+	var throttled atomic.Int64 // 429 answers the cloud gave, to anybody
+	logf := func(_ string, args ...any) {
+		if len(args) == 4 && args[3] == http.StatusTooManyRequests {
+			throttled.Add(1)
+		}
+	}
+	f := controlledFixture(t, repositorytest.Options{Cloud: cloudtest.Options{Logf: logf}})
 	f.h.Cloud.WriteFile("bob", "/lecture.pdf", []byte("slides"))
 	f.h.Connect(t, f.iss.ID, "teacher")
 	tc := f.h.Client("teacher")
@@ -407,5 +438,157 @@ func TestControlledLinkOpenedByAWholeClass(t *testing.T) {
 	}
 	if n := f.h.Cloud.CountMethod(cloudtest.EPWebDAV, "GET"); n != 200 {
 		t.Errorf("GET requests %d, want 200", n)
+	}
+	if n := throttled.Load(); n != 0 {
+		t.Errorf("the cloud answered 429 %d times", n)
+	}
+}
+
+// TestControlledLinkInBrowser: a teacher adds a file as an access controlled link through the picker, a student
+// opens it read-only (downloads it, adds it to their cloud, cannot change it), the teacher gets "Edit in ...", and
+// an admin revokes the student's share in the console.
+func TestControlledLinkInBrowser(t *testing.T) {
+	t.Parallel()
+	b := bt.New(t)
+	// The host reports the course item "Old week" removed: links made there are orphans.
+	items := host.ItemsFunc(func(_ context.Context, _ string, lmsContext []string) (bool, error) {
+		return !slices.Contains(lmsContext, "Old week"), nil
+	})
+	f := controlledFixture(t, repositorytest.Options{Config: func(cfg *repository.Config) { cfg.Items = items }})
+	const slides = "lecture slides, version 1"
+	f.h.Cloud.WriteFile("bob", "/Teaching/lecture 1.pdf", []byte(slides))
+	f.h.Cloud.WriteFile("bob", "/Teaching/notes.txt", []byte("notes"))
+	const group = "controlled"
+
+	// The teacher picks the file as an access controlled link.
+	teacher := b.As(f.h, "teacher")
+	req := host.PickRequest{User: "teacher", Course: "42", Context: []string{"Course 42", "Week 1", "Lecture"}}
+	bt.Do(t, teacher, "open the picker",
+		chromedp.Navigate(f.h.PickerURL(req)+"&path=%2FTeaching"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="row"][data-name="lecture 1.pdf"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="row"][data-name="lecture 1.pdf"] input[name="path"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="as-controlled"]`)),
+	)
+	bt.Shot(t, teacher, group, "01-picker-choose")
+	bt.Do(t, teacher, "add the file", chromedp.Click(chromedp.CSS(`[data-testid="pick"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"]`)))
+	if got := bt.Text(t, teacher, `[data-testid="result"]`); !strings.Contains(got, "Access controlled link ready") {
+		t.Errorf("result: %q", got)
+	}
+	bt.Shot(t, teacher, group, "02-picker-added")
+	links, err := f.h.Store.ListControlledLinks(context.Background(), store.ControlledLinkFilter{Owner: "teacher"})
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links %v %v", links, err)
+	}
+	l := links[0]
+	if l.SystemPath != "/LMS files/Course 42/Week 1/Lecture/lecture 1.pdf" || l.Size != int64(len(slides)) || l.ContentType != "application/pdf" {
+		t.Errorf("recorded %q, %d bytes, %q", l.SystemPath, l.Size, l.ContentType)
+	}
+	linkURL := f.h.URL + f.h.Repo.ControlledLinkURL(l.ID)
+
+	// A student opens it: no edit button, the bytes download, and a read-only copy goes into their cloud.
+	student := b.As(f.h, "student")
+	bt.Do(t, student, "open the link", chromedp.Navigate(linkURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="controlled"]`)))
+	if n, err := chromedp.Run(student, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="edit"], [data-testid="open-cloud"]').length`)); err != nil || n != 0 {
+		t.Errorf("the student sees %d edit controls (%v)", n, err)
+	}
+	if got := bt.Text(t, student, `[data-testid="add-to-cloud"]`); !strings.Contains(got, "read only") {
+		t.Errorf("add button says %q", got)
+	}
+	if got := strings.Join(strings.Fields(bt.Text(t, student, `[data-testid="download"]`)), " "); got != "Download (25 B)" {
+		t.Errorf("download button says %q", got)
+	}
+	bt.Shot(t, student, group, "03-student-view")
+	f.h.Cloud.ResetCounts()
+	type download struct {
+		Status      int    `json:"status"`
+		Disposition string `json:"disposition"`
+		Type        string `json:"type"`
+		Body        string `json:"body"`
+	}
+	dl, err := chromedp.Run(student, chromedp.Evaluate[download](`(async () => {
+		const r = await fetch(document.querySelector('[data-testid="download"]').href);
+		return {status: r.status, disposition: r.headers.get("Content-Disposition"), type: r.headers.get("Content-Type"), body: await r.text()};
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || dl.Status != 200 || dl.Body != slides || dl.Disposition != `attachment; filename="lecture 1.pdf"` || dl.Type != "application/pdf" {
+		t.Errorf("download: %+v %v", dl, err)
+	}
+	if n := requests(f.h.Cloud); n != 1 {
+		t.Errorf("the download made %d requests to the cloud, want 1", n)
+	}
+	if n := len(f.h.Cloud.Shares()); n != 0 {
+		t.Errorf("reading created %d shares", n)
+	}
+	bt.Do(t, student, "add it to the student's cloud",
+		chromedp.Click(chromedp.CSS(`[data-testid="add-to-cloud"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="alert-shared"]`)),
+	)
+	if got := bt.Text(t, student, `[data-testid="shared-here"]`); !strings.Contains(got, "/LMS files/lecture 1.pdf") {
+		t.Errorf("shared here: %q", got)
+	}
+	if got := bt.Text(t, student, `[data-testid="open-cloud"]`); !strings.HasPrefix(got, "Open in") {
+		t.Errorf("the student's cloud link says %q", got)
+	}
+	bt.Shot(t, student, group, "04-student-added")
+	if data, ok := f.h.Cloud.ReadFile("alice", "/LMS files/lecture 1.pdf"); !ok || string(data) != slides {
+		t.Fatalf("the student's read-only copy: %q %v", data, ok)
+	}
+	if err := writeAs(f.h.Cloud, "alice", "/LMS files/lecture 1.pdf", "the student's change"); err == nil {
+		t.Error("the cloud let the student change the file")
+	}
+	if data, _ := f.h.Cloud.ReadFile(repositorytest.SystemUser, l.SystemPath); string(data) != slides {
+		t.Errorf("the file changed: %q", data)
+	}
+
+	// The teacher opens the link with "Edit in ..." and gets an edit share.
+	bt.Do(t, teacher, "the teacher opens the link", chromedp.Navigate(linkURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="edit"]`)))
+	if got := bt.Text(t, teacher, `[data-testid="edit"]`); got != "Edit in Campus Cloud" {
+		t.Errorf("the teacher's button says %q", got)
+	}
+	bt.Shot(t, teacher, group, "05-teacher-view")
+	bt.Do(t, teacher, "edit in the cloud", chromedp.Click(chromedp.CSS(`[data-testid="edit"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="open-cloud"]`)))
+	if got := bt.Text(t, teacher, `[data-testid="open-cloud"]`); !strings.HasPrefix(got, "Edit in Campus Cloud") {
+		t.Errorf("the teacher's cloud link says %q", got)
+	}
+	bt.Shot(t, teacher, group, "06-teacher-edit")
+	if err := writeAs(f.h.Cloud, "bob", "/LMS files/lecture 1.pdf", "lecture slides, version 2"); err != nil {
+		t.Errorf("the teacher cannot change the file: %v", err)
+	}
+
+	// The course page and the admin console show both shares; the admin revokes the student's in place.
+	bt.Do(t, teacher, "the course's links", chromedp.Navigate(f.h.URL+repositorytest.Mount+"/course/42/links"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="share"][data-user="student"]`)))
+	bt.Shot(t, teacher, group, "07-course-links")
+	orphan, err := f.h.Store.CreateControlledLink(context.Background(), store.ControlledLink{InstanceID: f.inst.ID, IssuerID: f.iss.ID,
+		Course: "42", Context: []string{"Course 42", "Old week", "Lecture"}, OwnerUserID: "teacher", OwnerCloud: "bob",
+		OriginalPath: "/Teaching/old.pdf", SystemPath: "/LMS files/Course 42/Old week/Lecture/old.pdf", Name: "old.pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := b.As(f.h, "admin")
+	share := `[data-testid="share"][data-user="student"]`
+	bt.Do(t, admin, "the console", chromedp.Navigate(f.h.URL+repositorytest.Mount+"/admin/links"), chromedp.WaitVisible(chromedp.CSS(share)))
+	if got := bt.Text(t, admin, fmt.Sprintf(`[data-testid="link-row"][data-link="%d"] [data-testid="orphan"]`, orphan.ID)); got == "" {
+		t.Error("no orphan badge on the link of a removed course item")
+	}
+	bt.Shot(t, admin, group, "08-console")
+	bt.Do(t, admin, "revoke, then confirm",
+		chromedp.Click(chromedp.CSS(share+` [data-testid="revoke"]`)),
+		chromedp.WaitVisible(chromedp.CSS(share+` [data-testid="revoke-yes"]`)),
+	)
+	bt.Shot(t, admin, group, "09-console-confirm")
+	bt.Do(t, admin, "confirm",
+		chromedp.Click(chromedp.CSS(share+` [data-testid="revoke-yes"]`)),
+		chromedp.WaitVisible(chromedp.CSS(share+`[data-state="revoked"] [data-testid="regrant"]`)),
+	)
+	if _, err := chromedp.Run(admin, chromedp.Poll[bool](`document.getElementById("ocrepo-live").textContent.includes("Revoked the share of student")`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("the revoke was not announced: %v", err)
+	}
+	if focused, err := chromedp.Run(admin, chromedp.Evaluate[string](`document.activeElement.getAttribute("data-testid")`)); err != nil || focused != "regrant" {
+		t.Errorf("focus after the revoke: %q %v", focused, err)
+	}
+	bt.Shot(t, admin, group, "10-console-revoked")
+	if f.h.Cloud.Exists("alice", "/LMS files/lecture 1.pdf") {
+		t.Error("the revoked file is still in the student's cloud")
 	}
 }

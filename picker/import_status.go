@@ -63,5 +63,8 @@ func (h *handler) importStatus(c echo.Context) error {
 	if j.State == store.ImportRunning {
 		pg.Refresh = 1
 	}
+	if st.Result != nil && st.Result.AutoReturn {
+		pg.NoScriptGo = st.Result.ReturnURL
+	}
 	return h.env.Render(c, http.StatusOK, templates.StatusScreen(pg, st, h.url(s, "picker")))
 }

@@ -76,6 +76,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 		LogoutURL:    h.env.Routes.URL("picker.logout", s.cur.Instance.ID),
 		WebUIURL:     s.cur.WebUI(q.Path),
 		Hidden:       s.hidden(),
+		PostHidden:   s.postHidden(),
 		SearchURL:    h.env.Routes.URL("picker.search"),
 		SearchHX:     h.env.Routes.URL("picker.search"),
 	}

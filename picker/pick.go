@@ -83,11 +83,13 @@ func (h *handler) pickFailed(c echo.Context, s *session, err error) error {
 func (h *handler) delivered(c echo.Context, s *session, res host.PickResult) error {
 	rv := h.resultView(s, res)
 	if !web.IsHTMX(c) {
-		if rv.ReturnURL != "" {
-			return c.Redirect(http.StatusSeeOther, rv.ReturnURL)
-		}
+		// A page, not a redirect: in a popup its script posts the pick to the opener; a top-level picker goes on
+		// to the host by itself, and so does a browser without JavaScript (noscript refresh).
 		pg := h.env.Page(c, rv.Title)
 		pg.Narrow = true
+		if rv.AutoReturn {
+			pg.NoScriptGo = rv.ReturnURL
+		}
 		return h.env.Render(c, http.StatusOK, templates.StatusScreen(pg, templates.PickStatus{ID: res.ID, State: "done", Result: &rv}, h.url(s, "picker")))
 	}
 	setPickedTrigger(c, res)

@@ -52,6 +52,8 @@ func statusFor(err error) int {
 		return http.StatusInsufficientStorage
 	case errors.Is(err, service.ErrShuttingDown), errors.Is(err, service.ErrNoSystemAccount), errors.Is(err, service.ErrClientRefused):
 		return http.StatusServiceUnavailable
+	case errors.As(err, new(*cloud.StatusError)):
+		return http.StatusBadGateway // any other answer of the cloud's: its failure, not ours
 	}
 	return http.StatusInternalServerError
 }

@@ -206,7 +206,7 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 
 // pickForm offers the return types the instance and the request allow, the instance's default checked.
 func (h *handler) pickForm(s *session) templates.PickForm {
-	f := templates.PickForm{Action: h.env.Routes.URL("picker.pick"), Hidden: s.hidden(), Multiple: s.req.Multiple}
+	f := templates.PickForm{Action: h.env.Routes.URL("picker.pick"), Hidden: s.postHidden(), Multiple: s.req.Multiple}
 	cloudName := s.cur.CloudName()
 	add := func(t host.ReturnType, value, label, hint string, warn bool) {
 		if s.cur.Allowed.Has(t) {
@@ -247,7 +247,7 @@ func requirements(req host.PickRequest) string {
 // statusView turns an import job into the status box.
 func (h *handler) statusView(s *session, j store.ImportJob) templates.PickStatus {
 	st := templates.PickStatus{ID: j.ID, Name: j.Name, Done: j.Done, Total: j.Total, State: string(j.State), Error: j.Error,
-		Hidden: s.hidden()}
+		Hidden: s.postHidden()}
 	switch j.State {
 	case store.ImportRunning:
 		st.PollURL = h.with(s, h.env.Routes.URL("picker.import", j.ID))

@@ -134,11 +134,13 @@ type Config struct {
 	Timeout time.Duration
 	// PickerTTL is how long a picker URL stays valid; default 2 hours.
 	PickerTTL time.Duration
-	// FrameAncestors lists the origins allowed to embed the picker in an iframe (CSP frame-ancestors);
-	// default: the host's own origin only.
+	// FrameAncestors lists the origins allowed to embed the picker in an iframe (CSP frame-ancestors), one CSP
+	// source each ("https://lms.example.org", "https://*.example.org", "'self'"); New refuses entries with spaces,
+	// separators or quotes. Default: the host's own origin only.
 	FrameAncestors []string
-	// AllowLoopback lets cloud servers live on 127.0.0.1 / ::1 (tests, the demo). Private and link-local
-	// addresses need the issuer's own "allow private networks" setting; default: refused.
+	// AllowLoopback lets cloud servers live on 127.0.0.1 / ::1 (tests, the demo); without it loopback is refused
+	// even for issuers that allow private networks. Private, link-local and cloud-metadata addresses need the
+	// issuer's own "allow private networks" setting; default: refused.
 	AllowLoopback bool
 	// HTTPTransport replaces the transport for cloud calls (the host then owns the network policy).
 	HTTPTransport http.RoundTripper
@@ -200,6 +202,12 @@ func New(cfg Config) (*Repository, error) {
 	}
 	if cfg.PickerTTL <= 0 {
 		cfg.PickerTTL = 2 * time.Hour
+	}
+	for i, fa := range cfg.FrameAncestors {
+		if !validFrameAncestor(fa) {
+			return nil, &ConfigError{fmt.Sprintf("FrameAncestors[%d]", i),
+				"must be one origin or pattern such as https://lms.example.org, *.example.org, 'self' or 'none'"}
+		}
 	}
 	for i, k := range cfg.OldSecretKeys {
 		if len(k) < 32 {
@@ -264,6 +272,23 @@ func New(cfg Config) (*Repository, error) {
 	return r, nil
 }
 
+// validFrameAncestor reports whether s is one CSP source expression that cannot add anything else to the
+// policy: a keyword, or a scheme, host or origin without spaces, separators or quotes.
+func validFrameAncestor(s string) bool {
+	if s == "'self'" || s == "'none'" {
+		return true
+	}
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c <= ' ' || c >= 0x7f || strings.ContainsRune(";,'\"\\", c) {
+			return false
+		}
+	}
+	return true
+}
+
 // Migrate creates or updates ocrepo's tables. Safe to run from several replicas at once.
 func (r *Repository) Migrate(ctx context.Context) error {
 	if r.gorm == nil {
@@ -282,10 +307,9 @@ func (r *Repository) Mount(g *echo.Group) {
 	static := http.StripPrefix(strings.TrimSuffix(r.publicURL.Path, "/")+"/static/", http.FileServer(http.FS(templates.Static())))
 	r.env.Routes.Add("static", g.GET("/static/*", func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
-		c.Response().Header().Set("X-Content-Type-Options", "nosniff")
 		static.ServeHTTP(c.Response(), c.Request())
 		return nil
-	}))
+	}, r.env.Headers))
 	picker.Register(g, r.env)
 	admin.Register(g, r.env)
 }

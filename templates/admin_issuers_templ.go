@@ -1686,7 +1686,7 @@ func IssuerFormFragment(f IssuerForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = FieldRow(Field{ID: "issuer-allow-private", Name: "allow_private", Label: "Allow private networks", Type: "checkbox", Checked: f.AllowPrivate,
-			Hint: "Lets this server's URLs point at private, link-local or loopback addresses. Leave it off unless the cloud lives in your internal network."}).Render(ctx, templ_7745c5c3_Buffer)
+			Hint: "Lets this server's URLs point at private, link-local or cloud-metadata addresses (loopback only where the site's configuration allows it). Leave it off unless the cloud lives in your internal network."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

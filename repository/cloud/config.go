@@ -121,6 +121,7 @@ type Client struct {
 	mappings     map[string]string
 	hc           *http.Client
 	timeout      time.Duration
+	listingLimit int64 // the largest multistatus body read (multistatusLimit)
 }
 
 // New validates cfg (absolute http(s) URLs, the endpoints it needs) and returns a client. The error is a
@@ -142,6 +143,7 @@ func New(cfg Config) (*Client, error) {
 		basicAuth:    cfg.BasicAuth,
 		base:         base,
 		timeout:      cfg.Timeout,
+		listingLimit: multistatusLimit,
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout

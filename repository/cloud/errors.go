@@ -345,3 +345,45 @@ func contentType(h http.Header) string {
 func errorf(op string, err error) error {
 	return fmt.Errorf("cloud: %s: %w", op, err)
 }
+
+// redactedMark replaces a secret found in a server's answer.
+const redactedMark = "[redacted]"
+
+// minSecretLen is the shortest value redacted: shorter ones would blank out ordinary words.
+const minSecretLen = 6
+
+// redactSecrets replaces every occurrence of secrets (as sent, and form-encoded) in b. A server or a proxy's error
+// page that echoes the request must not carry a token, code or client secret into an error text or a log line.
+func redactSecrets(b []byte, secrets []string) []byte {
+	for _, s := range secrets {
+		if len(s) < minSecretLen {
+			continue
+		}
+		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if bytes.Contains(b, []byte(form)) {
+				b = bytes.ReplaceAll(b, []byte(form), []byte(redactedMark))
+			}
+		}
+	}
+	return b
+}
+
+// requestSecrets are the credentials a request carried in its Authorization header: a bearer token, or Basic
+// credentials (encoded and the password itself).
+func requestSecrets(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	auth := req.Header.Get("Authorization")
+	if tok, ok := strings.CutPrefix(auth, "Bearer "); ok {
+		return []string{strings.TrimSpace(tok)}
+	}
+	if enc, ok := strings.CutPrefix(auth, "Basic "); ok {
+		out := []string{strings.TrimSpace(enc)}
+		if _, pw, ok := req.BasicAuth(); ok {
+			out = append(out, pw)
+		}
+		return out
+	}
+	return nil
+}

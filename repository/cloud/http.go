@@ -30,6 +30,44 @@ type TokenSourceFunc func(ctx context.Context) (string, error)
 // AccessToken calls f(ctx).
 func (f TokenSourceFunc) AccessToken(ctx context.Context) (string, error) { return f(ctx) }
 
+// TokenRenewer is an optional extension of TokenSource. When the cloud refuses an access token (HTTP 401),
+// RenewAccessToken says whether a different token is worth one more try: the refused one was rotated away by
+// another request or process, or expired while the request was on its way. It returns false when the refused
+// token is the current, unexpired one (revoked at the cloud, or an Authorization header stripped on the way):
+// a retry could not help, and the 401 stands.
+type TokenRenewer interface {
+	RenewAccessToken(ctx context.Context, refused string) (token string, retry bool, err error)
+}
+
+// send performs one request as the Conn's user. A 401 for a token that has since been replaced (see
+// TokenRenewer) is retried once with the replacement; any other answer is returned as it is.
+func (cn *Conn) send(ctx context.Context, op string, req *http.Request) (*http.Response, error) {
+	resp, err := cn.c.send(ctx, op, req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	rn, ok := cn.ts.(TokenRenewer)
+	if !ok || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return resp, nil
+	}
+	refused, _ := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	tok, retry, rerr := rn.RenewAccessToken(ctx, refused)
+	if rerr != nil || !retry || tok == "" || tok == refused {
+		return resp, nil
+	}
+	again := req.Clone(ctx)
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return resp, nil
+		}
+		again.Body = body
+	}
+	drain(resp.Body)
+	again.Header.Set("Authorization", "Bearer "+tok)
+	return cn.c.send(ctx, op, again)
+}
+
 // callContext bounds one call by the client's timeout.
 func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(ctx, c.timeout, &timeoutError{phase: "no answer", after: c.timeout})
@@ -61,10 +99,11 @@ func readLimited(body io.ReadCloser, limit int64) ([]byte, error) {
 // It consumes and closes the body.
 func failure(op string, resp *http.Response, kind error) error {
 	body, _ := readLimited(resp.Body, errorBodyLimit)
+	body = redactSecrets(body, requestSecrets(resp.Request))
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		reason := "redirected"
 		if loc := resp.Header.Get("Location"); loc != "" {
-			reason += " to " + redactURL(loc) + " (a wrong endpoint, a missing index.php, or http instead of https?)"
+			reason += " to " + cleanMessage(redactURL(loc)) + " (a wrong endpoint, a missing index.php, or http instead of https?)"
 		}
 		return &InvalidResponseError{Op: op, StatusCode: resp.StatusCode, ContentType: contentType(resp.Header),
 			Snippet: snippet(body), Reason: reason}
@@ -129,6 +168,7 @@ func serverMessage(body []byte) string {
 
 // invalid builds an InvalidResponseError from a response whose body (or its start) is head.
 func invalid(op string, resp *http.Response, head []byte, reason string) *InvalidResponseError {
+	head = redactSecrets(bytes.Clone(head), requestSecrets(resp.Request))
 	return &InvalidResponseError{Op: op, StatusCode: resp.StatusCode, ContentType: contentType(resp.Header),
 		Snippet: snippet(head), Reason: reason}
 }

@@ -44,6 +44,9 @@ type refResourceType struct {
 
 // refParseMultistatus parses data with encoding/xml.
 func refParseMultistatus(data []byte, m *hrefMapper) ([]Entry, error) {
+	if err := refLimits(data); err != nil {
+		return nil, err
+	}
 	var ms refMultistatus
 	if err := xml.Unmarshal(data, &ms); err != nil {
 		return nil, err
@@ -85,6 +88,41 @@ func refParseMultistatus(data []byte, m *hrefMapper) ([]Entry, error) {
 		out = append(out, ent)
 	}
 	return out, nil
+}
+
+// refLimits applies the scanner's limits on nesting and namespace declarations, which encoding/xml does not have.
+func refLimits(data []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	var scope []int // namespace declarations per open element
+	total := 0
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return nil // a syntax error is xml.Unmarshal's to report
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			n := 0
+			for _, a := range t.Attr {
+				if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+					n++
+				}
+			}
+			if len(scope) >= msMaxDepth {
+				return fmt.Errorf("elements nested too deeply")
+			}
+			if total+n > msMaxBindings {
+				return fmt.Errorf("too many namespace declarations")
+			}
+			scope = append(scope, n)
+			total += n
+		case xml.EndElement:
+			if len(scope) > 0 {
+				total -= scope[len(scope)-1]
+				scope = scope[:len(scope)-1]
+			}
+		}
+	}
 }
 
 // listingItem is one entry of a generated listing.

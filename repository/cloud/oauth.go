@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -54,7 +55,8 @@ func (c *Client) Exchange(ctx context.Context, code, verifier, redirectURI strin
 		opts = append(opts, oauth2.VerifierOption(verifier))
 	}
 	cfg := c.oauthConfig("")
-	return c.tokenCall(ctx, "token (code exchange)", func(ctx context.Context) (*oauth2.Token, error) {
+	secrets := []string{code, verifier, c.clientSecret}
+	return c.tokenCall(ctx, "token (code exchange)", secrets, func(ctx context.Context) (*oauth2.Token, error) {
 		return cfg.Exchange(ctx, code, opts...)
 	})
 }
@@ -69,14 +71,15 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (Token, error
 		return Token{}, errorf(op, errors.Join(errors.New("no refresh token"), ErrLoginAgain))
 	}
 	cfg := c.oauthConfig("")
-	return c.tokenCall(ctx, op, func(ctx context.Context) (*oauth2.Token, error) {
+	return c.tokenCall(ctx, op, []string{refreshToken, c.clientSecret}, func(ctx context.Context) (*oauth2.Token, error) {
 		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
 	})
 }
 
 // tokenCall runs one x/oauth2 token request through a recording transport, so that failures can say what the
-// server answered.
-func (c *Client) tokenCall(ctx context.Context, op string, fn func(ctx context.Context) (*oauth2.Token, error)) (Token, error) {
+// server answered. secrets are what the request carried (code, verifier, refresh token, client secret): an answer
+// that echoes them has them redacted from the error.
+func (c *Client) tokenCall(ctx context.Context, op string, secrets []string, fn func(ctx context.Context) (*oauth2.Token, error)) (Token, error) {
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	base := c.hc.Transport
@@ -88,7 +91,7 @@ func (c *Client) tokenCall(ctx context.Context, op string, fn func(ctx context.C
 	hc.Transport = rec
 	tok, err := fn(context.WithValue(ctx, oauth2.HTTPClient, &hc))
 	if err != nil {
-		return Token{}, c.tokenError(ctx, op, rec, err)
+		return Token{}, c.tokenError(ctx, op, rec, err, secrets)
 	}
 	return Token{
 		AccessToken:  tok.AccessToken,
@@ -100,29 +103,32 @@ func (c *Client) tokenCall(ctx context.Context, op string, fn func(ctx context.C
 
 // tokenError maps a failed token call. It never includes the request (codes, tokens, secrets); response bodies
 // appear only when they are error pages.
-func (c *Client) tokenError(ctx context.Context, op string, rec *recorder, err error) error {
+func (c *Client) tokenError(ctx context.Context, op string, rec *recorder, err error, secrets []string) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		resp := re.Response
+		body := redactSecrets(bytes.Clone(re.Body), secrets)
+		description := string(redactSecrets([]byte(re.ErrorDescription), secrets))
+		errorCode := string(redactSecrets([]byte(re.ErrorCode), secrets))
 		code := resp.StatusCode
 		if code >= 300 && code < 400 {
 			reason := "redirected"
 			if loc := resp.Header.Get("Location"); loc != "" {
-				reason += " to " + redactURL(loc) + " (a missing index.php in the token endpoint?)"
+				reason += " to " + cleanMessage(redactURL(loc)) + " (a missing index.php in the token endpoint?)"
 			}
 			return &InvalidResponseError{Op: op, StatusCode: code, ContentType: contentType(resp.Header), Reason: reason}
 		}
-		isJSON := json.Valid(re.Body)
-		if re.ErrorCode != "" || isJSON || code == http.StatusBadRequest || code == http.StatusUnauthorized ||
+		isJSON := json.Valid(body)
+		if errorCode != "" || isJSON || code == http.StatusBadRequest || code == http.StatusUnauthorized ||
 			code == http.StatusTooManyRequests {
-			msg := re.ErrorDescription
-			if !isJSON && re.ErrorCode == "" {
-				msg = serverMessage(re.Body)
+			msg := description
+			if !isJSON && errorCode == "" {
+				msg = serverMessage(body)
 			}
 			return &StatusError{
 				Op:         op,
 				StatusCode: code,
-				OAuthError: cleanMessage(re.ErrorCode),
+				OAuthError: cleanMessage(errorCode),
 				Message:    cleanMessage(msg),
 				RetryAfter: retryAfter(resp.Header, time.Now()),
 				tokenCall:  true,
@@ -131,11 +137,12 @@ func (c *Client) tokenError(ctx context.Context, op string, rec *recorder, err e
 		ie := &InvalidResponseError{Op: op, StatusCode: code, ContentType: contentType(resp.Header),
 			Reason: "the token endpoint did not answer with JSON"}
 		if code >= 300 {
-			ie.Snippet = snippet(re.Body)
+			ie.Snippet = snippet(body)
 		}
 		return ie
 	}
 	status, header, head, readErr, got := rec.result()
+	head = redactSecrets(bytes.Clone(head), secrets)
 	if !got {
 		return newTransportError(ctx, op, http.MethodPost, c.token, err)
 	}

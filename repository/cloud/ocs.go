@@ -358,7 +358,7 @@ func (cn *Conn) ocsCall(ctx context.Context, op, method, rawURL string, form url
 	}
 	ctx, cancel := cn.c.callContext(ctx)
 	defer cancel()
-	resp, err := cn.c.send(ctx, op, req)
+	resp, err := cn.send(ctx, op, req)
 	if err != nil {
 		return nil, err
 	}

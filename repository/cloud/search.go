@@ -51,7 +51,7 @@ func (cn *Conn) Search(ctx context.Context, query string, limit int) ([]Entry, e
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	ctx, cancel := cn.c.callContext(ctx)
 	defer cancel()
-	resp, err := cn.c.send(ctx, op, req)
+	resp, err := cn.send(ctx, op, req)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (cn *Conn) UserInfo(ctx context.Context) (UserInfo, error) {
 	req.Header.Set("Accept", "application/json, application/xml;q=0.9")
 	ctx, cancel := cn.c.callContext(ctx)
 	defer cancel()
-	resp, err := cn.c.send(ctx, op, req)
+	resp, err := cn.send(ctx, op, req)
 	if err != nil {
 		return UserInfo{}, err
 	}

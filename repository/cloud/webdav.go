@@ -131,7 +131,8 @@ func (cn *Conn) request(ctx context.Context, op, method, rawURL string, body io.
 
 // ReadDir lists one folder (PROPFIND Depth 1, explicit property list) and returns the folder itself and its
 // children (the folder itself excluded from children). A malformed or truncated multistatus is
-// ErrInvalidResponse, never a short listing. ReadDir of a file returns the file and no children.
+// ErrInvalidResponse, never a short listing, and so is one larger than 128 MiB or nested deeper than 256 levels.
+// ReadDir of a file returns the file and no children.
 func (cn *Conn) ReadDir(ctx context.Context, dir string) (self Entry, children []Entry, err error) {
 	clean := cleanUserPath(dir)
 	entries, err := cn.propfind(ctx, "propfind "+clean, clean, "1")
@@ -178,7 +179,7 @@ func (cn *Conn) propfind(ctx context.Context, op, clean, depth string) ([]Entry,
 	req.Header.Set("Content-Type", "application/xml; charset=utf-8")
 	ctx, cancel := cn.c.callContext(ctx)
 	defer cancel()
-	resp, err := cn.c.send(ctx, op, req)
+	resp, err := cn.send(ctx, op, req)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +198,8 @@ func (cn *Conn) readMultistatus(ctx context.Context, op string, req *http.Reques
 		head, _ := io.ReadAll(io.LimitReader(resp.Body, msHeadLen))
 		return nil, invalid(op, resp, head, "not a multistatus (an HTML page)")
 	}
-	entries, head, err := parseMultistatus(resp.Body, m, resp.ContentLength)
+	body := &cappedBody{r: resp.Body, left: cn.c.listingLimit, limit: cn.c.listingLimit}
+	entries, head, err := parseMultistatus(body, m, resp.ContentLength)
 	if err != nil {
 		var pe *parseError
 		if errors.As(err, &pe) {
@@ -209,6 +211,37 @@ func (cn *Conn) readMultistatus(ctx context.Context, op string, req *http.Reques
 		return nil, invalid(op, resp, head, "empty multistatus")
 	}
 	return entries, nil
+}
+
+// multistatusLimit caps the body of a listing: about 270,000 entries as Nextcloud writes them, beyond any folder a
+// person browses, and small enough that a broken or hostile server cannot fill the host's memory.
+const multistatusLimit = 128 << 20
+
+// cappedBody reads at most left bytes of a body; one byte more is a *parseError.
+type cappedBody struct {
+	r     io.Reader
+	left  int64
+	limit int64
+}
+
+func (c *cappedBody) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, c.tooLarge()
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	if int64(n) > c.left {
+		n, c.left = int(c.left), -1
+		return n, c.tooLarge()
+	}
+	c.left -= int64(n)
+	return n, err
+}
+
+func (c *cappedBody) tooLarge() error {
+	return &parseError{reason: "multistatus larger than " + strconv.FormatInt(c.limit, 10) + " bytes"}
 }
 
 // Open streams a file (GET), from offset when offset > 0 (Range). The caller closes the body.
@@ -236,7 +269,7 @@ func (cn *Conn) Open(ctx context.Context, p string, offset int64) (*File, error)
 	idle := cn.c.timeout
 	ctx, cancel := context.WithCancelCause(ctx)
 	headerTimer := time.AfterFunc(idle, func() { cancel(&timeoutError{phase: "no answer", after: idle}) })
-	resp, err := cn.c.send(ctx, op, req)
+	resp, err := cn.send(ctx, op, req)
 	if err != nil {
 		headerTimer.Stop()
 		cancel(nil)
@@ -393,7 +426,7 @@ func (cn *Conn) simple(ctx context.Context, op, method, rawURL string, hdr http.
 	}
 	ctx, cancel := cn.c.callContext(ctx)
 	defer cancel()
-	resp, err := cn.c.send(ctx, op, req)
+	resp, err := cn.send(ctx, op, req)
 	if err != nil {
 		return err
 	}

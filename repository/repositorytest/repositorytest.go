@@ -96,6 +96,10 @@ func New(t testing.TB, opts Options) *Host {
 	if err != nil {
 		t.Fatalf("repositorytest: open sqlite: %v", err)
 	}
+	if sqlDB, err := db.DB(); err == nil {
+		// Registered before the host's own cleanups, so it runs after they have stopped using the database.
+		t.Cleanup(func() { _ = sqlDB.Close() })
+	}
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	keys, err := seal.NewKeyring(secret)

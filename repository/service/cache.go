@@ -32,17 +32,21 @@ type cacheItem struct {
 }
 
 // listingCache keeps recent folder listings so paging, sorting, filtering and going back cost no request. It is
-// bounded by the total number of entries it holds and by age; it lives in one process, so on another replica a
-// listing is simply fetched again (slower, never wrong).
+// bounded by the total number of entries it holds (a folder counts its children plus itself; the least recently
+// used listings go first) and by age (a listing older than the TTL is never served, and expired listings are
+// swept out as new ones arrive). It lives in one process, so on another replica a listing is simply fetched again
+// (slower, never wrong); and it is consulted only after the user's stored login has been read, so a logout or a
+// login as another cloud account on any replica takes effect at once.
 type listingCache struct {
-	mu       sync.Mutex
-	max      int
-	ttl      time.Duration
-	now      func() time.Time
-	held     int
-	ll       *list.List
-	byKey    map[listingKey]*list.Element
-	disabled bool
+	mu        sync.Mutex
+	max       int
+	ttl       time.Duration
+	now       func() time.Time
+	held      int
+	ll        *list.List
+	byKey     map[listingKey]*list.Element
+	lastSweep time.Time
+	disabled  bool
 }
 
 func newListingCache(maxEntries int, ttl time.Duration, now func() time.Time) *listingCache {
@@ -69,8 +73,11 @@ func (c *listingCache) get(k listingKey) (*folder, bool) {
 	return it.f, true
 }
 
+// cost is what a folder counts against the bound: its children and itself.
+func (f *folder) cost() int { return len(f.entries) + 1 }
+
 func (c *listingCache) put(k listingKey, f *folder) {
-	if c.disabled || len(f.entries) > c.max {
+	if c.disabled {
 		return
 	}
 	c.mu.Lock()
@@ -78,10 +85,29 @@ func (c *listingCache) put(k listingKey, f *folder) {
 	if el, ok := c.byKey[k]; ok {
 		c.removeLocked(el)
 	}
+	if f.cost() > c.max {
+		return // larger than the whole cache: keeping it would only push everything else out
+	}
+	if now := c.now(); now.Sub(c.lastSweep) >= c.ttl {
+		c.sweepLocked(now)
+		c.lastSweep = now
+	}
 	c.byKey[k] = c.ll.PushFront(&cacheItem{key: k, f: f})
-	c.held += len(f.entries) + 1
+	c.held += f.cost()
 	for c.held > c.max {
 		c.removeLocked(c.ll.Back())
+	}
+}
+
+// sweepLocked drops every expired listing. put calls it at most once per TTL, so its cost (one pass over the
+// listings held) is spread over many puts, and memory held by listings nobody can use any more is given back.
+func (c *listingCache) sweepLocked(now time.Time) {
+	for el := c.ll.Back(); el != nil; {
+		prev := el.Prev()
+		if now.Sub(el.Value.(*cacheItem).f.fetched) > c.ttl {
+			c.removeLocked(el)
+		}
+		el = prev
 	}
 }
 
@@ -100,7 +126,7 @@ func (c *listingCache) removeLocked(el *list.Element) {
 	it := el.Value.(*cacheItem)
 	c.ll.Remove(el)
 	delete(c.byKey, it.key)
-	c.held -= len(it.f.entries) + 1
+	c.held -= it.f.cost()
 }
 
 // size reports how many listings and entries are held.

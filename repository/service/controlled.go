@@ -74,15 +74,12 @@ func (s *Service) PickControlled(ctx context.Context, u host.User, inst store.In
 				return host.PickResult{}, &Refusal{Err: ErrNotAccepted, Reason: why}
 			}
 		}
-		l, err := s.makeControlled(ctx, u, inst, req, user, utok, sys, stok, p)
+		l, err := s.makeControlled(ctx, u, inst, req, user, utok, sys, stok, p, e)
 		if err != nil {
 			for _, m := range made {
 				s.dropControlled(ctx, sys, m)
 			}
 			return host.PickResult{}, err
-		}
-		if known {
-			l.Size, l.ContentType = e.Size, e.ContentType
 		}
 		made = append(made, l)
 		files = append(files, host.PickedFile{Name: l.Name, ContentType: l.ContentType, Size: l.Size,
@@ -98,8 +95,11 @@ func (s *Service) controlledURL(id int64) string {
 	return s.cfg.LinkURL(id)
 }
 
+// makeControlled makes one access controlled link of the file at p. listed is the file's entry from the listing
+// the user picked it in (zero when not at hand): its size and type go into the record, so the link's page can
+// show them without asking the cloud.
 func (s *Service) makeControlled(ctx context.Context, u host.User, inst store.Instance, req host.PickRequest,
-	user *cloud.Conn, utok store.Token, sys *cloud.Conn, stok store.Token, p string) (store.ControlledLink, error) {
+	user *cloud.Conn, utok store.Token, sys *cloud.Conn, stok store.Token, p string, listed cloud.Entry) (store.ControlledLink, error) {
 	name := path.Base(p)
 	// 1. The user shares the file with the system account, read only.
 	sh, err := user.CreateShare(ctx, cloud.ShareRequest{Path: p, ShareType: cloud.ShareUser, ShareWith: stok.CloudUser, Permissions: cloud.PermRead})
@@ -147,10 +147,14 @@ func (s *Service) makeControlled(ctx context.Context, u host.User, inst store.In
 	}
 	// 4. The temporary share goes (a failure here is only a warning: the copy is made).
 	unshare()
+	contentType := listed.ContentType
+	if contentType == "" {
+		contentType = sh.MimeType
+	}
 	l, err := s.store.CreateControlledLink(ctx, store.ControlledLink{
 		InstanceID: inst.ID, IssuerID: inst.IssuerID, Course: req.Course, Context: req.Context, OwnerUserID: u.ID,
-		OwnerCloud: utok.CloudUser, OriginalPath: p, SystemPath: dst, Name: path.Base(dst), ContentType: sh.MimeType,
-		Created: s.now().UTC(), Updated: s.now().UTC(),
+		OwnerCloud: utok.CloudUser, OriginalPath: p, SystemPath: dst, Name: path.Base(dst), ContentType: contentType,
+		Size: listed.Size, Created: s.now().UTC(), Updated: s.now().UTC(),
 	})
 	if err != nil {
 		if derr := sys.Delete(context.WithoutCancel(ctx), dst); derr != nil {

@@ -114,12 +114,7 @@ func (s *Service) GrantControlled(ctx context.Context, viewer host.User, id int6
 	if err != nil {
 		return Granted{}, fmt.Errorf("service: issuer of controlled link %d: %w", id, err)
 	}
-	inst, err := s.store.GetInstance(ctx, l.InstanceID)
-	folderName := "LMS files"
-	if err == nil && inst.ControlledLinkFolder != "" {
-		folderName = inst.ControlledLinkFolder
-	}
-	folder := "/" + safeName(folderName)
+	folder := s.controlledFolder(ctx, l)
 	web := Available{Issuer: iss}.WebUI(folder)
 	sys, _, err := s.systemConn(ctx, l.IssuerID)
 	if err != nil {

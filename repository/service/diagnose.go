@@ -765,6 +765,8 @@ func (r *checkRun) explainCallError(c *Check, err error) {
 		c.fail("wrong_path", fmt.Sprintf("The server answered HTTP %d with %s: %s.", ie.StatusCode, orWord(ie.ContentType, "an unknown type"), ie.Reason))
 	case errors.Is(err, cloud.ErrServer):
 		c.fail("server_error", "The server answered with an internal error.")
+	case errors.As(err, &se):
+		c.fail("unexpected", fmt.Sprintf("The server answered HTTP %d %s to the system account.", se.StatusCode, http.StatusText(se.StatusCode)))
 	default:
 		c.transportFailure(err, r.s.cfg.Timeout)
 	}
@@ -849,7 +851,7 @@ func advice(code string) (cause, fix string) {
 			"Choose the Nextcloud or ownCloud 10 preset and fill the endpoints from the base URL, or add the endpoint in the endpoint table."
 	case "blocked":
 		return "The address is in a private, loopback or link-local network (or a cloud metadata address). ocrepo refuses those by default, so that an issuer form cannot be used to reach internal systems.",
-			"If this cloud server really lives in your internal network, tick \"Allow private networks\" for this server and save."
+			"If this cloud server really lives in your internal network, tick \"Allow private networks\" for this server and save. A loopback address (this machine itself) stays refused unless the site's configuration allows it (Config.AllowLoopback, meant for tests and demos)."
 	case "tls":
 		return "This LMS server does not trust the cloud's TLS certificate (x509: self-signed, expired, issued for another name, or the intermediate certificates are missing).",
 			"Give the cloud a certificate from a public authority (for example Let's Encrypt) and serve the full chain, or add its certificate authority to this server's trust store; check that the base URL uses the certificate's host name."

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"time"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -76,7 +78,7 @@ func Explain(err error, cloudName string) Problem {
 			Detail: "That way of adding a file is not allowed on this page."}
 	case errors.Is(err, ErrCancelled):
 		return Problem{Code: "cancelled", Title: "Cancelled", Detail: "Nothing was saved."}
-	case errors.Is(err, ErrSizeMismatch):
+	case errors.Is(err, ErrSizeMismatch), errors.Is(err, io.ErrUnexpectedEOF):
 		return Problem{Code: "broken_download", Title: "The download was incomplete",
 			Detail: cloudName + " sent a different amount of data than it announced. Nothing was saved; try again."}
 	case errors.Is(err, cloud.ErrUnsupported):
@@ -123,6 +125,11 @@ func Explain(err error, cloudName string) Problem {
 	case errors.Is(err, ErrBlockedAddress):
 		return Problem{Code: "blocked", Title: "This cloud server cannot be reached",
 			Detail: "The site's settings do not allow connecting to " + cloudName + ". Please tell your site administrator."}
+	case errors.As(err, &se):
+		// An answer none of the above covers (405, 409, 412...): say what came back rather than "something".
+		return Problem{Code: "refused", Title: cloudName + " refused the request",
+			Detail: fmt.Sprintf("%s answered HTTP %d %s. Try again; if it keeps happening, tell your site administrator (the connection check on the admin page helps find the cause).",
+				cloudName, se.StatusCode, http.StatusText(se.StatusCode))}
 	}
 	return Problem{Code: "error", Title: "Something went wrong",
 		Detail: "The request to " + cloudName + " failed. Try again; if it keeps happening, tell your site administrator."}

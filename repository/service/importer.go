@@ -28,10 +28,13 @@ var (
 // copyBuffer is the chunk an import moves at a time: large enough to keep throughput near a bare copy.
 const copyBuffer = 1 << 20
 
-// progressEvery is how often (in bytes) an import records its progress, so that any replica can show it.
-const progressEvery = 4 << 20
+// minCopyBuffer is the smallest buffer an import uses, for files the cloud announced as small.
+const minCopyBuffer = 32 << 10
 
-// progressInterval bounds how long progress may go unrecorded.
+// progressInterval is how often a running import records its progress in the store, so that any replica can
+// show it and notice a cancel request made elsewhere. It is a time, not a byte count: on a fast link a byte count
+// meant hundreds of database writes a second for one import (each stopping the copy while it ran), where a
+// progress bar needs a few.
 const progressInterval = 250 * time.Millisecond
 
 // StartImport checks the pick and starts copying the files into the host's sink in the background; it returns the
@@ -227,9 +230,14 @@ type bufferedReader struct{ r *limitReader }
 
 func (b bufferedReader) Read(p []byte) (int, error) { return b.r.Read(p) }
 
-// WriteTo copies with a 1 MiB buffer.
+// WriteTo copies with a 1 MiB buffer, or one the size of the file when the cloud announced a smaller size (at
+// least minCopyBuffer): a class importing small files at once should not hold a megabyte each.
 func (b bufferedReader) WriteTo(w io.Writer) (int64, error) {
-	buf := make([]byte, copyBuffer)
+	size := copyBuffer
+	if a := b.r.announced; a >= 0 && a < copyBuffer {
+		size = max(int(a), minCopyBuffer)
+	}
+	buf := make([]byte, size)
 	var n int64
 	for {
 		k, rerr := b.r.Read(buf)
@@ -292,12 +300,11 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 // progress records an import's progress in the store now and then, and notices a cancel request.
 type progress struct {
-	s        *Service
-	ctx      context.Context
-	jobID    string
-	done     int64
-	recorded int64
-	last     time.Time
+	s     *Service
+	ctx   context.Context
+	jobID string
+	done  int64
+	last  time.Time
 }
 
 func (p *progress) add(n int64) error {
@@ -306,10 +313,10 @@ func (p *progress) add(n int64) error {
 		return fmt.Errorf("%w: %w", ErrCancelled, err)
 	}
 	now := p.s.now()
-	if p.done-p.recorded < progressEvery && now.Sub(p.last) < progressInterval {
+	if now.Sub(p.last) < progressInterval {
 		return nil
 	}
-	p.recorded, p.last = p.done, now
+	p.last = now
 	job, err := p.s.store.UpdateImportProgress(p.ctx, p.jobID, p.done)
 	if err != nil {
 		p.s.log.WarnContext(p.ctx, "ocrepo: record import progress", "job", p.jobID, "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"path"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -59,7 +60,7 @@ func (s *Service) publicLink(ctx context.Context, conn *cloud.Conn, p string) (c
 	if err == nil {
 		for _, sh := range shares {
 			if s.reusableLink(sh) {
-				return sh, nil
+				return sh, checkShareURL(p, sh.URL)
 			}
 		}
 	}
@@ -71,10 +72,23 @@ func (s *Service) publicLink(ctx context.Context, conn *cloud.Conn, p string) (c
 	if err != nil {
 		return cloud.Share{}, fmt.Errorf("service: create public link for %q: %w", p, err)
 	}
-	if sh.URL == "" {
-		return cloud.Share{}, fmt.Errorf("service: public link for %q: %w: the share has no url", p, cloud.ErrInvalidResponse)
+	if err := checkShareURL(p, sh.URL); err != nil {
+		return cloud.Share{}, err
 	}
 	return sh, nil
+}
+
+// checkShareURL accepts a share's url only as an absolute http(s) URL: the host receives it and pages show it as
+// a link, where a javascript: or data: URL from a broken or hostile cloud would run script.
+func checkShareURL(p, raw string) error {
+	if raw == "" {
+		return fmt.Errorf("service: public link for %q: %w: the share has no url", p, cloud.ErrInvalidResponse)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("service: public link for %q: %w: the share's url is not an http(s) address", p, cloud.ErrInvalidResponse)
+	}
+	return nil
 }
 
 // reusableLink reports whether an existing share is a public, read-only link without a password that satisfies

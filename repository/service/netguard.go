@@ -8,31 +8,41 @@ import (
 	"net/netip"
 	"syscall"
 	"time"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // ErrBlockedAddress is returned when an issuer's URL resolves to an address the network guard refuses.
 var ErrBlockedAddress = errors.New("service: address not allowed")
 
-// blockedAddress reports why ip may not be dialled, or "" when it may. Loopback passes only with allowLoopback.
-// The check runs on the address actually dialled (after DNS), so a name that resolves to a private address later
-// is refused too.
-func blockedAddress(ip netip.Addr, allowLoopback bool) string {
+// blockedAddress reports why ip may not be dialled, or "" when it may. Loopback (and the unspecified address,
+// which reaches this machine too) passes only with allowLoopback; private, link-local and cloud-metadata addresses
+// only with allowPrivate (an issuer's "allow private networks" setting). The check runs on the address actually
+// dialled (after DNS), so a name that resolves to a private address later is refused too.
+func blockedAddress(ip netip.Addr, allowLoopback, allowPrivate bool) string {
 	ip = ip.Unmap()
+	// The well-known NAT64 prefix reaches the IPv4 address in the last four bytes.
+	if ip.Is6() && netip.MustParsePrefix("64:ff9b::/96").Contains(ip) {
+		b := ip.As16()
+		ip = netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	}
 	switch {
-	case ip.IsLoopback():
+	case ip.IsLoopback(), ip.IsUnspecified(), ip.Is4() && ip.As4()[0] == 0:
 		if allowLoopback {
 			return ""
 		}
 		return "loopback"
+	case ip.IsMulticast(), ip.IsInterfaceLocalMulticast(), ip.IsLinkLocalMulticast():
+		return "unroutable"
+	case allowPrivate:
+		return ""
 	case ip == netip.MustParseAddr("169.254.169.254"), ip == netip.MustParseAddr("fd00:ec2::254"),
 		ip == netip.MustParseAddr("100.100.100.200"):
 		return "cloud metadata"
-	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
+	case ip.IsLinkLocalUnicast():
 		return "link-local"
 	case ip.IsPrivate():
 		return "private network"
-	case ip.IsUnspecified(), ip.IsMulticast(), ip.IsInterfaceLocalMulticast():
-		return "unroutable"
 	case netip.MustParsePrefix("100.64.0.0/10").Contains(ip):
 		return "carrier-grade NAT"
 	}
@@ -40,22 +50,30 @@ func blockedAddress(ip netip.Addr, allowLoopback bool) string {
 }
 
 // guardControl is a net.Dialer Control function that refuses blocked addresses.
-func guardControl(allowLoopback bool) func(network, address string, c syscall.RawConn) error {
+func guardControl(allowLoopback, allowPrivate bool) func(network, address string, c syscall.RawConn) error {
 	return func(network, address string, _ syscall.RawConn) error {
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil {
 			return fmt.Errorf("%w: %s", ErrBlockedAddress, address)
 		}
-		if why := blockedAddress(ap.Addr(), allowLoopback); why != "" {
+		switch why := blockedAddress(ap.Addr(), allowLoopback, allowPrivate); why {
+		case "":
+			return nil
+		case "loopback":
+			return fmt.Errorf("%w: %s is a loopback address (only a test or demo configuration reaches this machine)",
+				ErrBlockedAddress, ap.Addr())
+		case "unroutable":
+			return fmt.Errorf("%w: %s is not a unicast address", ErrBlockedAddress, ap.Addr())
+		default:
 			return fmt.Errorf("%w: %s is a %s address (allow private networks for this issuer to reach it)",
 				ErrBlockedAddress, ap.Addr(), why)
 		}
-		return nil
 	}
 }
 
-// newHTTPClients returns the guarded client (private networks refused) and the open one (everything allowed).
-// A host-supplied base transport is used as is for both: the host then owns the network policy.
+// newHTTPClients returns the guarded client (private networks refused) and the open one (private networks
+// allowed, for issuers with that setting); both refuse loopback unless allowLoopback. A host-supplied base
+// transport is used as is for both: the host then owns the network policy.
 func newHTTPClients(base http.RoundTripper, allowLoopback bool) (guarded, open *http.Client) {
 	if base != nil {
 		return &http.Client{Transport: base, CheckRedirect: sameHostRedirects},
@@ -75,17 +93,21 @@ func newHTTPClients(base http.RoundTripper, allowLoopback bool) (guarded, open *
 		}
 		return &http.Client{Transport: t, CheckRedirect: sameHostRedirects}
 	}
-	return mk(guardControl(allowLoopback)), mk(nil)
+	return mk(guardControl(allowLoopback, false)), mk(guardControl(allowLoopback, true))
 }
 
-// sameHostRedirects follows at most 5 redirects, and only to the same host: a cloud that redirects API calls
-// elsewhere must not receive the user's bearer token there.
+// sameHostRedirects follows at most 5 redirects, and only to the same host without leaving https: a cloud that
+// redirects API calls elsewhere must not receive the user's bearer token there. A refused redirect is an invalid
+// response, which the user and the admin see as such.
 func sameHostRedirects(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
-		return errors.New("stopped after 5 redirects")
+		return fmt.Errorf("%w: stopped after 5 redirects", cloud.ErrInvalidResponse)
 	}
 	if req.URL.Host != via[0].URL.Host {
-		return fmt.Errorf("redirect to another host (%s) refused", req.URL.Hostname())
+		return fmt.Errorf("%w: redirect to another host (%s) refused", cloud.ErrInvalidResponse, req.URL.Hostname())
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: redirect from https to %s refused", cloud.ErrInvalidResponse, req.URL.Scheme)
 	}
 	return nil
 }

@@ -49,8 +49,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Timeout bounds every call to a cloud (streams: the wait for headers and any stall); 0 means 30 s.
 	Timeout time.Duration
-	// AllowLoopback lets issuers point at 127.0.0.1 / ::1 (tests and the demo). Private, link-local and
-	// cloud-metadata addresses need the issuer's own AllowPrivateNetwork setting.
+	// AllowLoopback lets issuers point at 127.0.0.1 / ::1 (tests and the demo); without it loopback is refused
+	// even for issuers with AllowPrivateNetwork. Private, link-local and cloud-metadata addresses need the
+	// issuer's own AllowPrivateNetwork setting.
 	AllowLoopback bool
 	// HTTPTransport is the base transport for cloud calls; nil: a transport sized for many users. The service
 	// wraps its dialer with the network guard unless it is set.

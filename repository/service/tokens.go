@@ -59,6 +59,30 @@ func (ts *tokenSource) AccessToken(ctx context.Context) (string, error) {
 	return tok.AccessToken, nil
 }
 
+// RenewAccessToken implements cloud.TokenRenewer: after the cloud refused the access token a request carried, it
+// gives the stored token when another request or replica has rotated it meanwhile, refreshes (once, shared as
+// always) when the refused token has expired in flight, and declines when the refused token is the current, fresh
+// one: the cloud refuses it for another reason (revoked, or a stripped Authorization header), which the 401
+// must report.
+func (ts *tokenSource) RenewAccessToken(ctx context.Context, refused string) (string, bool, error) {
+	tok, err := ts.s.store.GetToken(ctx, ts.key)
+	if err != nil {
+		return "", false, nil
+	}
+	fresh := ts.s.fresh(tok)
+	switch {
+	case tok.AccessToken != refused && fresh:
+		return tok.AccessToken, true, nil
+	case fresh:
+		return "", false, nil
+	}
+	tok, err = ts.refresh(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	return tok.AccessToken, tok.AccessToken != refused, nil
+}
+
 // fresh reports whether a token's access token can be used now without refreshing. The margin before expiry is
 // a quarter of the token's lifetime, at most maxSkew, so short-lived tokens are not refreshed on every call.
 func (s *Service) fresh(t store.Token) bool {

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -45,7 +46,14 @@ type Env struct {
 	// HostOrigin is the scheme://host[:port] of the public URL; redirects never leave it.
 	HostOrigin string
 	Routes     *Routes
+
+	// renders recycles Render's buffers: a listing fragment is some 40 KB, and growing a fresh buffer to that
+	// size for every request allocated three times as much.
+	renders sync.Pool
 }
+
+// maxPooledRender is the largest render buffer kept for reuse; a rare huge page is left to the collector.
+const maxPooledRender = 256 << 10
 
 const (
 	userKey    = "ocrepo.user"
@@ -256,8 +264,17 @@ func IsHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") =
 // Render writes a component with a status. The component is rendered into a buffer first, so a failure to
 // render is a clean 500, never half a page.
 func (env *Env) Render(c echo.Context, status int, comp templ.Component) error {
-	var buf bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+	buf, _ := env.renders.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= maxPooledRender {
+			buf.Reset()
+			env.renders.Put(buf)
+		}
+	}()
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
 		env.Logger.ErrorContext(c.Request().Context(), "ocrepo: render", "path", c.Path(), "err", err)
 		return c.String(http.StatusInternalServerError, "The page could not be shown.")
 	}
@@ -292,7 +309,9 @@ func (env *Env) SafeReturn(target, fallback string) string {
 	if target == "" {
 		return fallback
 	}
-	if strings.ContainsAny(target, "\\\r\n\t") {
+	// Browsers strip tabs and newlines and read backslashes as slashes, so "/\\evil.example" would leave; other
+	// control characters have no business in a return target either.
+	if strings.ContainsFunc(target, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
 		return fallback
 	}
 	u, err := url.Parse(target)

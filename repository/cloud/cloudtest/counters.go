@@ -54,3 +54,11 @@ func (s *Server) RefreshRedemptions() map[string]int {
 	}
 	return out
 }
+
+// IssuedSecrets returns every secret the server has handed out so far, in order: authorization codes, access
+// tokens and refresh tokens, live or long dead. Tests scan logs, pages and databases for them.
+func (s *Server) IssuedSecrets() []string {
+	s.authMu.Lock()
+	defer s.authMu.Unlock()
+	return append([]string(nil), s.issued...)
+}

@@ -75,6 +75,7 @@ func (s *Server) issuePairLocked(user string) (string, string) {
 	refresh := randomToken(128)
 	s.access[access] = &accessToken{user: user, expires: s.now().Add(s.opts.TokenLifetime), refresh: refresh}
 	s.refresh[refresh] = &refreshToken{user: user, access: access}
+	s.issued = append(s.issued, access, refresh)
 	return access, refresh
 }
 
@@ -103,6 +104,7 @@ func (s *Server) newCodeLocked(user, challenge, method, redirectURI string) stri
 		user: user, clientID: s.opts.ClientID, challenge: challenge, method: method,
 		redirectURI: redirectURI, issued: s.now(),
 	}
+	s.issued = append(s.issued, code)
 	return code
 }
 

@@ -114,6 +114,7 @@ type Server struct {
 	access        map[string]*accessToken
 	refresh       map[string]*refreshToken
 	redemptions   map[string]int
+	issued        []string // every code, access token and refresh token handed out, in order
 	failures      []time.Time
 	requestTokens map[string]time.Time
 	shareCreates  map[string][]time.Time

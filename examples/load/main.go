@@ -1,0 +1,684 @@
+// Command load drives simulated users against one ocrepo process and reports throughput and latency per action.
+//
+// It starts everything in this process on random loopback ports: a fake Nextcloud (cloudtest) with one account
+// per user, each holding a folder of small files; a host with ocrepo mounted on Echo over SQLite (or PostgreSQL
+// with -postgres); and the users, each with their own cookies, who first log in through the popup flow (picker,
+// login button, consent at the cloud, callback) and then, until the time is up, repeat one session:
+//
+//	list     reload the folder (GET /picker/list?reload=1: one PROPFIND)
+//	page     three other pages of it (served from the listing cache)
+//	sort     sort by size, descending (cache)
+//	filter   filter by a name fragment (cache)
+//	import   pick one small file to import (POST /picker/pick) and wait until it is stored
+//
+//	go run ./examples/load -users 50 -duration 30s
+//	go run ./examples/load -users 200 -duration 30s -think 1s
+//
+// Users, the fake cloud and ocrepo share the machine, so the figures are a lower bound for ocrepo alone; the
+// report names the machine (CPUs, Go version) and the CPU time the process used.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/ocrepo/ocrepo/repository"
+	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/seal"
+)
+
+// options are the command's flags.
+type options struct {
+	users      int
+	duration   time.Duration
+	files      int
+	importSize int
+	think      time.Duration
+	postgres   string
+	timeout    time.Duration
+	cpuProfile string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.users, "users", 50, "concurrent simulated users")
+	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long the users work after logging in")
+	flag.IntVar(&o.files, "files", 200, "files in each user's folder (50 to a page)")
+	flag.IntVar(&o.importSize, "import-size", 64<<10, "bytes of each file the users import")
+	flag.DurationVar(&o.think, "think", 0, "pause between a user's actions (0: none, the users go flat out)")
+	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN to use instead of a SQLite file (in a schema of its own, dropped at the end)")
+	flag.DurationVar(&o.timeout, "timeout", time.Minute, "per-action timeout")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the work phase to this file")
+	flag.Parse()
+	if o.users < 1 || o.files < 1 || o.duration <= 0 || o.importSize < 1 {
+		log.Fatal("load: -users, -files, -duration and -import-size must be positive")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// host is ocrepo mounted on Echo, with the fake cloud it talks to.
+type host struct {
+	url   string // the host's base URL
+	repo  *repository.Repository
+	cloud *cloudtest.Server
+	inst  store.Instance
+}
+
+// userCookie names the signed-in host user; the load host trusts it.
+const userCookie = "load_user"
+
+// mount is where the host mounts ocrepo.
+const mount = "/cloud"
+
+// startHost starts the fake cloud and the host; closeAll stops both and removes what they left.
+func startHost(ctx context.Context, o options) (h *host, closeAll func(), err error) {
+	var closers []func()
+	closeAll = func() {
+		for _, c := range slices.Backward(closers) {
+			c()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
+	const clientID, clientSecret = "ocrepo-load", "load-client-secret"
+	cl, err := cloudtest.New(cloudtest.Options{ClientID: clientID, ClientSecret: clientSecret, DisableBruteForce: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: fake cloud: %w", err)
+	}
+	closers = append(closers, cl.Close)
+
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	keys, err := seal.NewKeyring(secret)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: keyring: %w", err)
+	}
+	gdb, err := openDB(o, &closers)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sqlDB, err := gdb.DB(); err == nil {
+		closers = append(closers, func() { _ = sqlDB.Close() })
+	}
+	st, err := gormstore.New(gdb, keys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: store: %w", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		return nil, nil, fmt.Errorf("load: migrate: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: listen: %w", err)
+	}
+	base := "http://" + ln.Addr().String()
+	cl.SetRedirectURI(base + mount + "/callback")
+	repo, err := repository.New(repository.Config{
+		Store:     st,
+		SecretKey: secret,
+		PublicURL: base + mount,
+		Users:     repository.UsersFunc(currentUser),
+		Admins:    repository.AdminsFunc(func(context.Context, repository.User) (bool, error) { return false, nil }),
+		Files:     repository.FileSinkFunc(discard),
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// The fake cloud lives on loopback.
+		AllowLoopback: true,
+	})
+	if err != nil {
+		_ = ln.Close()
+		return nil, nil, fmt.Errorf("load: repository: %w", err)
+	}
+	closers = append(closers, repo.Close)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	repo.Mount(e.Group(mount))
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	closers = append(closers, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+
+	iss, err := addIssuer(ctx, st, cl.URL, clientID, clientSecret)
+	if err != nil {
+		return nil, nil, err
+	}
+	inst, err := st.CreateInstance(ctx, store.Instance{Name: "Cloud files", IssuerID: iss.ID, ControlledLinkFolder: "LMS files",
+		Supported: store.ReturnTypes(repository.ReturnImport | repository.ReturnLink), DefaultReturn: store.ReturnTypes(repository.ReturnImport),
+		Enabled: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: instance: %w", err)
+	}
+	return &host{url: base, repo: repo, cloud: cl, inst: inst}, closeAll, nil
+}
+
+// pgConns is the PostgreSQL connection pool: enough for two CPUs' worth of queries in flight, well under the
+// server's default limit of 100 connections.
+const pgConns = 32
+
+// openDB opens a fresh schema in PostgreSQL when a DSN is given (dropped again by closers), else a fresh SQLite
+// file in a temporary directory.
+func openDB(o options, closers *[]func()) (*gorm.DB, error) {
+	if o.postgres != "" {
+		return openPostgres(o.postgres, closers)
+	}
+	dir, err := os.MkdirTemp("", "ocrepo-load-")
+	if err != nil {
+		return nil, fmt.Errorf("load: temporary directory: %w", err)
+	}
+	*closers = append(*closers, func() { _ = os.RemoveAll(dir) })
+	db, err := gormstore.OpenSQLite(filepath.Join(dir, "ocrepo.db"))
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	return db, nil
+}
+
+// openPostgres creates a schema of its own in the database dsn names and opens a pool that uses it.
+func openPostgres(dsn string, closers *[]func()) (*gorm.DB, error) {
+	admin, err := gormstore.OpenPostgres(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	adminSQL, err := admin.DB()
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "ocrepo_load_" + hex.EncodeToString(b)
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		_ = adminSQL.Close()
+		return nil, fmt.Errorf("load: create schema: %w", err)
+	}
+	*closers = append(*closers, func() {
+		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
+		_ = adminSQL.Close()
+	})
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + "search_path=" + schema
+	} else {
+		dsn += " search_path=" + schema
+	}
+	db, err := gormstore.OpenPostgres(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	// database/sql keeps 2 idle connections by default: under concurrent users every other query would open a
+	// new PostgreSQL connection (a new server process). Keep a pool sized for the load.
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(pgConns)
+	sqlDB.SetMaxIdleConns(pgConns)
+	return db, nil
+}
+
+// addIssuer registers the fake cloud with the Nextcloud preset.
+func addIssuer(ctx context.Context, st store.Store, baseURL, clientID, clientSecret string) (store.Issuer, error) {
+	eps, err := cloud.PresetEndpoints(cloud.Nextcloud, baseURL)
+	if err != nil {
+		return store.Issuer{}, fmt.Errorf("load: preset: %w", err)
+	}
+	iss := store.Issuer{Name: "Load cloud", BaseURL: baseURL, ClientID: clientID, ClientSecret: clientSecret, BasicAuth: true,
+		Preset: string(cloud.Nextcloud)}
+	for _, n := range slices.Sorted(maps.Keys(eps)) {
+		iss.Endpoints = append(iss.Endpoints, store.Endpoint{Name: n, URL: eps[n]})
+	}
+	dm := cloud.DefaultMappings()
+	for _, ext := range slices.Sorted(maps.Keys(dm)) {
+		iss.Mappings = append(iss.Mappings, store.FieldMapping{External: ext, Internal: dm[ext]})
+	}
+	iss, err = st.CreateIssuer(ctx, iss)
+	if err != nil {
+		return store.Issuer{}, fmt.Errorf("load: issuer: %w", err)
+	}
+	return iss, nil
+}
+
+// currentUser trusts the load_user cookie: the users are simulated.
+func currentUser(r *http.Request) (repository.User, error) {
+	ck, err := r.Cookie(userCookie)
+	if err != nil || ck.Value == "" {
+		return repository.User{}, repository.ErrNotSignedIn
+	}
+	return repository.User{ID: ck.Value, Name: ck.Value}, nil
+}
+
+// discard is the host's file sink: it reads every byte and keeps none.
+func discard(_ context.Context, _ repository.FileInfo, r io.Reader) (string, error) {
+	n, err := io.Copy(io.Discard, r)
+	if err != nil {
+		return "", err
+	}
+	return "discarded:" + strconv.FormatInt(n, 10), nil
+}
+
+// user is one simulated user: their host identity, their cloud account and their browser.
+type user struct {
+	id, cloudUser string
+	c             *http.Client
+	h             *host
+	token         string // the signed pick request
+	csrf          string
+	imports       int
+}
+
+func newUser(h *host, n int, tr http.RoundTripper) *user {
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(h.url)
+	id := "user" + strconv.Itoa(n)
+	jar.SetCookies(u, []*http.Cookie{{Name: userCookie, Value: id, Path: "/"}})
+	pu, _ := url.Parse(h.repo.PickerURL(repository.PickRequest{User: id, Course: "load", Expires: time.Now().Add(24 * time.Hour)}))
+	return &user{id: id, cloudUser: "cloud" + strconv.Itoa(n), h: h, token: pu.Query().Get("r"),
+		c: &http.Client{Transport: tr, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// do sends a request and reads the answer; a status other than want is an error.
+func (u *user) do(ctx context.Context, method, path string, form url.Values, want int) (string, http.Header, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.h.url+path, body)
+	if err != nil {
+		return "", nil, err
+	}
+	req.Header.Set("HX-Request", "true")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-CSRF-Token", u.csrf)
+	}
+	resp, err := u.c.Do(req)
+	if err != nil {
+		return "", nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", nil, err
+	}
+	if resp.StatusCode != want {
+		return "", nil, fmt.Errorf("%s %s: status %d, want %d", method, strings.SplitN(path, "?", 2)[0], resp.StatusCode, want)
+	}
+	return string(b), resp.Header, nil
+}
+
+// query is the picker's r and i parameters with more pairs.
+func (u *user) query(kv ...string) string {
+	q := url.Values{"r": {u.token}, "i": {strconv.FormatInt(u.h.inst.ID, 10)}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	return q.Encode()
+}
+
+// login goes through the popup flow: the picker, its login button, consent at the cloud, the callback.
+func (u *user) login(ctx context.Context) error {
+	page, _, err := u.do(ctx, http.MethodGet, mount+"/picker?"+u.query(), nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		return err
+	}
+	href, ok := d.Find(`[data-testid="login"]`).Attr("href")
+	if !ok {
+		return errors.New("the picker shows no login button")
+	}
+	_, hdr, err := u.do(ctx, http.MethodGet, href, nil, http.StatusFound)
+	if err != nil {
+		return err
+	}
+	to, err := url.Parse(hdr.Get("Location"))
+	if err != nil {
+		return err
+	}
+	state := to.Query().Get("state")
+	code := u.h.cloud.AuthorizeCode(u.cloudUser, state, to.Query().Get("code_challenge"))
+	body, _, err := u.do(ctx, http.MethodGet, mount+"/callback?"+url.Values{"state": {state}, "code": {code}}.Encode(), nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(body, `data-testid="login-ok"`) {
+		return errors.New("the callback did not confirm the login")
+	}
+	page, _, err = u.do(ctx, http.MethodGet, mount+"/picker?"+u.query(), nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	csrf, ok := between(page, `<meta name="csrf-token" content="`, `"`)
+	if !ok {
+		return errors.New("no CSRF token in the picker")
+	}
+	u.csrf = csrf
+	return nil
+}
+
+// The actions of a session.
+
+func (u *user) list(ctx context.Context, kv ...string) error {
+	body, _, err := u.do(ctx, http.MethodGet, mount+"/picker/list?"+u.query(append([]string{"path", "/Docs"}, kv...)...), nil, http.StatusOK)
+	if err == nil && !strings.Contains(body, `data-testid="row"`) {
+		err = errors.New("a listing without rows")
+	}
+	return err
+}
+
+// between returns the text of s between the first before and the after that follows it.
+func between(s, before, after string) (string, bool) {
+	_, rest, ok := strings.Cut(s, before)
+	if !ok {
+		return "", false
+	}
+	v, _, ok := strings.Cut(rest, after)
+	return v, ok && v != ""
+}
+
+func (u *user) importOne(ctx context.Context) error {
+	u.imports++
+	p := fmt.Sprintf("/Docs/import-%02d.pdf", u.imports%importFiles)
+	form := url.Values{"r": {u.token}, "i": {strconv.FormatInt(u.h.inst.ID, 10)}, "as": {"import"}, "path": {p}}
+	body, _, err := u.do(ctx, http.MethodPost, mount+"/picker/pick", form, http.StatusAccepted)
+	if err != nil {
+		return err
+	}
+	id, ok := between(body, `id="status-`, `"`)
+	if !ok {
+		return errors.New("no import status in the answer")
+	}
+	j, err := u.h.repo.AwaitImport(ctx, repository.User{ID: u.id}, id)
+	if err != nil {
+		return err
+	}
+	if j.State != store.ImportDone {
+		return fmt.Errorf("import ended %s: %s", j.State, j.Error)
+	}
+	return nil
+}
+
+// importFiles is how many distinct files each user imports in turn.
+const importFiles = 5
+
+// action is one measured step of a session.
+type action struct {
+	name string
+	run  func(ctx context.Context, u *user) error
+}
+
+func session(o options) []action {
+	pages := max(1, (o.files+importFiles+49)/50)
+	var acts []action
+	acts = append(acts, action{"list", func(ctx context.Context, u *user) error { return u.list(ctx, "reload", "1") }})
+	for i := range 3 {
+		pg := strconv.Itoa(2 + i%max(1, pages-1))
+		acts = append(acts, action{"page", func(ctx context.Context, u *user) error { return u.list(ctx, "page", pg) }})
+	}
+	acts = append(acts,
+		action{"sort", func(ctx context.Context, u *user) error { return u.list(ctx, "sort", "size", "desc", "1") }},
+		action{"filter", func(ctx context.Context, u *user) error { return u.list(ctx, "filter", "file-0000") }},
+		action{"import", func(ctx context.Context, u *user) error { return u.importOne(ctx) }},
+	)
+	return acts
+}
+
+// stats collects latencies per action.
+type stats struct {
+	mu     sync.Mutex
+	lat    map[string][]time.Duration
+	errs   map[string]int
+	sample []string
+}
+
+func (s *stats) add(name string, d time.Duration, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.errs[name]++
+		if len(s.sample) < 5 {
+			s.sample = append(s.sample, name+": "+err.Error())
+		}
+		return
+	}
+	s.lat[name] = append(s.lat[name], d)
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted))*p+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// ms formats a duration in milliseconds.
+func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 1, 64) }
+
+// table writes one Markdown row per action and a total, in the order given.
+func (s *stats) table(w io.Writer, names []string, window time.Duration) {
+	fmt.Fprintln(w, "| action | done | errors | per second | p50 ms | p99 ms | max ms |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	total, totalErrs := 0, 0
+	for _, n := range names {
+		l := slices.Clone(s.lat[n])
+		slices.Sort(l)
+		total += len(l)
+		totalErrs += s.errs[n]
+		rate := "-"
+		if window > 0 {
+			rate = strconv.FormatFloat(float64(len(l))/window.Seconds(), 'f', 1, 64)
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s |\n", n, len(l), s.errs[n], rate,
+			ms(percentile(l, 0.5)), ms(percentile(l, 0.99)), ms(percentile(l, 1)))
+	}
+	if window > 0 {
+		fmt.Fprintf(w, "| all | %d | %d | %.1f | | | |\n", total, totalErrs, float64(total)/window.Seconds())
+	}
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime() (user, sys time.Duration) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, 0
+	}
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
+}
+
+// peaks samples the heap in use and the goroutines every 10 ms until ctx ends.
+type peaks struct {
+	heap       uint64
+	goroutines int
+	done       chan struct{}
+}
+
+func watchPeaks(ctx context.Context) *peaks {
+	p := &peaks{done: make(chan struct{})}
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/sched/goroutines:goroutines"}}
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			p.heap = max(p.heap, s[0].Value.Uint64()+s[1].Value.Uint64())
+			p.goroutines = max(p.goroutines, int(s[2].Value.Uint64()))
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+func run(ctx context.Context, o options, w io.Writer) error {
+	h, closeAll, err := startHost(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	for n := range o.users {
+		cu := "cloud" + strconv.Itoa(n)
+		h.cloud.AddUser(cu, cu, "", "Load user "+strconv.Itoa(n))
+		h.cloud.SeedFolder(cu, "/Docs", o.files)
+		for k := range importFiles {
+			// Generated content: the fake cloud holds no bytes for it, so the process's heap is ocrepo's.
+			h.cloud.SeedGeneratedFile(cu, fmt.Sprintf("/Docs/import-%02d.pdf", k), int64(o.importSize))
+		}
+	}
+	tr := &http.Transport{MaxIdleConns: 2 * o.users, MaxIdleConnsPerHost: 2 * o.users, IdleConnTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	users := make([]*user, o.users)
+	for n := range users {
+		users[n] = newUser(h, n, tr)
+	}
+
+	db := "SQLite (WAL, one file)"
+	if o.postgres != "" {
+		db = "PostgreSQL"
+	}
+	fmt.Fprintf(w, "ocrepo load: %d users, %s, %d files a folder, %d-byte imports, think %s, %s\n",
+		o.users, o.duration, o.files, o.importSize, o.think, db)
+	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d), %s %s/%s; users, fake cloud and ocrepo share it\n\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+
+	// Everybody logs in at once.
+	logins := &stats{lat: map[string][]time.Duration{}, errs: map[string]int{}}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Go(func() {
+			actx, cancel := context.WithTimeout(ctx, o.timeout)
+			defer cancel()
+			t0 := time.Now()
+			err := u.login(actx)
+			logins.add("login", time.Since(t0), err)
+		})
+	}
+	wg.Wait()
+	loginWall := time.Since(start)
+	if n := logins.errs["login"]; n > 0 {
+		return fmt.Errorf("load: %d of %d logins failed: %s", n, o.users, strings.Join(logins.sample, "; "))
+	}
+	fmt.Fprintf(w, "logins: %d users in %s (all at once)\n\n", o.users, loginWall.Round(time.Millisecond))
+	logins.table(w, []string{"login"}, 0)
+	fmt.Fprintln(w)
+
+	// Then they work until the time is up.
+	h.cloud.ResetCounts()
+	acts := session(o)
+	st := &stats{lat: map[string][]time.Duration{}, errs: map[string]int{}}
+	wctx, cancel := context.WithTimeout(ctx, o.duration)
+	defer cancel()
+	pk := watchPeaks(wctx)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	u0, s0 := cpuTime()
+	var gc0 runtime.MemStats
+	runtime.ReadMemStats(&gc0)
+	start = time.Now()
+	for _, u := range users {
+		wg.Go(func() {
+			for {
+				for _, a := range acts {
+					if wctx.Err() != nil {
+						return
+					}
+					actx, cancel := context.WithTimeout(ctx, o.timeout)
+					t0 := time.Now()
+					err := a.run(actx, u)
+					cancel()
+					if wctx.Err() != nil && err != nil {
+						return // cut off by the end of the window: neither a result nor an error
+					}
+					st.add(a.name, time.Since(t0), err)
+					if o.think > 0 {
+						select {
+						case <-wctx.Done():
+							return
+						case <-time.After(o.think):
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	window := time.Since(start)
+	<-pk.done
+	u1, s1 := cpuTime()
+	var gc1 runtime.MemStats
+	runtime.ReadMemStats(&gc1)
+
+	fmt.Fprintf(w, "work: %s\n\n", window.Round(time.Millisecond))
+	st.table(w, []string{"list", "page", "sort", "filter", "import"}, window)
+	fmt.Fprintf(w, "\ncloud requests: %d PROPFIND, %d GET, %d token (%.1f a second)\n",
+		h.cloud.CountMethod(cloudtest.EPWebDAV, "PROPFIND"), h.cloud.CountMethod(cloudtest.EPWebDAV, http.MethodGet),
+		h.cloud.Count(cloudtest.EPToken), float64(h.cloud.Count(cloudtest.EPWebDAV))/window.Seconds())
+	fmt.Fprintf(w, "process: CPU %s user + %s system over %s (%.0f%% of %d CPUs), %d GCs, peak heap %.1f MiB, peak goroutines %d\n",
+		(u1 - u0).Round(time.Millisecond), (s1 - s0).Round(time.Millisecond), window.Round(time.Millisecond),
+		100*float64(u1-u0+s1-s0)/float64(window)/float64(runtime.NumCPU()), runtime.NumCPU(),
+		gc1.NumGC-gc0.NumGC, float64(pk.heap)/(1<<20), pk.goroutines)
+	if len(st.sample) > 0 {
+		fmt.Fprintf(w, "first errors: %s\n", strings.Join(st.sample, "; "))
+	}
+	return nil
+}
