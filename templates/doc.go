@@ -3,7 +3,7 @@
 //
 // Components take view models only and never reach into the store or the cloud; the handlers in packages admin
 // and picker build the view models. Every component that a test looks for carries a data-testid attribute.
-// The generated *_templ.go files are committed; regenerate them with `go tool templ generate`.
+// The generated *_templ.go files are committed; regenerate them with `go tool templ generate -path templates` (from the module root).
 package templates
 
 import (
