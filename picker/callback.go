@@ -51,7 +51,6 @@ func (h *handler) callback(c echo.Context) error {
 			v.Title += " as " + d.CloudUser
 		}
 	}
-	pg := h.env.Page(c, v.Title)
-	pg.Narrow = true
+	pg := h.screen(c, v.Title)
 	return h.env.Render(c, status, templates.LoginDoneScreen(pg, v))
 }

@@ -88,8 +88,7 @@ func (h *handler) fail(c echo.Context, status int, p service.Problem) error {
 		}
 		return errAnswered
 	}
-	pg := h.env.Page(c, p.Title)
-	pg.Narrow = true
+	pg := h.screen(c, p.Title)
 	if err := h.env.Render(c, status, templates.ErrorPage(pg, a)); err != nil {
 		return err
 	}
@@ -124,4 +123,12 @@ func (h *handler) url(s *session, route string, kv ...string) string {
 func (h *handler) with(s *session, base string, kv ...string) string {
 	all := append([]string{"r", s.token, "i", strconv.FormatInt(s.cur.Instance.ID, 10)}, kv...)
 	return web.WithQuery(base, all...)
+}
+
+// screen is the frame of a picker page: narrow (it lives in a popup or an iframe) and without the link back to the
+// host's home, which would navigate the popup away.
+func (h *handler) screen(c echo.Context, title string) templates.Page {
+	pg := h.env.Page(c, title)
+	pg.Narrow, pg.Home = true, templates.HomeLink{}
+	return pg
 }

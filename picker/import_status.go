@@ -58,8 +58,7 @@ func (h *handler) importStatus(c echo.Context) error {
 	if st.Result != nil {
 		title = st.Result.Title
 	}
-	pg := h.env.Page(c, title)
-	pg.Narrow = true
+	pg := h.screen(c, title)
 	if j.State == store.ImportRunning {
 		pg.Refresh = 1
 	}

@@ -23,8 +23,7 @@ func (h *handler) page(c echo.Context) error {
 	} else if s.req.Multiple {
 		heading = "Choose files"
 	}
-	pg := h.env.Page(c, heading)
-	pg.Narrow = true
+	pg := h.screen(c, heading)
 	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s.req)}
 	if !s.has {
 		v.None = &templates.Alert{Code: "no_instances", Kind: "notice", Title: "No cloud service is available here",

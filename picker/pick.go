@@ -72,8 +72,7 @@ func (h *handler) pickFailed(c echo.Context, s *session, err error) error {
 	if web.IsHTMX(c) {
 		return h.env.Render(c, status, templates.AlertBoxAnnounced(a))
 	}
-	pg := h.env.Page(c, pr.Title)
-	pg.Narrow = true
+	pg := h.screen(c, pr.Title)
 	return h.env.Render(c, status, templates.StatusScreen(pg, templates.PickStatus{ID: "failed", State: "failed", Error: pr.Title + ". " + pr.Detail},
 		h.url(s, "picker")))
 }
@@ -85,8 +84,7 @@ func (h *handler) delivered(c echo.Context, s *session, res host.PickResult) err
 	if !web.IsHTMX(c) {
 		// A page, not a redirect: in a popup its script posts the pick to the opener; a top-level picker goes on
 		// to the host by itself, and so does a browser without JavaScript (noscript refresh).
-		pg := h.env.Page(c, rv.Title)
-		pg.Narrow = true
+		pg := h.screen(c, rv.Title)
 		if rv.AutoReturn {
 			pg.NoScriptGo = rv.ReturnURL
 		}

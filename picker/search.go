@@ -78,8 +78,7 @@ func (h *handler) answerListing(c echo.Context, s *session, status int, comp tem
 	if web.IsHTMX(c) {
 		return h.env.Render(c, status, comp)
 	}
-	pg := h.env.Page(c, "Choose a file")
-	pg.Narrow = true
+	pg := h.screen(c, "Choose a file")
 	v := templates.PickerPage{Page: pg, Heading: "Choose a file", Requirements: requirements(s.req)}
 	for _, a := range s.available {
 		v.Tabs = append(v.Tabs, templates.PickerTab{Name: a.Instance.Name, ID: a.Instance.ID, Current: a.Instance.ID == s.cur.Instance.ID,

@@ -134,6 +134,12 @@ type Config struct {
 	Timeout time.Duration
 	// PickerTTL is how long a picker URL stays valid; default 2 hours.
 	PickerTTL time.Duration
+	// HomeURL is the host's page that ocrepo's full pages (admin pages, course settings, controlled links, error
+	// pages) link back to, a path on the host's origin such as "/"; default: no link. The picker, which lives in a
+	// popup or an iframe, never shows it.
+	HomeURL string
+	// HomeName names the host in that link ("Back to Lakeside LMS"); default "the site".
+	HomeName string
 	// FrameAncestors lists the origins allowed to embed the picker in an iframe (CSP frame-ancestors), one CSP
 	// source each ("https://lms.example.org", "https://*.example.org", "'self'"); New refuses entries with spaces,
 	// separators or quotes. Default: the host's own origin only.
@@ -184,6 +190,13 @@ func New(cfg Config) (*Repository, error) {
 	}
 	if pu.RawQuery != "" || pu.Fragment != "" {
 		return nil, &ConfigError{"PublicURL", "must not carry a query or fragment"}
+	}
+	home := ""
+	if cfg.HomeURL != "" {
+		home = (&web.Env{HostOrigin: pu.Scheme + "://" + pu.Host}).SafeReturn(cfg.HomeURL, "")
+		if home == "" {
+			return nil, &ConfigError{"HomeURL", "must be a path or URL on the host's own origin"}
+		}
 	}
 	if cfg.Users == nil {
 		return nil, &ConfigError{"Users", "is required: it tells ocrepo who is signed in"}
@@ -268,6 +281,13 @@ func New(cfg Config) (*Repository, error) {
 		CookiePath:     path,
 		HostOrigin:     pu.Scheme + "://" + pu.Host,
 		Routes:         web.NewRoutes(),
+	}
+	if home != "" {
+		name := cfg.HomeName
+		if name == "" {
+			name = "the site"
+		}
+		r.env.Home = templates.HomeLink{URL: home, Name: name}
 	}
 	return r, nil
 }

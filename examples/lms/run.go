@@ -200,6 +200,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		Items:          hooks,
 		Logger:         log,
 		AllowLoopback:  true, // the test cloud, or a Nextcloud in a container on this machine
+		HomeURL:        "/",  // ocrepo's admin and link pages link back here
+		HomeName:       "Lakeside LMS",
 		Now:            o.Now,
 	})
 	if err != nil {

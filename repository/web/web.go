@@ -46,6 +46,8 @@ type Env struct {
 	// HostOrigin is the scheme://host[:port] of the public URL; redirects never leave it.
 	HostOrigin string
 	Routes     *Routes
+	// Home is the host's page that ocrepo's full pages link back to; empty: no link.
+	Home templates.HomeLink
 
 	// renders recycles Render's buffers: a listing fragment is some 40 KB, and growing a fresh buffer to that
 	// size for every request allocated three times as much.
@@ -288,6 +290,7 @@ func (env *Env) Page(c echo.Context, title string) templates.Page {
 		Static: env.Routes.URL("static", ""),
 		CSRF:   CSRFToken(c),
 		User:   User(c).Name,
+		Home:   env.Home,
 	}
 }
 
