@@ -71,10 +71,26 @@ func (h *handler) open(c echo.Context) (*session, error) {
 		}
 	}
 	if id != 0 && !s.has {
-		return nil, h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
-			Detail: "It may have been switched off for this course. Open the file picker again."})
+		return nil, h.instanceGone(c)
 	}
 	return s, nil
+}
+
+// openInstance is open for requests that act on an instance: one must be available.
+func (h *handler) openInstance(c echo.Context) (*session, error) {
+	s, err := h.open(c)
+	if err != nil {
+		return nil, err
+	}
+	if !s.has {
+		return nil, h.instanceGone(c)
+	}
+	return s, nil
+}
+
+func (h *handler) instanceGone(c echo.Context) error {
+	return h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
+		Detail: "It may have been switched off for this course. Open the file picker again."})
 }
 
 // fail writes a problem as a page or, for htmx, as an alert fragment.

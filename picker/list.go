@@ -11,13 +11,9 @@ import (
 
 // list serves the listing region for htmx: a folder, another page, another sort, a filter, or a reload.
 func (h *handler) list(c echo.Context) error {
-	s, err := h.open(c)
+	s, err := h.openInstance(c)
 	if err != nil {
 		return done(err)
-	}
-	if !s.has {
-		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
-			Detail: "Open the file picker again."}))
 	}
 	q := listQuery(c)
 	lp, err := h.svc.List(c.Request().Context(), s.user, s.cur.Instance, s.req, q)

@@ -10,13 +10,9 @@ import (
 
 // login starts the cloud login for the current instance and sends the browser (the popup) to the cloud.
 func (h *handler) login(c echo.Context) error {
-	s, err := h.open(c)
+	s, err := h.openInstance(c)
 	if err != nil {
 		return done(err)
-	}
-	if !s.has {
-		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
-			Detail: "Open the file picker again."}))
 	}
 	to, err := h.svc.StartLogin(c.Request().Context(), s.user, service.LoginStart{
 		IssuerID: s.cur.Issuer.ID, InstanceID: s.cur.Instance.ID, ReturnTo: h.url(s, "picker"), Popup: true,

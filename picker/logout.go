@@ -12,13 +12,9 @@ import (
 // logout forgets the user's login at the current instance's cloud (revoking it there where the cloud can) and
 // shows the picker again, now with the login button.
 func (h *handler) logout(c echo.Context) error {
-	s, err := h.open(c)
+	s, err := h.openInstance(c)
 	if err != nil {
 		return done(err)
-	}
-	if !s.has {
-		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
-			Detail: "Open the file picker again."}))
 	}
 	if err := h.svc.Logout(c.Request().Context(), s.user, s.cur.Issuer.ID); err != nil {
 		h.env.LogError(c.Request().Context(), "logout", "err", err)

@@ -14,13 +14,9 @@ import (
 
 // pick adds the chosen files the chosen way: an import starts and reports progress; a link comes back at once.
 func (h *handler) pick(c echo.Context) error {
-	s, err := h.open(c)
+	s, err := h.openInstance(c)
 	if err != nil {
 		return done(err)
-	}
-	if !s.has {
-		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
-			Detail: "Open the file picker again."}))
 	}
 	form, err := c.FormParams()
 	if err != nil {

@@ -17,13 +17,9 @@ const searchLimit = 200
 
 // search finds files by name across the user's cloud (Nextcloud); servers without search say so plainly.
 func (h *handler) search(c echo.Context) error {
-	s, err := h.open(c)
+	s, err := h.openInstance(c)
 	if err != nil {
 		return done(err)
-	}
-	if !s.has {
-		return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
-			Detail: "Open the file picker again."}))
 	}
 	q := c.QueryParam("q")
 	if q == "" {
