@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -15,41 +14,6 @@ import (
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
 	"github.com/ocrepo/ocrepo/repository/repositorytest/browsertest"
 )
-
-// console collects what a page writes to the browser console, to catch Content-Security-Policy violations and
-// script errors.
-type console struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func watchConsole(ctx context.Context) *console {
-	c := &console{}
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			c.mu.Lock()
-			c.msgs = append(c.msgs, m.String()+" "+m.URL)
-			c.mu.Unlock()
-		}
-	}()
-	return c
-}
-
-func (c *console) problems() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, m := range c.msgs {
-		if strings.Contains(m, "Content Security Policy") || strings.Contains(m, "exception") {
-			out = append(out, m)
-		}
-	}
-	return out
-}
 
 func value(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
@@ -89,7 +53,7 @@ func TestAdminInBrowser(t *testing.T) {
 	s := newSite(t, repositorytest.Options{})
 	h := s.h
 	ctx := b.As(h, "admin")
-	cons := watchConsole(ctx)
+	cons := browsertest.WatchConsole(ctx)
 	var dir string // where the screenshots go
 	shot := func(name string) { dir = filepath.Dir(browsertest.Shot(t, ctx, "admin", name)) }
 
@@ -195,7 +159,7 @@ func TestAdminInBrowser(t *testing.T) {
 		t.Fatalf("instances %v %v", insts, err)
 	}
 	inst := insts[0]
-	if problems := cons.problems(); len(problems) > 0 {
+	if problems := cons.Problems(); len(problems) > 0 {
 		t.Errorf("browser console: %v", problems)
 	}
 

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ocrepo/ocrepo/repository/repositorytest/browsertest"
 
 	bt "github.com/ocrepo/ocrepo/repository/repositorytest/browsertest"
 )
@@ -26,13 +26,13 @@ import (
 // with OCREPO_UPDATE_DOCS=1 they go to docs/screenshots, otherwise to out/screenshots/journey.
 func TestJourney(t *testing.T) {
 	t.Parallel()
-	b := newBrowser(t)
+	b := browsertest.New(t)
 	d := startDemo(t, Options{NoSeed: true}, "")
 	shots := newShooter(t)
 
 	// The site admin signs in through the switcher and sees what is left to set up.
-	admin := b.user(t)
-	cons := watchConsole(admin)
+	admin := b.Fresh()
+	cons := browsertest.WatchConsole(admin)
 	do(t, admin, "sign in as the admin",
 		chromedp.Navigate(d.URL),
 		chromedp.WaitVisible(testid("signin-dana")),
@@ -97,13 +97,13 @@ func TestJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="setup"][data-ready="true"]`)),
 	)
 	shots.take(t, admin, "06-lms-admin-ready", true)
-	if p := cons.problems(); len(p) > 0 {
+	if p := cons.Problems(); len(p) > 0 {
 		t.Errorf("browser console (admin): %v", p)
 	}
 
 	// The teacher checks the course's repositories and adds a link to a cloud file with the URL chooser.
-	teacher := b.user(t)
-	tcons := watchConsole(teacher)
+	teacher := b.Fresh()
+	tcons := browsertest.WatchConsole(teacher)
 	signIn(t, teacher, d, "bob")
 	do(t, teacher, "course settings",
 		chromedp.Navigate(d.URL+"/courses/BIO101"),
@@ -163,8 +163,8 @@ func TestJourney(t *testing.T) {
 	shots.take(t, teacher, "09b-new-assignment", false)
 
 	// The student imports a PDF into the lab report.
-	student := b.user(t)
-	scons := watchConsole(student)
+	student := b.Fresh()
+	scons := browsertest.WatchConsole(student)
 	signIn(t, student, d, "alice")
 	do(t, student, "the lab report",
 		chromedp.Navigate(d.URL+"/assignments/1"),
@@ -253,15 +253,15 @@ func TestJourney(t *testing.T) {
 	}
 
 	// A classmate may not open it.
-	classmate := b.user(t)
+	classmate := b.Fresh()
 	signIn(t, classmate, d, "carol")
 	do(t, classmate, "a classmate opens the link",
 		chromedp.Navigate(d.URL+linkURL),
 		chromedp.WaitVisible(testid("alert-link_forbidden")),
 	)
 
-	for who, c := range map[string]*console{"teacher": tcons, "student": scons} {
-		if p := c.problems(); len(p) > 0 {
+	for who, c := range map[string]*browsertest.Console{"teacher": tcons, "student": scons} {
+		if p := c.Problems(); len(p) > 0 {
 			t.Errorf("browser console (%s): %v", who, p)
 		}
 	}
@@ -386,69 +386,6 @@ func fetch(t *testing.T, ctx context.Context, u string) string {
 	return s
 }
 
-// chromium is a headless Chromium for the journey.
-type chromium struct{ root context.Context }
-
-// newBrowser starts Chromium (Debian's /usr/bin/chromium, or OCREPO_BROWSER), or skips the test on a machine
-// without one unless OCREPO_REQUIRE_BROWSER=1 (CI).
-func newBrowser(t *testing.T) *chromium {
-	t.Helper()
-	path := os.Getenv("OCREPO_BROWSER")
-	if path == "" {
-		for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-			if p, err := exec.LookPath(name); err == nil {
-				path = p
-				break
-			}
-		}
-	}
-	if path == "" {
-		if os.Getenv("OCREPO_REQUIRE_BROWSER") == "1" {
-			t.Fatal("OCREPO_REQUIRE_BROWSER=1 but no Chromium found (install Debian's chromium)")
-		}
-		t.Skip("no Chromium on this machine: the browser journey is skipped (install Debian's chromium package to run it)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("block-new-web-contents", false),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), 5*time.Minute)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	root, cancelRoot := chromedp.NewContext(alloc)
-	if err := chromedp.Do(root); err != nil {
-		cancelRoot()
-		cancelAlloc()
-		cancelTimeout()
-		t.Fatalf("start %s: %v", path, err)
-	}
-	t.Cleanup(func() {
-		cancelRoot()
-		cancelAlloc()
-		cancelTimeout()
-	})
-	return &chromium{root: root}
-}
-
-// user opens a fresh browser context (its own cookies) for one person.
-func (b *chromium) user(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("new browser context: %v", err)
-	}
-	return ctx
-}
-
 // shooter saves screenshots into out/screenshots/journey (git-ignored) for people to look at; with
 // OCREPO_UPDATE_DOCS=1 the README's pictures also go to docs/screenshots, so that ordinary runs leave the tree
 // clean.
@@ -492,39 +429,4 @@ func (s shooter) take(t *testing.T, ctx context.Context, name string, forDocs bo
 			t.Fatal(err)
 		}
 	}
-}
-
-// console collects what pages write to the browser console, to catch Content-Security-Policy violations and
-// script errors.
-type console struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func watchConsole(ctx context.Context) *console {
-	c := &console{}
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			c.mu.Lock()
-			c.msgs = append(c.msgs, m.String()+" "+m.URL)
-			c.mu.Unlock()
-		}
-	}()
-	return c
-}
-
-func (c *console) problems() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, m := range c.msgs {
-		if strings.Contains(m, "Content Security Policy") || strings.Contains(m, "exception") {
-			out = append(out, m)
-		}
-	}
-	return out
 }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,7 +68,7 @@ func New(t *testing.T) *Browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), 5*time.Minute)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	root, cancelRoot := chromedp.NewContext(alloc)
 	if err := chromedp.Do(root); err != nil {
@@ -84,11 +85,21 @@ func New(t *testing.T) *Browser {
 	return &Browser{t: t, alloc: alloc, root: root}
 }
 
-// As opens a fresh browser context (its own cookies) signed in to the host as user.
-func (b *Browser) As(h *repositorytest.Host, user string) context.Context {
+// Fresh opens a fresh browser context (its own cookies), for hosts that sign people in themselves.
+func (b *Browser) Fresh() context.Context {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("browsertest: new browser context: %v", err)
+	}
+	return ctx
+}
+
+// As opens a fresh browser context (its own cookies) signed in to the host as user.
+func (b *Browser) As(h *repositorytest.Host, user string) context.Context {
+	b.t.Helper()
+	ctx := b.Fresh()
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: repositorytest.UserCookie, Value: user,
 			URL: h.URL + "/", Path: "/"})
@@ -171,4 +182,41 @@ func Do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Acti
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("browsertest: %s: %v", step, err)
 	}
+}
+
+// Console collects what pages write to the browser console, to catch Content-Security-Policy violations and
+// script errors.
+type Console struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// WatchConsole starts collecting the console messages of ctx's tab.
+func WatchConsole(ctx context.Context) *Console {
+	c := &Console{}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			c.mu.Lock()
+			c.msgs = append(c.msgs, m.String()+" "+m.URL)
+			c.mu.Unlock()
+		}
+	}()
+	return c
+}
+
+// Problems are the messages so far that report a CSP violation or a script exception.
+func (c *Console) Problems() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, m := range c.msgs {
+		if strings.Contains(m, "Content Security Policy") || strings.Contains(m, "exception") {
+			out = append(out, m)
+		}
+	}
+	return out
 }
