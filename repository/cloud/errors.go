@@ -346,6 +346,12 @@ func errorf(op string, err error) error {
 	return fmt.Errorf("cloud: %s: %w", op, err)
 }
 
+// redirectTarget is a redirect's Location for an error message: without query, fragment or credentials, and with
+// anything we sent redacted, since the server chooses the whole target, path included.
+func redirectTarget(loc string, secrets []string) string {
+	return cleanMessage(string(redactSecrets([]byte(redactURL(loc)), secrets)))
+}
+
 // redactedMark replaces a secret found in a server's answer.
 const redactedMark = "[redacted]"
 

@@ -98,12 +98,13 @@ func readLimited(body io.ReadCloser, limit int64) ([]byte, error) {
 // *StatusError with the server's message. kind gives the status a call-specific meaning (nil: the general one).
 // It consumes and closes the body.
 func failure(op string, resp *http.Response, kind error) error {
+	secrets := requestSecrets(resp.Request)
 	body, _ := readLimited(resp.Body, errorBodyLimit)
-	body = redactSecrets(body, requestSecrets(resp.Request))
+	body = redactSecrets(body, secrets)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		reason := "redirected"
 		if loc := resp.Header.Get("Location"); loc != "" {
-			reason += " to " + cleanMessage(redactURL(loc)) + " (a wrong endpoint, a missing index.php, or http instead of https?)"
+			reason += " to " + redirectTarget(loc, secrets) + " (a wrong endpoint, a missing index.php, or http instead of https?)"
 		}
 		return &InvalidResponseError{Op: op, StatusCode: resp.StatusCode, ContentType: contentType(resp.Header),
 			Snippet: snippet(body), Reason: reason}

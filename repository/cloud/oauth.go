@@ -114,7 +114,7 @@ func (c *Client) tokenError(ctx context.Context, op string, rec *recorder, err e
 		if code >= 300 && code < 400 {
 			reason := "redirected"
 			if loc := resp.Header.Get("Location"); loc != "" {
-				reason += " to " + cleanMessage(redactURL(loc)) + " (a missing index.php in the token endpoint?)"
+				reason += " to " + redirectTarget(loc, secrets) + " (a missing index.php in the token endpoint?)"
 			}
 			return &InvalidResponseError{Op: op, StatusCode: code, ContentType: contentType(resp.Header), Reason: reason}
 		}
