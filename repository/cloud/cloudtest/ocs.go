@@ -173,6 +173,16 @@ type kv struct {
 // obj is a JSON object (XML element) whose members keep their order.
 type obj []kv
 
+// set replaces the value of member k.
+func (o obj) set(k string, v any) {
+	for i := range o {
+		if o[i].K == k {
+			o[i].V = v
+			return
+		}
+	}
+}
+
 // list is a JSON array (XML <element> items).
 type list []any
 

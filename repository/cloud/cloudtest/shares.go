@@ -328,10 +328,14 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request, o ocsReques
 	s.shareSeq++
 	sh.id = strconv.Itoa(s.shareSeq)
 	s.shares[sh.id] = sh
+	reply := s.formatShareLocked(sh, uid)
 	if sh.typ == shareTypeUser {
 		s.mountLocked(sh)
+		// Nextcloud answers with the target it asked for, "/" + name, even when the recipient already has a
+		// file of that name and the share is mounted as "name (2).ext": the reply is not an address.
+		reply.set("file_target", "/"+n.name)
 	}
-	s.ocsOK(w, o, s.formatShareLocked(sh, uid))
+	s.ocsOK(w, o, reply)
 }
 
 // viewerPathLocked is where viewer sees n: in their own space, or inside a share they received.

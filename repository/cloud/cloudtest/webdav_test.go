@@ -429,8 +429,12 @@ func TestReceivedShares(t *testing.T) {
 
 	fileShare := createShare(t, s, bob, url.Values{"path": {"/Reports/q1.pdf"}, "shareType": {"0"}, "shareWith": {"alice"}, "permissions": {"17"}})
 	folderShare := createShare(t, s, bob, url.Values{"path": {"/Project"}, "shareType": {"0"}, "shareWith": {"alice"}, "permissions": {"1"}})
-	if fileShare.FileTarget != "/q1 (2).pdf" || folderShare.FileTarget != "/Project" {
+	// The create reply names the bare target; the mount's real name shows in shared_with_me.
+	if fileShare.FileTarget != "/q1.pdf" || folderShare.FileTarget != "/Project" {
 		t.Fatalf("targets %q %q", fileShare.FileTarget, folderShare.FileTarget)
+	}
+	if got := sharesWithMe(t, s, alice); len(got) != 2 || got[0]["file_target"] != "/q1 (2).pdf" {
+		t.Fatalf("shared_with_me %v", got)
 	}
 	_, entries := propfind(t, s, s.URL+"remote.php/webdav/", alice, "1")
 	perms := map[string]string{}
