@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"github.com/ocrepo/ocrepo/repository"
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -37,6 +38,7 @@ import (
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
 	"github.com/ocrepo/ocrepo/store/seal"
+	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
 // The host users and their cloud accounts.
@@ -64,6 +66,9 @@ type Options struct {
 	Config func(*repository.Config)
 	// Logger receives ocrepo's logs; default: discarded.
 	Logger *slog.Logger
+	// Postgres runs the host on a PostgreSQL schema of its own (storetest.PostgresSchema) instead of SQLite; the
+	// test is skipped, saying so, when OCREPO_TEST_POSTGRES_DSN is not set.
+	Postgres bool
 }
 
 // Host is a running host application with ocrepo mounted.
@@ -92,11 +97,16 @@ func New(t testing.TB, opts Options) *Host {
 	}
 	cl.AddUser(SystemUser, SystemUser, "", "LMS system")
 
-	db, err := gormstore.OpenSQLite(filepath.Join(t.TempDir(), "ocrepo.db"))
-	if err != nil {
-		t.Fatalf("repositorytest: open sqlite: %v", err)
+	var db *gorm.DB
+	if opts.Postgres {
+		db = storetest.OpenPostgres(t, storetest.PostgresSchema(t))
+	} else {
+		var err error
+		if db, err = gormstore.OpenSQLite(filepath.Join(t.TempDir(), "ocrepo.db")); err != nil {
+			t.Fatalf("repositorytest: open sqlite: %v", err)
+		}
 	}
-	if sqlDB, err := db.DB(); err == nil {
+	if sqlDB, err := db.DB(); err == nil && !opts.Postgres {
 		// Registered before the host's own cleanups, so it runs after they have stopped using the database.
 		t.Cleanup(func() { _ = sqlDB.Close() })
 	}
