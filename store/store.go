@@ -286,6 +286,13 @@ type ControlledLinks interface {
 	CountControlledLinks(ctx context.Context, f ControlledLinkFilter) (int64, error)
 	UpdateControlledLink(ctx context.Context, l ControlledLink) (ControlledLink, error)
 	DeleteControlledLink(ctx context.Context, id int64) error // and its shares
+	// LockControlledLink takes the link's lock for holder until the time until, when nobody holds it, its holder's
+	// lock ended before now, or holder already holds it (then it is extended). It is a compare-and-swap on the
+	// link's row, so replicas sharing the database exclude each other. ErrConflict when another holder's lock is
+	// current, ErrNotFound when the link is gone.
+	LockControlledLink(ctx context.Context, id int64, holder string, now, until time.Time) error
+	// UnlockControlledLink releases holder's lock on the link; a lock held by another holder is left alone.
+	UnlockControlledLink(ctx context.Context, id int64, holder string) error
 
 	// PutControlledShare creates or replaces the share for (LinkID, UserID).
 	PutControlledShare(ctx context.Context, s ControlledShare) (ControlledShare, error)

@@ -680,3 +680,47 @@ func TestFakeCloudTokenWithoutIndexPHP(t *testing.T) {
 		t.Errorf("%d requests", n)
 	}
 }
+
+// TestSharesWithMeFindsTheRealMount: the create reply names "/x.txt", but the recipient already has one, so the
+// share is mounted as "/x (2).txt"; SharesWithMe gives the real place and the item source that Stat's FileID
+// confirms.
+func TestSharesWithMeFindsTheRealMount(t *testing.T) {
+	t.Parallel()
+	srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "")
+	srv.WriteFile("alice", "/x.txt", []byte("alice's"))
+	srv.WriteFile("lms-system", "/x.txt", []byte("system's own"))
+	alice := c.As("alice", tokenFor(srv, "alice"))
+	system := c.As("lms-system", tokenFor(srv, "lms-system"))
+	ctx := context.Background()
+	sh, err := alice.CreateShare(ctx, cloud.ShareRequest{Path: "/x.txt", ShareType: cloud.ShareUser, ShareWith: "lms-system", Permissions: cloud.PermRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.FileTarget != "/x.txt" || sh.ItemSource == "" || sh.FileSource != sh.ItemSource {
+		t.Fatalf("create reply %+v", sh)
+	}
+	srv.ResetCounts()
+	got, err := system.SharesWithMe(ctx)
+	if err != nil || len(got) != 1 || got[0].ID != sh.ID || got[0].FileTarget != "/x (2).txt" {
+		t.Fatalf("SharesWithMe = %+v, %v", got, err)
+	}
+	if n := srv.Count(cloudtest.EPOCS); n != 1 {
+		t.Errorf("%d OCS requests", n)
+	}
+	mount, err := system.Stat(ctx, got[0].FileTarget)
+	if err != nil || !cloud.SameFileID(mount.FileID, got[0].ItemSource) {
+		t.Errorf("mount %+v (%v) vs item source %q", mount, err, got[0].ItemSource)
+	}
+	own, err := system.Stat(ctx, "/x.txt")
+	if err != nil || cloud.SameFileID(own.FileID, got[0].ItemSource) {
+		t.Errorf("the namesake %+v (%v) matches the item source %q", own, err, got[0].ItemSource)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{{"42", "42", true}, {"00042", "42", true}, {"", "", false}, {"42", "420", false}} {
+		if got := cloud.SameFileID(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameFileID(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}

@@ -55,7 +55,9 @@ type Share struct {
 	Path                 string // owner-relative
 	ItemType             string // "file" / "folder"
 	MimeType             string
-	FileTarget           string // where the recipient sees it
+	FileTarget           string // where the recipient sees it; in a create reply only the name asked for, not an address
+	ItemSource           string // item_source: the id of the shared file or folder (its oc:fileid)
+	FileSource           string // file_source: the same id on current servers
 	ShareWith            string // the recipient of user and group shares
 	ShareWithDisplayName string
 	Token                string
@@ -254,6 +256,8 @@ func shareOf(v any) (Share, bool) {
 		ItemType:             stringOf(m["item_type"]),
 		MimeType:             stringOf(m["mimetype"]),
 		FileTarget:           stringOf(m["file_target"]),
+		ItemSource:           strings.TrimSpace(stringOf(m["item_source"])),
+		FileSource:           strings.TrimSpace(stringOf(m["file_source"])),
 		ShareWith:            stringOf(m["share_with"]),
 		ShareWithDisplayName: stringOf(m["share_with_displayname"]),
 		Token:                stringOf(m["token"]),

@@ -38,7 +38,9 @@ func (e *StepError) Unwrap() error { return e.Err }
 
 // PickControlled makes an access controlled link of each file: the user shares it with the system account,
 // which copies it into a folder chain named by the LMS context (creating only the missing levels), and the
-// temporary share is removed. That is 3 requests plus one per missing folder level.
+// temporary share is removed. The system account finds the share by its id (shared_with_me) and confirms the file
+// by its id (a Depth 0 PROPFIND) before it copies anything. That is 5 requests plus one per missing folder level,
+// and one PROPFIND more for a path that is not in the user's fresh listing.
 func (s *Service) PickControlled(ctx context.Context, u host.User, inst store.Instance, req host.PickRequest, paths []string) (host.PickResult, error) {
 	if err := s.checkReturn(ctx, inst, req, host.ReturnControlledLink); err != nil {
 		return host.PickResult{}, err
@@ -114,7 +116,14 @@ func (s *Service) makeControlled(ctx context.Context, u host.User, inst store.In
 			s.log.WarnContext(ctx, "ocrepo: temporary share to the system account not removed", "share", sh.ID, "err", err)
 		}
 	}
-	// 2. The system account makes the folder chain.
+	// 2. The system account finds the share by its id and confirms the file by its id: the create reply's
+	// file_target is only the name asked for, and may be a file of the system account's own.
+	src, err := s.receivedShare(ctx, sys, sh.ID, listed.FileID)
+	if err != nil {
+		unshare()
+		return store.ControlledLink{}, &StepError{Step: StepShare, Err: err}
+	}
+	// 3. The system account makes the folder chain.
 	chain := s.chainFor(inst, req)
 	created, err := s.ensureChain(ctx, sys, inst.IssuerID, chain)
 	if err != nil {
@@ -128,24 +137,14 @@ func (s *Service) makeControlled(ctx context.Context, u host.User, inst store.In
 			}
 		}
 	}
-	// 3. The system account copies the file from where the share put it into the chain.
-	src := sh.FileTarget
-	if src == "" {
-		src = "/" + name
-	}
+	// 4. The system account copies the file from where the share is mounted into the chain.
 	dst, err := s.copyFree(ctx, sys, src, chain, name)
-	if errors.Is(err, cloud.ErrNotFound) {
-		// The share landed under another name in the system account's space: ask where.
-		if got, gerr := sys.GetShare(ctx, sh.ID); gerr == nil && got.FileTarget != "" && got.FileTarget != src {
-			dst, err = s.copyFree(ctx, sys, got.FileTarget, chain, name)
-		}
-	}
 	if err != nil {
 		undoFolders()
 		unshare()
 		return store.ControlledLink{}, &StepError{Step: StepCopy, Err: err}
 	}
-	// 4. The temporary share goes (a failure here is only a warning: the copy is made).
+	// 5. The temporary share goes (a failure here is only a warning: the copy is made).
 	unshare()
 	contentType := listed.ContentType
 	if contentType == "" {

@@ -184,6 +184,11 @@ func migrations() []migration {
 			)`,
 			`CREATE INDEX ocrepo_audit_at ON ocrepo_audit (at, id)`,
 		}},
+		{7, "a lock per controlled link", []string{
+			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_holder TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_until {time}`,
+			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_version BIGINT NOT NULL DEFAULT 0`,
+		}},
 	}
 }
 

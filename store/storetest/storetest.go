@@ -58,6 +58,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ControlledLinkErrors", testControlledLinkErrors},
 		{"ControlledShares", testControlledShares},
 		{"ControlledShareErrors", testControlledShareErrors},
+		{"ControlledLinkLock", testControlledLinkLock},
+		{"ControlledLinkLockConcurrent", testControlledLinkLockConcurrent},
 		{"DeleteControlledLinkRemovesShares", testDeleteControlledLink},
 
 		{"AuditNewestFirst", testAuditOrder},
