@@ -127,7 +127,10 @@ func TestImportRefusesTooLargeWhileStreaming(t *testing.T) {
 	f.h.Connect(t, f.iss.ID, "student")
 	f.h.Cloud.WriteFile("alice", "/big.bin", bytes.Repeat([]byte("x"), 5000))
 	req := host.PickRequest{MaxBytes: 1000}
-	// No listing first: the limit is checked from the download's headers.
+	// The listing showed the file small; it grew before the pick, so the limit is checked from the download.
+	f.h.Cloud.WriteFile("alice", "/big.bin", bytes.Repeat([]byte("x"), 500))
+	f.c.Get(t, f.pickerPath(req))
+	f.h.Cloud.WriteFile("alice", "/big.bin", bytes.Repeat([]byte("x"), 5000))
 	status, body, _ := f.pick(t, req, "import", "/big.bin")
 	if status != http.StatusAccepted {
 		t.Fatalf("status %d: %s", status, body)
@@ -169,7 +172,13 @@ func TestImportOfSeveralFilesFailingLaterRemovesTheEarlierOnes(t *testing.T) {
 	f := newFixture(t, repositorytest.Options{})
 	f.h.Connect(t, f.iss.ID, "student")
 	f.h.Cloud.WriteFile("alice", "/one.txt", []byte("one"))
+	f.h.Cloud.WriteFile("alice", "/missing.txt", []byte("gone soon"))
 	req := host.PickRequest{Multiple: true}
+	// Both files are in the listing; the second is deleted at the cloud before the import reaches it.
+	f.c.Get(t, f.pickerPath(req))
+	if err := removeAs(f.h.Cloud, "alice", "/missing.txt"); err != nil {
+		t.Fatal(err)
+	}
 	status, body, _ := f.pick(t, req, "import", "/one.txt", "/missing.txt")
 	if status != http.StatusAccepted {
 		t.Fatalf("status %d: %s", status, body)

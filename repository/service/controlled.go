@@ -67,14 +67,12 @@ func (s *Service) PickControlled(ctx context.Context, u host.User, inst store.In
 	var files []host.PickedFile
 	for _, p := range paths {
 		p = cleanPath(p)
-		e, known := s.cachedEntry(inst.IssuerID, u.ID, utok.CloudUser, p)
-		if known {
-			if e.Dir {
-				return host.PickResult{}, &Refusal{Err: ErrNotAccepted, Reason: fmt.Sprintf("%q is a folder; choose a file.", e.Name)}
+		e, err := s.checkPicked(ctx, user, inst.IssuerID, u.ID, utok.CloudUser, acc, p)
+		if err != nil {
+			for _, m := range made {
+				s.dropControlled(ctx, sys, m)
 			}
-			if why := acc.Refusal(e.Name, e.ContentType, 0); why != "" {
-				return host.PickResult{}, &Refusal{Err: ErrNotAccepted, Reason: why}
-			}
+			return host.PickResult{}, err
 		}
 		l, err := s.makeControlled(ctx, u, inst, req, user, utok, sys, stok, p, e)
 		if err != nil {

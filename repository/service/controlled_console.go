@@ -193,7 +193,7 @@ func (s *Service) placeRegranted(ctx context.Context, l store.ControlledLink, us
 	if !strings.EqualFold(vtok.CloudUser, sh.CloudUser) {
 		return // logged in to another account since: that account does not see the share
 	}
-	target, err := s.placeShare(ctx, vc, l, host.User{ID: userID}, sh.Target, folder)
+	target, err := s.placeShare(ctx, vc, l, host.User{ID: userID}, cloud.Share{ID: sh.ShareID}, folder)
 	if err != nil {
 		s.log.WarnContext(ctx, "ocrepo: share granted again, not moved into the user's folder", "link", l.ID, "user", userID, "err", err)
 		return

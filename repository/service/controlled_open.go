@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -93,10 +92,19 @@ type Granted struct {
 	WebURL string // the folder in the cloud's web UI where the file now sits
 }
 
-// GrantControlled puts the copy into the viewer's cloud: an edit share for editors, a read-only share for
-// viewers who ask. An existing share is checked (1 request) and reused; a new one is created by the system
-// account, and moved by the viewer into the instance's controlled-link folder (created if missing; clashes
-// become "name (1).ext"). ErrNotConnected means the viewer must log in to the cloud first.
+// Share permissions the library grants on a controlled link's copy: never 16 (share), because Nextcloud does not
+// carry a later cut of a share's permissions over to the re-shares and public links made from it.
+const (
+	permEdit = cloud.PermRead | cloud.PermUpdate
+	permView = cloud.PermRead
+)
+
+// GrantControlled puts the copy into the viewer's cloud: an edit share (read and update) for editors, a
+// read-only share for viewers who ask. An existing share is checked (1 request) and reused; a new one is created
+// by the system account, found in the viewer's cloud by its id and confirmed by the file's id, and moved by the
+// viewer into the instance's controlled-link folder (created if missing; clashes become "name (1).ext"). Grants
+// and submission of one link hold the link's lock, so a grant never lands after a submission that did not see it.
+// ErrNotConnected means the viewer must log in to the cloud first.
 func (s *Service) GrantControlled(ctx context.Context, viewer host.User, id int64, edit bool) (Granted, error) {
 	o, err := s.OpenControlled(ctx, viewer, id)
 	if err != nil {
@@ -105,9 +113,28 @@ func (s *Service) GrantControlled(ctx context.Context, viewer host.User, id int6
 	if edit && o.Access < host.AccessEdit {
 		return Granted{}, fmt.Errorf("%w: editing", ErrNoAccess)
 	}
-	perms := cloud.PermRead
+	var g Granted
+	err = s.withLinkLock(ctx, id, func() error {
+		var err error
+		g, err = s.grantLocked(ctx, viewer, id, edit)
+		return err
+	})
+	return g, err
+}
+
+// grantLocked is GrantControlled under the link's lock: what the viewer may do is read again, now that no
+// submission can run beside it.
+func (s *Service) grantLocked(ctx context.Context, viewer host.User, id int64, edit bool) (Granted, error) {
+	o, err := s.OpenControlled(ctx, viewer, id)
+	if err != nil {
+		return Granted{}, err
+	}
+	if edit && o.Access < host.AccessEdit {
+		return Granted{}, fmt.Errorf("%w: editing", ErrNoAccess)
+	}
+	perms := permView
 	if edit {
-		perms = cloud.PermAll
+		perms = permEdit
 	}
 	l := o.Link
 	iss, err := s.store.GetIssuer(ctx, l.IssuerID)
@@ -127,7 +154,7 @@ func (s *Service) GrantControlled(ctx context.Context, viewer host.User, id int6
 		case err == nil:
 			sh := *o.Share
 			if !grants(cur.Permissions, perms) {
-				// Permissions changed (submitted, or a viewer became an editor): set them.
+				// Permissions changed (submitted, a viewer became an editor, or a share with 16 from before): set them.
 				if _, err := sys.UpdateShare(ctx, cur.ID, perms); err != nil {
 					return Granted{}, fmt.Errorf("service: update share: %w", err)
 				}
@@ -139,7 +166,7 @@ func (s *Service) GrantControlled(ctx context.Context, viewer host.User, id int6
 				if err != nil {
 					return Granted{}, err
 				}
-				if sh.Target, err = s.placeShare(ctx, vc, l, viewer, sh.Target, folder); err != nil {
+				if sh.Target, err = s.placeShare(ctx, vc, l, viewer, cur, folder); err != nil {
 					return Granted{}, err
 				}
 			}
@@ -166,11 +193,17 @@ func (s *Service) GrantControlled(ctx context.Context, viewer host.User, id int6
 	if err != nil {
 		return Granted{}, fmt.Errorf("service: share with %s: %w", vtok.CloudUser, err)
 	}
-	target := sh.FileTarget
-	if target == "" {
-		target = "/" + path.Base(l.SystemPath)
+	if !grants(sh.Permissions, perms) {
+		// Nextcloud 34 answers a repeated share with the existing one, whatever it carries.
+		if _, err := sys.UpdateShare(ctx, sh.ID, perms); err != nil {
+			return Granted{}, fmt.Errorf("service: update share: %w", err)
+		}
 	}
-	if target, err = s.placeShare(ctx, viewerConn, l, viewer, target, folder); err != nil {
+	target, err := s.placeShare(ctx, viewerConn, l, viewer, sh, folder)
+	if err != nil {
+		if derr := sys.DeleteShare(context.WithoutCancel(ctx), sh.ID); derr != nil && !errors.Is(derr, cloud.ErrNotFound) {
+			s.log.WarnContext(ctx, "ocrepo: share of a failed grant not removed", "link", l.ID, "share", sh.ID, "err", derr)
+		}
 		return Granted{}, err
 	}
 	rec, err := s.store.PutControlledShare(ctx, store.ControlledShare{LinkID: l.ID, UserID: viewer.ID, CloudUser: vtok.CloudUser,
@@ -181,10 +214,17 @@ func (s *Service) GrantControlled(ctx context.Context, viewer host.User, id int6
 	return Granted{Share: rec, WebURL: web}, nil
 }
 
-// placeShare moves a received share into the controlled-link folder of the viewer's cloud (made if missing).
-func (s *Service) placeShare(ctx context.Context, vc *cloud.Conn, l store.ControlledLink, viewer host.User, target, folder string) (string, error) {
-	if target == "" {
-		target = "/" + path.Base(l.SystemPath)
+// placeShare moves a received share into the controlled-link folder of the viewer's cloud (made if missing). The
+// share is found by its id in what the viewer received, and its file id must be the copy's: the create reply's
+// file_target may name a file of the viewer's own.
+func (s *Service) placeShare(ctx context.Context, vc *cloud.Conn, l store.ControlledLink, viewer host.User, sh cloud.Share, folder string) (string, error) {
+	copyID := sh.ItemSource
+	if copyID == "" {
+		copyID = sh.FileSource
+	}
+	target, err := s.receivedShare(ctx, vc, sh.ID, copyID)
+	if err != nil {
+		return "", fmt.Errorf("service: find the shared file in your cloud: %w", err)
 	}
 	if strings.HasPrefix(target, folder+"/") {
 		return target, nil
@@ -200,8 +240,12 @@ func (s *Service) placeShare(ctx context.Context, vc *cloud.Conn, l store.Contro
 	return moved, nil
 }
 
-// grants reports whether a share's permissions are what was asked: edit shares carry update, read shares do not.
+// grants reports whether a share's permissions are exactly what the library grants: edit shares carry update,
+// read shares do not, and none carries share (16).
 func grants(have, want int) bool {
+	if have&(cloud.PermShare|cloud.PermCreate|cloud.PermDelete) != 0 {
+		return false
+	}
 	if want&cloud.PermUpdate != 0 {
 		return have&cloud.PermUpdate != 0
 	}
@@ -223,36 +267,76 @@ func (s *Service) moveFree(ctx context.Context, c *cloud.Conn, src, dir, name st
 	return "", fmt.Errorf("no free name for %q in %q after 20 tries: %w", name, dir, cloud.ErrPreconditionFailed)
 }
 
-// MarkSubmitted locks a controlled link: its owner keeps read access only (an edit share they hold is turned
-// read-only at once); teachers keep theirs.
+// MarkSubmitted locks a controlled link: its owner keeps read access only. Under the link's lock (no grant runs
+// beside it, on any replica) it lists every share of the system copy at the cloud, re-shares and public links
+// included, and cuts or removes each one that lets anyone write or share: shares the library handed to editors
+// the host still allows keep read and update; its other shares become read-only; shares the library never made
+// (re-shares, public links, shares made at the cloud) are removed. Calling it again repeats the sweep.
 func (s *Service) MarkSubmitted(ctx context.Context, id int64) error {
+	return s.withLinkLock(ctx, id, func() error { return s.submitLocked(ctx, id) })
+}
+
+func (s *Service) submitLocked(ctx context.Context, id int64) error {
 	l, err := s.store.GetControlledLink(ctx, id)
 	if err != nil {
 		return fmt.Errorf("service: controlled link %d: %w", id, err)
 	}
 	if !l.Submitted {
 		l.Submitted, l.Updated = true, s.now().UTC()
-		if _, err := s.store.UpdateControlledLink(ctx, l); err != nil {
+		if l, err = s.store.UpdateControlledLink(ctx, l); err != nil {
 			return fmt.Errorf("service: mark controlled link %d submitted: %w", id, err)
 		}
 	}
-	sh, err := s.store.GetControlledShare(ctx, l.ID, l.OwnerUserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (sh.ShareID == "" || sh.Permissions&cloud.PermUpdate == 0)) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("service: read owner's share: %w", err)
-	}
 	sys, _, err := s.systemConn(ctx, l.IssuerID)
 	if err != nil {
-		return fmt.Errorf("service: lock the owner's share: %w", err)
+		return fmt.Errorf("service: lock the shares of controlled link %d: %w: %w", id, ErrNoSystemAccount, err)
 	}
-	if _, err := sys.UpdateShare(ctx, sh.ShareID, cloud.PermRead); err != nil && !errors.Is(err, cloud.ErrNotFound) {
-		return fmt.Errorf("service: make the owner's share read-only: %w", err)
+	shares, err := sys.SharesOf(ctx, l.SystemPath)
+	if err != nil {
+		return fmt.Errorf("service: list the shares of controlled link %d: %w", id, err)
 	}
-	sh.Permissions, sh.Updated = cloud.PermRead, s.now().UTC()
-	if _, err := s.store.PutControlledShare(ctx, sh); err != nil {
-		return fmt.Errorf("service: record the owner's read-only share: %w", err)
+	recs, err := s.store.ListControlledShares(ctx, l.ID)
+	if err != nil {
+		return fmt.Errorf("service: read the shares of controlled link %d: %w", id, err)
+	}
+	byID := make(map[string]store.ControlledShare, len(recs))
+	for _, r := range recs {
+		if r.ShareID != "" {
+			byID[r.ShareID] = r
+		}
+	}
+	for _, sh := range shares {
+		if sh.Permissions&^cloud.PermRead == 0 {
+			continue // reads only: harmless
+		}
+		rec, ours := byID[sh.ID]
+		ours = ours && sh.ShareType == cloud.ShareUser && strings.EqualFold(sh.ShareWith, rec.CloudUser)
+		if !ours {
+			if err := sys.DeleteShare(ctx, sh.ID); err != nil && !errors.Is(err, cloud.ErrNotFound) {
+				return fmt.Errorf("service: remove share %s of submitted controlled link %d: %w", sh.ID, id, err)
+			}
+			s.log.InfoContext(ctx, "ocrepo: share removed at submission", "link", id, "share", sh.ID, "type", sh.ShareType,
+				"by", sh.Owner, "permissions", sh.Permissions)
+			continue
+		}
+		a, err := s.linkAccess(ctx, host.User{ID: rec.UserID}, l)
+		if err != nil {
+			return err
+		}
+		want := permView
+		if a >= host.AccessEdit {
+			want = permEdit
+		}
+		if grants(sh.Permissions, want) {
+			continue
+		}
+		if _, err := sys.UpdateShare(ctx, sh.ID, want); err != nil && !errors.Is(err, cloud.ErrNotFound) {
+			return fmt.Errorf("service: cut share %s of submitted controlled link %d: %w", sh.ID, id, err)
+		}
+		rec.Permissions, rec.Updated = want, s.now().UTC()
+		if _, err := s.store.PutControlledShare(ctx, rec); err != nil {
+			return fmt.Errorf("service: record the cut share of %s: %w", rec.UserID, err)
+		}
 	}
 	return nil
 }
@@ -317,9 +401,14 @@ func (s *Service) RevokeControlledShare(ctx context.Context, actor host.User, li
 	return nil
 }
 
-// RegrantControlledShare shares a controlled link's copy with a user again, with the permissions they had. The
+// RegrantControlledShare shares a controlled link's copy with a user again, with the permissions they had (read
+// and update at most; read only for a submitted link's owner), under the link's lock. The
 // share lands where the cloud puts it; the user's next open moves it into their controlled-link folder.
 func (s *Service) RegrantControlledShare(ctx context.Context, actor host.User, linkID int64, userID string) error {
+	return s.withLinkLock(ctx, linkID, func() error { return s.regrantLocked(ctx, actor, linkID, userID) })
+}
+
+func (s *Service) regrantLocked(ctx context.Context, actor host.User, linkID int64, userID string) error {
 	l, err := s.store.GetControlledLink(ctx, linkID)
 	if err != nil {
 		return fmt.Errorf("service: controlled link %d: %w", linkID, err)
@@ -328,9 +417,9 @@ func (s *Service) RegrantControlledShare(ctx context.Context, actor host.User, l
 	if err != nil {
 		return fmt.Errorf("service: share of %s: %w", userID, err)
 	}
-	perms := sh.Permissions
-	if l.Submitted && userID == l.OwnerUserID {
-		perms = cloud.PermRead
+	perms := permView
+	if sh.Permissions&cloud.PermUpdate != 0 && !(l.Submitted && userID == l.OwnerUserID) {
+		perms = permEdit
 	}
 	sys, _, err := s.systemConn(ctx, l.IssuerID)
 	if err != nil {

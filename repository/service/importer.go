@@ -61,15 +61,11 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 		p = cleanPath(p)
 		paths[i] = p
 		names[i] = path.Base(p)
-		if e, ok := s.cachedEntry(inst.IssuerID, u.ID, tok.CloudUser, p); ok {
-			if e.Dir {
-				return "", &Refusal{Err: ErrNotAccepted, Reason: fmt.Sprintf("%q is a folder; open it and choose files.", e.Name)}
-			}
-			if acc.Refusal(e.Name, e.ContentType, e.Size) != "" {
-				return "", refusalError(acc, e.Name, e.ContentType, e.Size)
-			}
-			total += e.Size
+		e, err := s.checkPicked(ctx, conn, inst.IssuerID, u.ID, tok.CloudUser, acc, p)
+		if err != nil {
+			return "", err
 		}
+		total += max(e.Size, 0)
 	}
 	label := names[0]
 	if len(names) > 1 {

@@ -13,7 +13,8 @@ import (
 )
 
 // Link returns public links to the chosen files: an existing read-only link without a password is reused (1
-// request), otherwise one is created (2 requests). The pick is recorded and returned.
+// request), otherwise one is created (2 requests); a path not in the user's fresh listing is checked first (1
+// PROPFIND). The pick is recorded and returned.
 func (s *Service) Link(ctx context.Context, u host.User, inst store.Instance, req host.PickRequest, paths []string) (host.PickResult, error) {
 	if err := s.checkReturn(ctx, inst, req, host.ReturnLink); err != nil {
 		return host.PickResult{}, err
@@ -32,19 +33,17 @@ func (s *Service) Link(ctx context.Context, u host.User, inst store.Instance, re
 	files := make([]host.PickedFile, 0, len(paths))
 	for _, p := range paths {
 		p = cleanPath(p)
-		e, known := s.cachedEntry(inst.IssuerID, u.ID, tok.CloudUser, p)
-		if known && !e.Dir {
-			if why := acc.Refusal(e.Name, e.ContentType, 0); why != "" {
-				return host.PickResult{}, &Refusal{Err: ErrNotAccepted, Reason: why}
-			}
+		e, err := s.checkPicked(ctx, conn, inst.IssuerID, u.ID, tok.CloudUser, acc, p)
+		if err != nil {
+			return host.PickResult{}, err
 		}
 		sh, err := s.publicLink(ctx, conn, p)
 		if err != nil {
 			return host.PickResult{}, err
 		}
-		f := host.PickedFile{Name: path.Base(p), URL: sh.URL, DownloadURL: sh.DownloadURL(), ContentType: sh.MimeType}
-		if known {
-			f.Size, f.ContentType = e.Size, e.ContentType
+		f := host.PickedFile{Name: path.Base(p), URL: sh.URL, DownloadURL: sh.DownloadURL(), ContentType: e.ContentType, Size: e.Size}
+		if f.ContentType == "" {
+			f.ContentType = sh.MimeType
 		}
 		files = append(files, f)
 	}
