@@ -112,6 +112,7 @@ func (r *rig) controlled(t *testing.T) int64 {
 	r.h.ConnectSystem(t, r.iss.ID)
 	r.h.Connect(t, r.iss.ID, "student")
 	r.h.Cloud.WriteFile("alice", "/essay.pdf", []byte("my essay"))
+	r.list(t, "reload", "1")
 	status, body, hdr := r.pick(t, "student", submission(), "controlled", "/essay.pdf")
 	if status != http.StatusOK {
 		t.Fatalf("controlled pick: %d %s", status, body)
@@ -301,6 +302,7 @@ func countRows() []countRow {
 			setup: func(t *testing.T, r *rig) any {
 				connected(t, r)
 				r.h.Cloud.WriteFile("alice", "/slides.pdf", []byte("slides"))
+				r.list(t)
 				return nil
 			},
 			act: func(t *testing.T, r *rig, _ any) {
@@ -311,10 +313,25 @@ func countRows() []countRow {
 			want: "ocs GET 1, ocs POST 1", max: 2,
 		},
 		{
+			action: "public link of a path not in the listing", target: "at most 3", seed: "1 (the path is not checked)",
+			setup: func(t *testing.T, r *rig) any {
+				connected(t, r)
+				r.h.Cloud.WriteFile("alice", "/slides.pdf", []byte("slides"))
+				return nil
+			},
+			act: func(t *testing.T, r *rig, _ any) {
+				if status, body, _ := r.pick(t, "student", host.PickRequest{}, "link", "/slides.pdf"); status != http.StatusOK {
+					t.Fatalf("link: %d %s", status, body)
+				}
+			},
+			want: "webdav PROPFIND 1, ocs GET 1, ocs POST 1", max: 3,
+		},
+		{
 			action: "public link, again", target: "at most 2", seed: "1 (another new share)",
 			setup: func(t *testing.T, r *rig) any {
 				connected(t, r)
 				r.h.Cloud.WriteFile("alice", "/slides.pdf", []byte("slides"))
+				r.list(t)
 				if status, body, _ := r.pick(t, "student", host.PickRequest{}, "link", "/slides.pdf"); status != http.StatusOK {
 					t.Fatalf("link: %d %s", status, body)
 				}
@@ -331,11 +348,12 @@ func countRows() []countRow {
 			want: "ocs GET 1", max: 2,
 		},
 		{
-			action: "controlled link select, 3 folder levels missing", target: "at most 4 + 3",
+			action: "controlled link select, 3 folder levels missing", target: "at most 6 + 3",
 			seed: "3 + a PROPFIND per level + a MKCOL per missing level (Moodle: 7 levels, so 3 + 7 + 3)",
 			setup: func(t *testing.T, r *rig) any {
 				r.controlled(t)
 				r.h.Cloud.WriteFile("alice", "/new.pdf", []byte("n"))
+				r.list(t, "reload", "1")
 				return nil
 			},
 			act: func(t *testing.T, r *rig, _ any) {
@@ -344,15 +362,16 @@ func countRows() []countRow {
 					t.Fatalf("controlled pick: %d %s", status, body)
 				}
 			},
-			want: "webdav MKCOL 3, webdav COPY 1, ocs POST 1, ocs DELETE 1", max: 4 + 3,
+			want: "webdav PROPFIND 1, webdav MKCOL 3, webdav COPY 1, ocs GET 1, ocs POST 1, ocs DELETE 1", max: 6 + 3,
 		},
 		{
-			action: "controlled link select, all 4 folder levels missing", target: "at most 4 + 4",
+			action: "controlled link select, all 4 folder levels missing", target: "at most 6 + 4",
 			seed: "3 + a PROPFIND per level + a MKCOL per missing level (3 + 7 + 4)",
 			setup: func(t *testing.T, r *rig) any {
 				r.h.ConnectSystem(t, r.iss.ID)
 				r.h.Connect(t, r.iss.ID, "student")
 				r.h.Cloud.WriteFile("alice", "/essay.pdf", []byte("my essay"))
+				r.list(t)
 				return nil
 			},
 			act: func(t *testing.T, r *rig, _ any) {
@@ -360,13 +379,14 @@ func countRows() []countRow {
 					t.Fatalf("controlled pick: %d %s", status, body)
 				}
 			},
-			want: "webdav MKCOL 4, webdav COPY 1, ocs POST 1, ocs DELETE 1", max: 4 + 4,
+			want: "webdav PROPFIND 1, webdav MKCOL 4, webdav COPY 1, ocs GET 1, ocs POST 1, ocs DELETE 1", max: 6 + 4,
 		},
 		{
-			action: "controlled link select, folders there", target: "at most 4 + 0", seed: "3 + a PROPFIND per level (3 + 7)",
+			action: "controlled link select, folders there", target: "at most 6 + 0", seed: "3 + a PROPFIND per level (3 + 7)",
 			setup: func(t *testing.T, r *rig) any {
 				r.controlled(t)
 				r.h.Cloud.WriteFile("alice", "/appendix.pdf", []byte("a"))
+				r.list(t, "reload", "1")
 				return nil
 			},
 			act: func(t *testing.T, r *rig, _ any) {
@@ -374,7 +394,7 @@ func countRows() []countRow {
 					t.Fatalf("controlled pick: %d %s", status, body)
 				}
 			},
-			want: "webdav COPY 1, ocs POST 1, ocs DELETE 1", max: 4,
+			want: "webdav PROPFIND 1, webdav COPY 1, ocs GET 1, ocs POST 1, ocs DELETE 1", max: 6,
 		},
 		{
 			action: "controlled link, read-only open", target: "1 (no share)",
@@ -395,7 +415,7 @@ func countRows() []countRow {
 			want: "webdav GET 1", max: 1,
 		},
 		{
-			action: "controlled link, editor's first open", target: "at most 3", seed: "7-8",
+			action: "controlled link, editor's first open", target: "at most 5", seed: "7-8",
 			setup: func(t *testing.T, r *rig) any {
 				id := r.controlled(t)
 				r.h.Connect(t, r.iss.ID, "teacher")
@@ -407,7 +427,25 @@ func countRows() []countRow {
 					t.Fatalf("editor open: %d %s", status, body)
 				}
 			},
-			want: "webdav MKCOL 1, webdav MOVE 1, ocs POST 1", max: 3,
+			want: "webdav PROPFIND 1, webdav MKCOL 1, webdav MOVE 1, ocs GET 1, ocs POST 1", max: 5,
+		},
+		{
+			action: "controlled link, submit after the owner edited", target: "1 + 1 per share to cut",
+			seed: "n/a",
+			setup: func(t *testing.T, r *rig) any {
+				id := r.controlled(t)
+				u := r.h.Repo.ControlledLinkURL(id) + "/share"
+				if status, body, _ := r.h.Client("student").Post(t, u, url.Values{"edit": {"1"}}); status != http.StatusOK {
+					t.Fatalf("owner edit: %d %s", status, body)
+				}
+				return id
+			},
+			act: func(t *testing.T, r *rig, st any) {
+				if err := r.h.Repo.MarkSubmitted(context.Background(), st.(int64)); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "ocs GET 1, ocs PUT 1", max: 2,
 		},
 		{
 			action: "controlled link, editor's repeat open", target: "at most 3", seed: "6 (PROPFIND, userinfo, refused share, share list, share info, GET)",
