@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
@@ -223,6 +228,9 @@ func raceEditAgainstSubmit(t *testing.T, opts repositorytest.Options, round int)
 	}
 	l, _ := f.h.Store.GetControlledLink(context.Background(), id)
 	csrf := f.c.CSRF(t)
+	// Share creation is slow at the cloud, so a grant that read the link before the submission would create its
+	// share after the submission's sweep, unless the two are serialised.
+	cl.Fail(cloudtest.EPOCS, cloudtest.Fault{Method: http.MethodPost, Latency: 30 * time.Millisecond})
 	const editors = 12
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -315,5 +323,60 @@ func TestPickedPathsAreCheckedAtTheCloud(t *testing.T) {
 	}
 	if n := cl.CountMethod(cloudtest.EPWebDAV, "PROPFIND"); n < 1 {
 		t.Errorf("an unlisted pick made %d PROPFINDs, want the check", n)
+	}
+}
+
+// A cloud whose shared_with_me points at another file than the share (a stale mount, a proxy's cache) is caught
+// by the file-id check: nothing is copied, the pick says why.
+func TestControlledLinkRefusesAMountWithAnotherFileID(t *testing.T) {
+	t.Parallel()
+	f := controlledFixture(t, repositorytest.Options{})
+	f.h.Cloud.WriteFile("alice", "/essay.pdf", []byte("the student's essay"))
+	f.h.Cloud.WriteFile(repositorytest.SystemUser, "/essay.pdf", []byte("the system account's own file"))
+	target, err := url.Parse(f.h.Cloud.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.URL.Query().Get("shared_with_me") != "true" {
+			return nil
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		b = []byte(strings.ReplaceAll(string(b), `"file_target":"\/essay (2).pdf"`, `"file_target":"\/essay.pdf"`))
+		b = []byte(strings.ReplaceAll(string(b), `"file_target":"/essay (2).pdf"`, `"file_target":"/essay.pdf"`))
+		resp.Body = io.NopCloser(strings.NewReader(string(b)))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
+	front := httptest.NewServer(proxy)
+	t.Cleanup(front.Close)
+	iss, err := f.h.Store.GetIssuer(context.Background(), f.iss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range iss.Endpoints {
+		if e.Name == cloud.EndpointOCS {
+			iss.Endpoints[i].URL = strings.Replace(e.URL, strings.TrimSuffix(f.h.Cloud.URL, "/"), front.URL, 1)
+		}
+	}
+	if _, err := f.h.Store.UpdateIssuer(context.Background(), iss); err != nil {
+		t.Fatal(err)
+	}
+	_, status, body := f.pickControlled(t, submission, "/essay.pdf")
+	if status != http.StatusBadGateway || !strings.Contains(body, "step_share") {
+		t.Errorf("pick through a lying shared_with_me: %d %s", status, body)
+	}
+	if f.h.Cloud.Exists(repositorytest.SystemUser, "/LMS files/Course 42/Essay/Submission 7/essay.pdf") {
+		got, _ := f.h.Cloud.ReadFile(repositorytest.SystemUser, "/LMS files/Course 42/Essay/Submission 7/essay.pdf")
+		t.Errorf("a copy was made: %q", got)
+	}
+	if n := len(f.h.Cloud.Shares()); n != 0 {
+		t.Errorf("%d shares left", n)
 	}
 }

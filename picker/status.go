@@ -44,13 +44,15 @@ func statusFor(err error) int {
 		return http.StatusNotImplemented
 	case errors.Is(err, cloud.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
-	case errors.Is(err, cloud.ErrInvalidResponse), errors.Is(err, cloud.ErrServer), errors.Is(err, service.ErrBlockedAddress):
+	case errors.Is(err, cloud.ErrInvalidResponse), errors.Is(err, cloud.ErrServer), errors.Is(err, service.ErrBlockedAddress),
+		errors.Is(err, service.ErrWrongFile):
 		return http.StatusBadGateway
 	case errors.Is(err, cloud.ErrLocked):
 		return http.StatusLocked
 	case errors.Is(err, cloud.ErrInsufficientStorage):
 		return http.StatusInsufficientStorage
-	case errors.Is(err, service.ErrShuttingDown), errors.Is(err, service.ErrNoSystemAccount), errors.Is(err, service.ErrClientRefused):
+	case errors.Is(err, service.ErrShuttingDown), errors.Is(err, service.ErrNoSystemAccount), errors.Is(err, service.ErrClientRefused),
+		errors.Is(err, service.ErrLinkBusy):
 		return http.StatusServiceUnavailable
 	case errors.As(err, new(*cloud.StatusError)):
 		return http.StatusBadGateway // any other answer of the cloud's: its failure, not ours

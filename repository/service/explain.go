@@ -53,6 +53,12 @@ func Explain(err error, cloudName string) Problem {
 	case errors.Is(err, ErrNoAccess):
 		return Problem{Code: "no_access", Title: "Not allowed",
 			Detail: "You may not do this with this file. Ask your teacher if you think you should."}
+	case errors.Is(err, ErrLinkBusy):
+		return Problem{Code: "link_busy", Title: "This file is being updated",
+			Detail: "Someone is submitting or sharing this file right now. Try again in a moment."}
+	case errors.Is(err, ErrWrongFile):
+		return Problem{Code: "wrong_file", Title: cloudName + " shows another file than the one shared",
+			Detail: "Nothing was copied or moved, so no file was mixed up. Try again; if it keeps happening, tell your site administrator."}
 	case errors.Is(err, ErrNotConnected):
 		return Problem{Code: "login", Title: "Log in to " + cloudName,
 			Detail: "Log in to " + cloudName + " to see your files here.", Relogin: true}
