@@ -183,6 +183,12 @@ func cloudLogin(t *testing.T, c *client, loginURL, user string) {
 	if resp.StatusCode != http.StatusFound || authorize == "" {
 		t.Fatalf("login: status %d, no redirect to the cloud", resp.StatusCode)
 	}
+	cloudAuthorize(t, c, authorize, user)
+}
+
+// cloudAuthorize fills in the test cloud's login form at its authorize URL and follows the callback.
+func cloudAuthorize(t *testing.T, c *client, authorize, user string) {
+	t.Helper()
 	_, page := c.send(t, http.MethodGet, authorize, nil)
 	doc := parse(t, page)
 	form := url.Values{"user": {user}, "password": {user}}
@@ -190,7 +196,7 @@ func cloudLogin(t *testing.T, c *client, loginURL, user string) {
 		form.Set(s.AttrOr("name", ""), s.AttrOr("value", ""))
 	})
 	action := doc.Find("form").AttrOr("action", "")
-	resp, _ = c.send(t, http.MethodPost, action, form)
+	resp, _ := c.send(t, http.MethodPost, action, form)
 	callback := resp.Header.Get("Location")
 	if !strings.Contains(callback, "/cloud/callback?") {
 		t.Fatalf("the cloud's login answered %d, Location %q", resp.StatusCode, callback)
