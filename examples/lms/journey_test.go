@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,6 +211,23 @@ func TestJourney(t *testing.T) {
 	do(t, student, "the link is attached",
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="submission-file"][data-kind="controlled"]`)),
 	)
+	// Before submitting, the student opens the link, presses Edit, and revises the essay in the cloud.
+	draftURL := attr(t, student, testid("submission-open"), "href")
+	do(t, student, "open the draft link and edit",
+		chromedp.Navigate(d.URL+draftURL),
+		chromedp.WaitVisible(testid("edit")),
+		chromedp.Click(testid("edit")),
+		chromedp.WaitVisible(testid("open-cloud")),
+	)
+	aliceCloud := cloudAs{t, d.CloudURL, "alice"}
+	revised := append(aliceCloud.read("/Documents/Essay - the industrial revolution.pdf"), []byte("\n% revised\n")...)
+	if s := aliceCloud.put("/LMS files/Essay - the industrial revolution.pdf", revised); s != http.StatusNoContent {
+		t.Fatalf("the student's edit through her share: HTTP %d", s)
+	}
+	do(t, student, "back to the essay",
+		chromedp.Navigate(d.URL+"/assignments/3"),
+		chromedp.WaitVisible(testid("submit")),
+	)
 	do(t, student, "submit the essay",
 		chromedp.Click(testid("submit")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="submission-state"][data-state="submitted"]`)),
@@ -250,6 +269,12 @@ func TestJourney(t *testing.T) {
 	file := attr(t, teacher, testid("download"), "href")
 	if got := fetch(t, teacher, file); got != "200 application/pdf %PDF" {
 		t.Errorf("the controlled link's file as the teacher gets it: %q", got)
+	}
+	if got := fetchBase64(t, teacher, file); got != base64.StdEncoding.EncodeToString(revised) {
+		t.Errorf("the submitted copy is not the student's revised essay (%d base64 characters)", len(got))
+	}
+	if s := aliceCloud.put("/LMS files/Essay - the industrial revolution.pdf", []byte("after the deadline")); s < 400 {
+		t.Errorf("the student wrote the submitted essay: HTTP %d", s)
 	}
 
 	// A classmate may not open it.
@@ -379,6 +404,18 @@ func fetch(t *testing.T, ctx context.Context, u string) string {
 	t.Helper()
 	js := fmt.Sprintf(`fetch(%q).then(async r => r.status + " " + (r.headers.get("Content-Type") || "") + " " +
 		new TextDecoder().decode((await r.arrayBuffer()).slice(0, 4)))`, u)
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch %s: %v", u, err)
+	}
+	return s
+}
+
+// fetchBase64 gets a URL with the page's cookies and answers its whole body in base64.
+func fetchBase64(t *testing.T, ctx context.Context, u string) string {
+	t.Helper()
+	js := fmt.Sprintf(`fetch(%q).then(async r => { const b = new Uint8Array(await r.arrayBuffer()); let s = "";
+		for (const x of b) s += String.fromCharCode(x); return btoa(s); })`, u)
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("fetch %s: %v", u, err)
