@@ -373,7 +373,10 @@ func (r *Repository) ControlledLink(ctx context.Context, id int64) (ControlledLi
 }
 
 // MarkSubmitted locks an access controlled link once the host counts it as submitted: the student who picked it
-// keeps read access only (an edit share they hold turns read-only at once); teachers keep edit access.
+// keeps read access only (an edit share they hold turns read-only at once); editors the host's LinkAccess allows
+// keep edit access. Every other share of the copy that writes (re-shares, public links, shares made at the cloud)
+// is removed. It waits for a grant of the same link in progress (on any replica) and is safe to call again; an
+// error means the cloud's shares were not all checked, although the link is recorded as submitted.
 func (r *Repository) MarkSubmitted(ctx context.Context, id int64) error {
 	if err := r.svc.MarkSubmitted(ctx, id); err != nil {
 		return fmt.Errorf("repository: %w", err)
