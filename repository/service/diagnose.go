@@ -312,8 +312,10 @@ func isNetTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// redirected explains a 3xx answer. loginOK accepts a redirect to the login page that will come back (the
-// authorization endpoint for a browser without a session).
+// redirected explains a 3xx answer. loginOK accepts the redirects of an authorization endpoint for a browser
+// without a session: Nextcloud's login flow page (with the client's identifier), or a login page that will come
+// back (redirect_url). A redirect to a login page that will not come back means the request never reached the
+// OAuth app (a missing index.php or a wrong base path).
 func (r *checkRun) redirected(c *Check, a answer, probed string, loginOK bool) {
 	loc := a.header.Get("Location")
 	from, _ := url.Parse(probed)
@@ -333,6 +335,10 @@ func (r *checkRun) redirected(c *Check, a answer, probed string, loginOK bool) {
 		c.fail("redirect_host", fmt.Sprintf("The server redirects to another host: %s.", shown))
 	case from.Scheme == "http" && to.Scheme == "https":
 		c.fail("redirect_https", fmt.Sprintf("The server redirects from http to https (%s).", shown))
+	case loginOK && isLoginFlowPath(to.Path) && to.Query().Has("clientIdentifier"):
+		// Nextcloud (12 up to 34 at least): the authorize page keeps the request in the browser's session and
+		// sends it to the login flow, which logs in and asks to grant access.
+		c.pass(fmt.Sprintf("Reachable: the cloud sends the browser to its login flow for this client (HTTP %d to %s), as expected.", a.status, redact(to.Path)))
 	case isLoginPath(to.Path):
 		if loginOK && to.Query().Get("redirect_url") != "" {
 			c.pass(fmt.Sprintf("Reachable: the server asks the browser to log in first (HTTP %d to its login page), as expected.", a.status))
@@ -342,6 +348,12 @@ func (r *checkRun) redirected(c *Check, a answer, probed string, loginOK bool) {
 	default:
 		c.fail("redirect", fmt.Sprintf("The server redirects (HTTP %d) to %s.", a.status, shown))
 	}
+}
+
+// isLoginFlowPath reports whether p is Nextcloud's login flow page (index.php/login/flow, or login/flow with
+// pretty URLs).
+func isLoginFlowPath(p string) bool {
+	return strings.HasSuffix(strings.TrimSuffix(strings.ToLower(p), "/"), "/login/flow")
 }
 
 func isLoginPath(p string) bool {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -288,5 +289,53 @@ func TestAdviceCoversEveryFailure(t *testing.T) {
 	_, fix = advice("throttled")
 	if !strings.Contains(fix, "occ security:bruteforce:attempts") {
 		t.Errorf("throttled fix lacks the occ command: %s", fix)
+	}
+}
+
+// TestCheckAuthorizeRecognisesEveryLoginShape runs the authorization check against each flavour of the test
+// cloud: Nextcloud 34's 303 to its login flow, the legacy Nextcloud flavour and ownCloud 10's login page all
+// pass; the same server reached without index.php still fails.
+func TestCheckAuthorizeRecognisesEveryLoginShape(t *testing.T) {
+	t.Parallel()
+	for _, fl := range []cloudtest.Flavor{cloudtest.Nextcloud, cloudtest.NextcloudLegacy, cloudtest.OwnCloud} {
+		t.Run(fl.String(), func(t *testing.T) {
+			t.Parallel()
+			f := newAdminFixture(t, fixtureOptions{cloud: cloudtest.Options{Flavor: fl}})
+			iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))
+			expect(t, runCheck(t, f, iss.ID), map[string]string{cloud.EndpointAuthorization: "ok"})
+
+			in := f.issuerInput(t, "Campus cloud")
+			in.Preset = PresetCustom
+			in.Endpoints[0].URL = f.cloud.URL + "apps/oauth2/authorize"
+			in.ClientSecret = ""
+			if _, err := f.svc.UpdateIssuer(context.Background(), adminActor(), iss.ID, in); err != nil {
+				t.Fatal(err)
+			}
+			expect(t, runCheck(t, f, iss.ID), map[string]string{cloud.EndpointAuthorization: "missing_index_php"})
+		})
+	}
+}
+
+// TestAuthorizeRedirectShapes walks the redirects an authorization endpoint may answer a browser without a
+// session with, including ones the test cloud does not make (an older Nextcloud's login page that comes back).
+func TestAuthorizeRedirectShapes(t *testing.T) {
+	t.Parallel()
+	const probed = "https://cloud.example.org/nc/index.php/apps/oauth2/authorize"
+	for _, tc := range []struct{ name, location, want string }{
+		{"Nextcloud 34 login flow", "/nc/index.php/login/flow?clientIdentifier=abc&providedRedirectUri=", "ok"},
+		{"login flow with pretty URLs", "https://cloud.example.org/nc/login/flow?clientIdentifier=abc", "ok"},
+		{"older login page that comes back", "/nc/index.php/login?redirect_url=/nc/index.php/apps/oauth2/authorize", "ok"},
+		{"login page that does not come back", "/nc/index.php/login", "missing_index_php"},
+		{"login flow without a client", "/nc/index.php/login/flow", "redirect"},
+		{"login flow on another host", "https://sso.example.org/login/flow?clientIdentifier=abc", "redirect_host"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &checkRun{}
+			c := newCheck(cloud.EndpointAuthorization, "authorize", probed)
+			r.redirected(&c, answer{status: http.StatusSeeOther, header: http.Header{"Location": {tc.location}}}, probed, true)
+			if c.Code != tc.want {
+				t.Errorf("%s: code %s (%s), want %s", tc.location, c.Code, c.Summary, tc.want)
+			}
+		})
 	}
 }
