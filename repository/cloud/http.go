@@ -189,7 +189,9 @@ func isHTML(h http.Header) bool {
 // transport error.
 func bodyError(ctx context.Context, op string, req *http.Request, resp *http.Response, head []byte, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return invalid(op, resp, head, "truncated body")
+		e := invalid(op, resp, head, "truncated body")
+		e.BrokenOff = true
+		return e
 	}
 	return newTransportError(ctx, op, req.Method, req.URL.String(), err)
 }
