@@ -328,3 +328,7 @@ func aadToken(column string, k store.TokenKey) string {
 }
 
 func aadVerifier(stateID string) string { return "login:verifier:" + stateID }
+
+func aadRevocation(issuerID int64, id string) string {
+	return fmt.Sprintf("revocation:access_token:%d:%s", issuerID, id)
+}

@@ -184,6 +184,22 @@ func migrations() []migration {
 			)`,
 			`CREATE INDEX ocrepo_audit_at ON ocrepo_audit (at, id)`,
 		}},
+		{7, "client pauses and pending revocations", []string{
+			`CREATE TABLE ocrepo_client_pauses (
+				issuer_id BIGINT NOT NULL PRIMARY KEY REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
+				until {time} NOT NULL
+			)`,
+			`CREATE TABLE ocrepo_revocations (
+				id TEXT NOT NULL PRIMARY KEY,
+				issuer_id BIGINT NOT NULL REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
+				user_id TEXT NOT NULL,
+				access_token TEXT NOT NULL,
+				created {time} NOT NULL,
+				attempts INTEGER NOT NULL,
+				last_error TEXT NOT NULL
+			)`,
+			`CREATE INDEX ocrepo_revocations_issuer ON ocrepo_revocations (issuer_id, created)`,
+		}},
 	}
 }
 

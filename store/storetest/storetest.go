@@ -60,6 +60,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ControlledShareErrors", testControlledShareErrors},
 		{"DeleteControlledLinkRemovesShares", testDeleteControlledLink},
 
+		{"ClientPause", testClientPause},
+		{"Revocations", testRevocations},
+
 		{"AuditNewestFirst", testAuditOrder},
 		{"AuditPaging", testAuditPaging},
 	}
