@@ -238,29 +238,47 @@ func TestCheckIssuerDiagnoses(t *testing.T) {
 	}
 }
 
-func TestCheckIssuerWrongSecretEndsSystemLogin(t *testing.T) {
+// TestCheckIssuerRefusedClientKeepsSystemLogin: a wrong client secret is reported as a refused client, never as
+// an unreachable server, also while refreshes pause; the advice does not say the stored login ended (on Nextcloud
+// invalid_client does not use up the refresh token); the header still knows the system account is connected; and
+// once the corrected secret is saved, the next check passes signed in.
+func TestCheckIssuerRefusedClientKeepsSystemLogin(t *testing.T) {
 	t.Parallel()
 	f := newAdminFixture(t, fixtureOptions{})
 	in := f.issuerInput(t, "Campus cloud")
 	iss := f.createIssuer(t, in)
 	f.connectSystem(t, iss.ID)
-	in.ClientSecret = "not-the-secret"
+	f.cloud.SetClientSecret("regenerated-at-the-cloud")
+
+	for run := range 2 { // the second run falls into the pause the first one started
+		d := runCheck(t, f, iss.ID)
+		tok := checkByID(t, d, cloud.EndpointToken)
+		if tok.Code != "client_auth" || tok.State != CheckFailed {
+			t.Errorf("run %d: token check %+v", run, tok)
+		}
+		if strings.Contains(strings.ToLower(tok.Fix), "connect the system account again") || strings.Contains(tok.Fix, "ended") {
+			t.Errorf("run %d: advice says the login ended: %s", run, tok.Fix)
+		}
+		if d.SystemAccount != fixtureSystemUser || d.SystemUser != "" {
+			t.Errorf("run %d: system account %q, signed in as %q", run, d.SystemAccount, d.SystemUser)
+		}
+		for _, c := range d.Checks {
+			if c.Code == "unreachable" || strings.Contains(c.Summary+c.Cause+c.Fix, "regenerated-at-the-cloud") {
+				t.Errorf("run %d: check %s: %s %s", run, c.ID, c.Code, c.Summary)
+			}
+		}
+	}
+	if got := f.cloud.Count(cloudtest.EPToken); got != 1 {
+		t.Errorf("%d token requests, want 1 (the second check falls into the pause)", got)
+	}
+
+	in.ClientSecret = "regenerated-at-the-cloud"
 	if _, err := f.svc.UpdateIssuer(context.Background(), adminActor(), iss.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	d := runCheck(t, f, iss.ID)
-	tok := checkByID(t, d, cloud.EndpointToken)
-	if tok.Code != "client_auth" || !strings.Contains(tok.Fix, "connect the system account again") {
-		t.Errorf("token check %+v", tok)
-	}
-	// The failed refresh ended the stored login; the signed-in checks fell back to anonymous probes.
-	if d.SystemUser != "" {
-		t.Errorf("signed-in checks ran as %q after the refresh failed", d.SystemUser)
-	}
-	for _, c := range d.Checks {
-		if strings.Contains(c.Summary+c.Cause+c.Fix, "not-the-secret") {
-			t.Errorf("check %s shows the secret", c.ID)
-		}
+	if !d.Passed() || d.SystemUser != fixtureSystemUser {
+		t.Errorf("after saving the secret: passed %v, signed in as %q: %+v", d.Passed(), d.SystemUser, d.Checks)
 	}
 }
 

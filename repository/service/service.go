@@ -91,8 +91,6 @@ type Service struct {
 
 	refreshes singleflight.Group
 	listings  *listingCache
-	refusedMu sync.Mutex
-	refused   map[int64]time.Time // issuer -> refreshes paused until (invalid_client)
 
 	importSlots chan struct{}
 	importsMu   sync.Mutex
@@ -147,7 +145,6 @@ func New(cfg Config) (*Service, error) {
 		listings:    newListingCache(cfg.ListingCacheEntries, cfg.ListingTTL, cfg.Now),
 		importSlots: make(chan struct{}, cfg.MaxConcurrentImports),
 		imports:     map[string]*runningImport{},
-		refused:     map[int64]time.Time{},
 	}
 	if s.courses == nil {
 		s.courses = storeCourses{cfg.Store}

@@ -19,7 +19,8 @@ var ErrLoginAgain = cloud.ErrLoginAgain
 
 // ErrClientRefused means the cloud refused the site's OAuth client itself (invalid_client: a wrong client id or
 // secret in the issuer's settings). Stored logins are kept, since their refresh tokens are still good; refreshes
-// pause for clientCooldown so a misconfiguration does not feed the cloud's brute-force protection.
+// pause for clientCooldown, on every replica, so a misconfiguration does not feed the cloud's brute-force
+// protection; saving the issuer ends the pause.
 var ErrClientRefused = errors.New("service: the cloud refused the site's OAuth client (check the issuer's client id and secret)")
 
 // clientCooldown is how long refreshes for an issuer pause after an invalid_client answer.
@@ -152,7 +153,7 @@ func (ts *tokenSource) refreshRefused(ctx context.Context, refused string) (stor
 
 func (ts *tokenSource) refreshShared(ctx context.Context, refused string) (store.Token, error) {
 	s := ts.s
-	if s.clientRefusedUntil(ts.key.IssuerID).After(s.now()) {
+	if s.clientRefusedUntil(ctx, ts.key.IssuerID).After(s.now()) {
 		return store.Token{}, ErrClientRefused
 	}
 	wait := 20 * time.Millisecond
@@ -207,7 +208,7 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 		switch {
 		case clientRefused:
 			// The refresh token was not looked at: keep it, pause, and tell the admin.
-			s.refuseClient(ts.key.IssuerID)
+			s.refuseClient(ctx, ts.key.IssuerID)
 			release.LastError = "The cloud refused the site's OAuth client at " + s.now().UTC().Format(time.RFC3339) +
 				" (invalid_client): check the client id and secret in the issuer's settings."
 			err = fmt.Errorf("%w: %w", ErrClientRefused, err)
@@ -245,18 +246,23 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 	return stored, nil
 }
 
-// refuseClient pauses refreshes for an issuer whose client the cloud refused.
-func (s *Service) refuseClient(issuerID int64) {
-	s.refusedMu.Lock()
-	defer s.refusedMu.Unlock()
-	s.refused[issuerID] = s.now().Add(clientCooldown)
+// refuseClient pauses refreshes for an issuer whose client the cloud refused. The pause lives in the store, so
+// every replica pauses, and saving the issuer ends it everywhere.
+func (s *Service) refuseClient(ctx context.Context, issuerID int64) {
+	if err := s.store.PauseClient(ctx, issuerID, s.now().Add(clientCooldown)); err != nil {
+		s.log.ErrorContext(ctx, "ocrepo: record the client pause", "issuer", issuerID, "err", err)
+	}
 }
 
-// clientRefusedUntil is when refreshes for an issuer may be tried again after an invalid_client answer.
-func (s *Service) clientRefusedUntil(issuerID int64) time.Time {
-	s.refusedMu.Lock()
-	defer s.refusedMu.Unlock()
-	return s.refused[issuerID]
+// clientRefusedUntil is when refreshes for an issuer may be tried again after an invalid_client answer. A pause
+// that cannot be read does not stop refreshes (the cloud will refuse again if it must).
+func (s *Service) clientRefusedUntil(ctx context.Context, issuerID int64) time.Time {
+	until, err := s.store.ClientPausedUntil(ctx, issuerID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "ocrepo: read the client pause", "issuer", issuerID, "err", err)
+		return time.Time{}
+	}
+	return until
 }
 
 // expiry moves a token's expiry, which the OAuth library computes from the wall clock (now + expires_in), onto

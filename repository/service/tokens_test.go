@@ -426,3 +426,48 @@ func TestTokenRefusedRightAfterIssueIsNotRefreshed(t *testing.T) {
 		t.Errorf("token requests = %d, want none", n)
 	}
 }
+
+// TestFixedSecretWorksAtOnceOnEveryReplica: the cloud's client secret changes (an admin regenerated it there);
+// the first refresh gets invalid_client and pauses refreshes on both replicas (one token request in all, the
+// stored login kept); saving the corrected secret on one replica ends the pause on the other at once, without
+// waiting for the pause to run out.
+func TestFixedSecretWorksAtOnceOnEveryReplica(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{DisableBruteForce: true})
+	path := storetest.SQLiteFile(t)
+	st1, st2 := e.store(t, storetest.OpenSQLite(t, path)), e.store(t, storetest.OpenSQLite(t, path))
+	iss := e.seedExpired(t, st1)
+	s1, s2 := e.service(t, st1), e.service(t, st2)
+	before, _ := st1.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	e.cloud.SetClientSecret("regenerated")
+
+	if errs := listAll(iss.ID, 3, s1); len(errs) != 3 || !errors.Is(errs[0], ErrClientRefused) {
+		t.Fatalf("replica 1: %v, want ErrClientRefused", errs)
+	}
+	if errs := listAll(iss.ID, 3, s2); len(errs) != 3 || !errors.Is(errs[0], ErrClientRefused) {
+		t.Fatalf("replica 2: %v, want ErrClientRefused", errs)
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+		t.Errorf("token requests = %d, want 1 (the other replica pauses too)", n)
+	}
+	if after, _ := st2.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"}); after.RefreshToken != before.RefreshToken {
+		t.Errorf("the refused client cost the stored login")
+	}
+
+	// The admin saves the new secret on replica 1.
+	cur, err := st1.GetIssuer(context.Background(), iss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := IssuerInput{Name: cur.Name, BaseURL: cur.BaseURL, ClientID: cur.ClientID, ClientSecret: "regenerated",
+		BasicAuth: cur.BasicAuth, Preset: PresetCustom, Endpoints: cur.Endpoints, Mappings: cur.Mappings}
+	if _, err := s1.UpdateIssuer(context.Background(), host.User{ID: "admin"}, iss.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if errs := listAll(iss.ID, 3, s2); len(errs) > 0 {
+		t.Fatalf("replica 2 right after the save: %v", errs[0])
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 2 {
+		t.Errorf("token requests = %d, want 2", n)
+	}
+}
