@@ -37,6 +37,11 @@ func (h *handler) page(c echo.Context) error {
 	}
 	var status int
 	v.Panel, status = h.panel(c, s, listQuery(c), false)
+	if c.QueryParam("logout") == "pending" && !v.Panel.LoggedIn && v.Panel.Problem == nil {
+		name := s.cur.CloudName()
+		v.Panel.Problem = &templates.Alert{Code: "revocation_pending", Kind: "notice", Title: "You are logged out here",
+			Detail: name + " could not be reached, so your login there still works for now. It will be ended as soon as " + name + " answers again."}
+	}
 	if job := c.QueryParam("job"); job != "" {
 		if j, err := h.svc.ImportStatus(c.Request().Context(), s.user, job); err == nil {
 			st := h.statusView(s, j)

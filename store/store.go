@@ -330,23 +330,24 @@ type ClientPauses interface {
 // PendingRevocation is a login ended here whose revocation at the cloud is still owed: the cloud could not be
 // reached when the user logged out, so the access token still works there until it is revoked or expires.
 type PendingRevocation struct {
-	ID          string // random, chosen by the caller
-	IssuerID    int64
-	UserID      string // the host user who logged out
-	AccessToken string // sealed at rest
-	Created     time.Time
-	Attempts    int
-	LastError   string // in words safe to show an admin (no secrets)
+	ID           string // random, chosen by the caller
+	IssuerID     int64
+	UserID       string // the host user who logged out
+	CloudUser    string
+	AccessToken  string // sealed at rest
+	RefreshToken string // sealed at rest: revokes the login when the access token has expired meanwhile
+	Created      time.Time
+	Attempts     int    // failed attempts so far
+	LastError    string // in words safe to show an admin (no secrets)
 }
 
-// Revocations stores pending revocations.
+// Revocations stores pending revocations. A process claims one by deleting it (ErrNotFound: another process
+// took it) and adds it again when the attempt failed, so two replicas never present its refresh token twice.
 type Revocations interface {
 	AddRevocation(ctx context.Context, r PendingRevocation) error
 	// ListRevocations returns an issuer's pending revocations, oldest first, at most limit.
 	ListRevocations(ctx context.Context, issuerID int64, limit int) ([]PendingRevocation, error)
-	// NoteRevocationAttempt counts a failed attempt and records its error.
-	NoteRevocationAttempt(ctx context.Context, id, lastError string) error
-	// DeleteRevocation forgets a revocation that is done (or can no longer be done); ErrNotFound when it is gone.
+	// DeleteRevocation forgets (or claims) a pending revocation; ErrNotFound when it is gone.
 	DeleteRevocation(ctx context.Context, id string) error
 }
 

@@ -236,6 +236,9 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 	next.LeaseHolder, next.LeaseUntil = "", time.Time{}
 	next.LastError = ""
 	stored, err := s.store.SwapToken(ctx, next, claimed.Version)
+	if err == nil {
+		s.retryRevocationsLater(ts.key.IssuerID) // the cloud answers: settle what logouts still owe it
+	}
 	if err != nil {
 		// Our lease was overrun, which the lease length is meant to prevent. The new pair cannot be stored
 		// without clobbering a newer write; say so loudly.

@@ -471,3 +471,63 @@ func TestFixedSecretWorksAtOnceOnEveryReplica(t *testing.T) {
 		t.Errorf("token requests = %d, want 2", n)
 	}
 }
+
+// TestLogoutWhileTheCloudIsDownRevokesLater: the logout ends the login here at once; the cloud, down, keeps it
+// until it answers again; the next contact with the cloud (another user's refresh) revokes it, also when the
+// access token has expired meanwhile (the refresh token revokes it then), and it is tried once.
+func TestLogoutWhileTheCloudIsDownRevokesLater(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{})
+	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	iss := e.seedFresh(t, st, time.Minute)
+	tok, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	// Another user of the same cloud, whose token needs a refresh later.
+	access2, refresh2, life := e.cloud.IssueToken("alice")
+	now := e.clock.Now()
+	if _, err := st.PutToken(context.Background(), store.Token{Key: store.TokenKey{IssuerID: iss.ID, UserID: "u2"}, CloudUser: "alice",
+		AccessToken: access2, RefreshToken: refresh2, Expiry: now.Add(life), Created: now, Refreshed: now}); err != nil {
+		t.Fatal(err)
+	}
+	s := e.service(t, st)
+
+	e.cloud.Stop()
+	res, err := s.Logout(context.Background(), host.User{ID: "u1"}, iss.ID)
+	if err != nil || !res.RevocationPending {
+		t.Fatalf("logout while the cloud is down: %+v %v", res, err)
+	}
+	if _, err := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the login is still stored here: %v", err)
+	}
+	if p, _ := st.ListRevocations(context.Background(), iss.ID, 10); len(p) != 1 || p[0].LastError == "" {
+		t.Fatalf("pending revocations %+v", p)
+	}
+	e.clock.Advance(2 * life) // the access tokens expire meanwhile; the refresh tokens live on
+	if err := e.cloud.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.cloud.ResetCounts()
+
+	// The next contact: u2's listing refreshes its token; the pending revocation follows in the background.
+	conn, _, err := s.userConn(context.Background(), iss.ID, "u2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := conn.ReadDir(context.Background(), "/"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // waits for the background retry
+	if p, _ := st.ListRevocations(context.Background(), iss.ID, 10); len(p) != 0 {
+		t.Fatalf("still pending after the cloud answered: %+v", p)
+	}
+	if n := e.cloud.RefreshRedemptions()[tok.RefreshToken]; n != 1 {
+		t.Errorf("u1's refresh token presented %d times, want once (to revoke with)", n)
+	}
+	c, err := cloud.New(cloud.Config{BaseURL: e.iss.BaseURL, ClientID: "client", ClientSecret: "client-secret", BasicAuth: true,
+		Endpoints: endpointsOf(e.iss)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Refresh(context.Background(), tok.RefreshToken); !errors.Is(err, cloud.ErrLoginAgain) {
+		t.Errorf("u1's login still works at the cloud: %v", err)
+	}
+}

@@ -79,13 +79,13 @@ func TestKeyRotation(t *testing.T) {
 			}
 
 			// Reseal rewrites every old value (2 client secrets, 3 tokens of 2 secrets for 2 issuers, 2 verifiers,
-			// 2 pending revocations) and leaves versions alone; then the old key can go.
+			// 2 pending revocations of 2 secrets) and leaves versions alone; then the old key can go.
 			n, err := rotated.Reseal(ctx)
 			if err != nil {
 				t.Fatalf("Reseal: %v", err)
 			}
-			if n != 2+2*3*2+2+2 {
-				t.Fatalf("Reseal rewrote %d values, want %d", n, 2+2*3*2+2+2)
+			if n != 2+2*3*2+2+2*2 {
+				t.Fatalf("Reseal rewrote %d values, want %d", n, 2+2*3*2+2+2*2)
 			}
 			if n, err := rotated.Reseal(ctx); err != nil || n != 0 {
 				t.Fatalf("second Reseal = %d, %v; want 0, nil", n, err)

@@ -193,7 +193,9 @@ func migrations() []migration {
 				id TEXT NOT NULL PRIMARY KEY,
 				issuer_id BIGINT NOT NULL REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
 				user_id TEXT NOT NULL,
+				cloud_user TEXT NOT NULL,
 				access_token TEXT NOT NULL,
+				refresh_token TEXT NOT NULL,
 				created {time} NOT NULL,
 				attempts INTEGER NOT NULL,
 				last_error TEXT NOT NULL

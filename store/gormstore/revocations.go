@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/ocrepo/ocrepo/store"
 )
 
@@ -49,13 +47,15 @@ func (s *Store) ClearClientPause(ctx context.Context, issuerID int64) error {
 }
 
 type revocationRow struct {
-	ID          string `gorm:"column:id"`
-	IssuerID    int64  `gorm:"column:issuer_id"`
-	UserID      string `gorm:"column:user_id"`
-	AccessToken string `gorm:"column:access_token"` // sealed
-	Created     dbTime `gorm:"column:created"`
-	Attempts    int    `gorm:"column:attempts"`
-	LastError   string `gorm:"column:last_error"`
+	ID           string `gorm:"column:id"`
+	IssuerID     int64  `gorm:"column:issuer_id"`
+	UserID       string `gorm:"column:user_id"`
+	CloudUser    string `gorm:"column:cloud_user"`
+	AccessToken  string `gorm:"column:access_token"`  // sealed
+	RefreshToken string `gorm:"column:refresh_token"` // sealed
+	Created      dbTime `gorm:"column:created"`
+	Attempts     int    `gorm:"column:attempts"`
+	LastError    string `gorm:"column:last_error"`
 }
 
 func (revocationRow) TableName() string { return "ocrepo_revocations" }
@@ -66,7 +66,11 @@ func (s *Store) AddRevocation(ctx context.Context, r store.PendingRevocation) er
 	if r.ID == "" {
 		return fmt.Errorf("gormstore: %s: empty id", op)
 	}
-	sealed, err := s.seal(r.AccessToken, aadRevocation(r.IssuerID, r.ID))
+	access, err := s.seal(r.AccessToken, aadRevocation("access_token", r.IssuerID, r.ID))
+	if err != nil {
+		return err
+	}
+	refresh, err := s.seal(r.RefreshToken, aadRevocation("refresh_token", r.IssuerID, r.ID))
 	if err != nil {
 		return err
 	}
@@ -74,8 +78,8 @@ func (s *Store) AddRevocation(ctx context.Context, r store.PendingRevocation) er
 	if created.IsZero() {
 		created = now()
 	}
-	row := revocationRow{ID: r.ID, IssuerID: r.IssuerID, UserID: r.UserID, AccessToken: sealed, Created: dbTime{created},
-		Attempts: r.Attempts, LastError: r.LastError}
+	row := revocationRow{ID: r.ID, IssuerID: r.IssuerID, UserID: r.UserID, CloudUser: r.CloudUser, AccessToken: access,
+		RefreshToken: refresh, Created: dbTime{created}, Attempts: r.Attempts, LastError: r.LastError}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		return wrapErr(op, err)
 	}
@@ -95,27 +99,18 @@ func (s *Store) ListRevocations(ctx context.Context, issuerID int64, limit int) 
 	}
 	out := make([]store.PendingRevocation, 0, len(rows))
 	for _, r := range rows {
-		access, err := s.open(r.AccessToken, aadRevocation(r.IssuerID, r.ID))
+		access, err := s.open(r.AccessToken, aadRevocation("access_token", r.IssuerID, r.ID))
 		if err != nil {
 			return nil, fmt.Errorf("gormstore: %s: %w", op, err)
 		}
-		out = append(out, store.PendingRevocation{ID: r.ID, IssuerID: r.IssuerID, UserID: r.UserID, AccessToken: access,
-			Created: r.Created.Time, Attempts: r.Attempts, LastError: r.LastError})
+		refresh, err := s.open(r.RefreshToken, aadRevocation("refresh_token", r.IssuerID, r.ID))
+		if err != nil {
+			return nil, fmt.Errorf("gormstore: %s: %w", op, err)
+		}
+		out = append(out, store.PendingRevocation{ID: r.ID, IssuerID: r.IssuerID, UserID: r.UserID, CloudUser: r.CloudUser,
+			AccessToken: access, RefreshToken: refresh, Created: r.Created.Time, Attempts: r.Attempts, LastError: r.LastError})
 	}
 	return out, nil
-}
-
-// NoteRevocationAttempt counts a failed attempt and records its error.
-func (s *Store) NoteRevocationAttempt(ctx context.Context, id, lastError string) error {
-	res := s.db.WithContext(ctx).Model(&revocationRow{}).Where("id = ?", id).
-		Updates(map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_error": lastError})
-	if res.Error != nil {
-		return wrapErr("note pending revocation attempt", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return notFound("note pending revocation attempt")
-	}
-	return nil
 }
 
 // DeleteRevocation forgets a pending revocation.

@@ -55,7 +55,7 @@ func writeSecrets(t *testing.T, s store.Store) [2]int64 {
 			t.Fatal(err)
 		}
 		if err := s.AddRevocation(ctx, store.PendingRevocation{ID: fmt.Sprint("revocation-", i), IssuerID: iss.ID,
-			UserID: "alice", AccessToken: accessToken + "revoke"}); err != nil {
+			UserID: "alice", AccessToken: accessToken + "revoke", RefreshToken: refreshToken + "revoke"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.CreateLoginState(ctx, store.LoginState{ID: fmt.Sprint("state-", i), IssuerID: iss.ID,
