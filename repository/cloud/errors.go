@@ -251,7 +251,8 @@ func (e *transportError) Is(target error) bool {
 	case ErrTimeout:
 		return isTimeout(e.err)
 	case ErrUnavailable:
-		return !isTimeout(e.err) && !errors.Is(e.err, context.Canceled)
+		// A redirect the client refused is an answer we cannot use, not an outage.
+		return !isTimeout(e.err) && !errors.Is(e.err, context.Canceled) && !errors.Is(e.err, ErrInvalidResponse)
 	}
 	return false
 }
