@@ -8,57 +8,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/PuerkitoBio/goquery"
-
+	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
 	"github.com/ocrepo/ocrepo/store"
 )
 
-// loginAtCloud drives the fake cloud's real login form with net/http, as a browser would, and returns where the
+// loginAtCloud walks the fake cloud's real login pages with net/http, as a browser would, and returns where the
 // cloud sends the browser afterwards (the callback with state and code).
-func loginAtCloud(t *testing.T, authorizeURL, user, password string) string {
+func loginAtCloud(t *testing.T, cloud *cloudtest.Server, authorizeURL, user, password string) string {
 	t.Helper()
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(authorizeURL)
+	u, err := cloud.BrowserLogin(t.Context(), authorizeURL, user, password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := goquery.NewDocumentFromReader(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("authorize page: %d %v", resp.StatusCode, err)
-	}
-	form := doc.Find("form")
-	action, _ := form.Attr("action")
-	target, err := url.Parse(authorizeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if action != "" {
-		ref, err := url.Parse(action)
-		if err != nil {
-			t.Fatal(err)
-		}
-		target = target.ResolveReference(ref)
-	}
-	values := url.Values{}
-	form.Find("input[type=hidden]").Each(func(_ int, in *goquery.Selection) {
-		n, _ := in.Attr("name")
-		v, _ := in.Attr("value")
-		values.Set(n, v)
-	})
-	values.Set("user", user)
-	values.Set("password", password)
-	resp, err = hc.PostForm(target.String(), values)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
-		t.Fatalf("login form: %d", resp.StatusCode)
-	}
-	return resp.Header.Get("Location")
+	return u.String()
 }
 
 // connectSystemThroughCloud connects the system account the way an admin does: the connect button, the cloud's
@@ -70,7 +34,7 @@ func (s *site) connectSystemThroughCloud(issuerID int64, cloudUser string) page 
 	if p.status != http.StatusSeeOther || !strings.HasPrefix(authorize, s.h.Cloud.URL) {
 		s.t.Fatalf("connect: %d to %q", p.status, authorize)
 	}
-	callback := loginAtCloud(s.t, authorize, cloudUser, cloudUser)
+	callback := loginAtCloud(s.t, s.h.Cloud, authorize, cloudUser, cloudUser)
 	if !strings.HasPrefix(callback, s.h.URL+mount+"/callback?") {
 		s.t.Fatalf("the cloud sent the browser to %q", callback)
 	}

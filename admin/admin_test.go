@@ -662,3 +662,27 @@ func TestConnectionCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestConnectionCheckSaysWhetherTheSystemAccountIsConnected: the result's header names the system account the
+// probes ran as, says so when a connected account's login could not be used (a refused client), and says
+// "without a system account" only when none is connected.
+func TestConnectionCheckSaysWhetherTheSystemAccountIsConnected(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, repositorytest.Options{})
+	iss := s.h.AddIssuer(t, "Campus cloud")
+	if as := s.checkPage(iss.ID).text("check-as"); !strings.Contains(as, "without a system account") {
+		t.Errorf("no system account: %q", as)
+	}
+	s.h.ConnectSystem(t, iss.ID)
+	if as := s.checkPage(iss.ID).text("check-as"); !strings.Contains(as, "signed in as the system account "+repositorytest.SystemUser) {
+		t.Errorf("connected: %q", as)
+	}
+	s.h.Cloud.SetClientSecret("regenerated-at-the-cloud")
+	p := s.checkPage(iss.ID)
+	if as := p.text("check-as"); !strings.Contains(as, "system account "+repositorytest.SystemUser+" is connected") {
+		t.Errorf("connected, client refused: %q", as)
+	}
+	if _, code := p.checkCode("token_endpoint"); code != "client_auth" {
+		t.Errorf("token endpoint: %s, want client_auth", code)
+	}
+}

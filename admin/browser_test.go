@@ -109,15 +109,12 @@ func TestAdminInBrowser(t *testing.T) {
 
 	// The system account, through the cloud's own login form.
 	browsertest.Do(t, ctx, "connect the system account",
-		chromedp.Click(testid("system-connect")),
-		chromedp.WaitVisible(chromedp.ID("user")),
+		append([]chromedp.Action[chromedp.Void]{chromedp.Click(testid("system-connect"))},
+			browsertest.CloudLoginForm(repositorytest.SystemUser, repositorytest.SystemUser)...)...,
 	)
 	shot("05-cloud-login")
 	browsertest.Do(t, ctx, "log in at the cloud",
-		chromedp.SendKeys(chromedp.ID("user"), repositorytest.SystemUser),
-		chromedp.SendKeys(chromedp.ID("password"), repositorytest.SystemUser),
-		chromedp.Click(chromedp.ID("submit")),
-		chromedp.WaitVisible(testid("system-user")),
+		append(browsertest.CloudGrant(), chromedp.WaitVisible(testid("system-user")))...,
 	)
 	if got := browsertest.Text(t, ctx, `[data-testid="system-user"]`); got != repositorytest.SystemUser {
 		t.Errorf("connected as %q", got)

@@ -112,13 +112,23 @@ func (h *handler) notFound(c echo.Context, what string) error {
 	return h.env.Fail(c, http.StatusNotFound, "Not found", fmt.Sprintf("This %s does not exist (any more). Go back to the list and reload it.", what))
 }
 
-// failed answers an unexpected error: logged for the operator, a plain page for the admin.
+// failed answers an error through the shared mapping (web.ProblemFor), with the admin's words; one no rule
+// explains is logged for the operator as an error and named by what could not be loaded or saved.
 func (h *handler) failed(c echo.Context, what string, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return h.notFound(c, what)
 	}
-	h.env.LogError(c.Request().Context(), "admin: "+what, "path", c.Path(), "err", err)
-	return h.env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The "+what+" could not be loaded or saved. Try again; if it keeps happening, look at the server log.")
+	p := web.ProblemFor(err, "")
+	if !p.Known {
+		h.env.LogError(c.Request().Context(), "admin: "+what, "path", c.Path(), "err", err)
+		return h.env.Fail(c, p.Status, "Something went wrong", "The "+what+" could not be loaded or saved. Try again; if it keeps happening, look at the server log.")
+	}
+	h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: admin: "+what, "path", c.Path(), "status", p.Status, "code", p.Code, "err", err)
+	detail := p.User.Detail
+	if p.Admin != "" {
+		detail += " " + p.Admin
+	}
+	return h.env.Fail(c, p.Status, p.User.Title, detail)
 }
 
 // when formats a time for admins; zero is "never".

@@ -58,8 +58,11 @@ func checkResultView(d service.Diagnosis) templates.CheckResult {
 		As:       "without a system account: connect one to test signed-in access, which also detects a web server that strips the Authorization header",
 		At:       when(d.At),
 	}
-	if d.SystemUser != "" {
+	switch {
+	case d.SystemUser != "":
 		r.As = "signed in as the system account " + d.SystemUser
+	case d.SystemAccount != "":
+		r.As = "the system account " + d.SystemAccount + " is connected, but its login could not be used for this check (see the token endpoint), so the other endpoints were asked without a login"
 	}
 	for _, ch := range d.Checks {
 		it := templates.CheckItem{

@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/service"
 	"github.com/ocrepo/ocrepo/repository/web"
 	"github.com/ocrepo/ocrepo/store"
@@ -93,10 +92,6 @@ func (h *handler) shareActionFailed(c echo.Context, s linkScope, err error) erro
 		return h.env.Fail(c, http.StatusServiceUnavailable, "The share cannot be changed right now", detail)
 	}
 	h.env.LogError(c.Request().Context(), "admin: change a share of a controlled link", "path", c.Path(), "err", err)
-	pr := service.Explain(err, "the cloud")
-	status := http.StatusBadGateway
-	if errors.Is(err, cloud.ErrThrottled) {
-		status = http.StatusTooManyRequests
-	}
-	return h.env.Fail(c, status, pr.Title, pr.Detail+" Nothing was changed.")
+	p := web.ProblemFor(err, "")
+	return h.env.Fail(c, p.Status, p.User.Title, p.User.Detail+" Nothing was changed.")
 }

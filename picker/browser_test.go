@@ -33,13 +33,9 @@ func TestPickerInBrowser(t *testing.T) {
 	bt.Shot(t, ctx, "picker", "01-login")
 
 	popup := bt.Popup(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="login"]`)))
-	bt.Do(t, popup, "log in at the cloud",
-		chromedp.WaitVisible(chromedp.ID("user")),
-		chromedp.SendKeys(chromedp.ID("user"), "alice"),
-		chromedp.SendKeys(chromedp.ID("password"), "alice"),
-	)
+	bt.Do(t, popup, "log in at the cloud", bt.CloudLoginForm("alice", "alice")...)
 	bt.Shot(t, popup, "picker", "02-cloud-login")
-	bt.Do(t, popup, "grant access", chromedp.Click(chromedp.ID("submit")))
+	bt.Do(t, popup, "grant access", bt.CloudGrant()...)
 
 	// The popup tells the picker, which reloads with the files.
 	bt.Do(t, ctx, "files listed", chromedp.WaitVisible(chromedp.CSS(`[data-testid="files"]`)))

@@ -37,11 +37,11 @@ func (h *handler) callback(c echo.Context) error {
 				cloudName = iss.Name
 			}
 		}
-		pr := service.Explain(err, cloudName)
+		p := web.ProblemFor(err, cloudName)
 		h.env.Logger.WarnContext(ctx, "ocrepo: login callback failed", "issuer", d.IssuerID, "err", err)
-		v.Title = pr.Title
-		v.Problem = &templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
-		status = statusFor(err)
+		v.Title = p.User.Title
+		v.Problem = &templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail}
+		status = p.Status
 	} else {
 		v.Title = "Logged in"
 		if d.System {

@@ -42,8 +42,8 @@ func (h *handler) open(c echo.Context) (*session, error) {
 	}
 	req, err := h.svc.OpenPick(token)
 	if err != nil {
-		p := service.Explain(err, "the cloud")
-		return nil, h.fail(c, http.StatusBadRequest, p)
+		p := web.ProblemFor(err, "")
+		return nil, h.fail(c, p.Status, p.User)
 	}
 	u := web.User(c)
 	if req.User != u.ID {

@@ -46,7 +46,8 @@ func (h *handler) linkFailed(c echo.Context, err error) error {
 			Detail: "The site's account at the cloud is not connected. Please tell your site administrator."})
 	}
 	h.env.LogError(c.Request().Context(), "controlled link", "err", err)
-	return h.fail(c, statusFor(err), service.Explain(err, "the cloud"))
+	p := web.ProblemFor(err, "")
+	return h.fail(c, p.Status, p.User)
 }
 
 // renderLink draws the controlled-link page.

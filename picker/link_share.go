@@ -44,8 +44,8 @@ func (h *handler) linkShare(c echo.Context) error {
 			return done(h.linkFailed(c, err))
 		}
 		h.env.Logger.WarnContext(ctx, "ocrepo: controlled link share failed", "link", id, "user", u.ID, "err", err)
-		pr := service.Explain(err, "the cloud")
-		return h.renderLink(c, o, nil, &templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail})
+		p := web.ProblemFor(err, "")
+		return h.renderLink(c, o, nil, &templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail})
 	}
 	o, err := h.svc.OpenControlled(ctx, u, id)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
 	"github.com/ocrepo/ocrepo/templates"
 )
 
@@ -27,14 +28,13 @@ func (h *handler) list(c echo.Context) error {
 // listingProblem answers a failed listing in place of the table, with the way out (log in, try again).
 func (h *handler) listingProblem(c echo.Context, s *session, q service.ListQuery, err error) error {
 	cloudName := s.cur.CloudName()
-	pr := service.Explain(err, cloudName)
-	a := templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
+	p := web.ProblemFor(err, cloudName)
+	a := templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail}
 	login := ""
-	if pr.Relogin {
+	if p.User.Relogin {
 		login = h.with(s, h.env.Routes.URL("picker.login", s.cur.Instance.ID))
 	}
 	retry := h.link(s, "Try again", q)
-	status := statusFor(err)
 	// htmx swaps error statuses too (see the layout's htmx config), so the status stays honest.
-	return h.env.Render(c, status, templates.ListingProblem(a, login, cloudName, retry.URL, retry.HX))
+	return h.env.Render(c, p.Status, templates.ListingProblem(a, login, cloudName, retry.URL, retry.HX))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
 )
 
 // login starts the cloud login for the current instance and sends the browser (the popup) to the cloud.
@@ -19,8 +20,8 @@ func (h *handler) login(c echo.Context) error {
 	})
 	if err != nil {
 		h.env.LogError(c.Request().Context(), "start login", "instance", s.cur.Instance.ID, "err", err)
-		pr := service.Explain(err, s.cur.CloudName())
-		return done(h.fail(c, statusFor(err), pr))
+		p := web.ProblemFor(err, s.cur.CloudName())
+		return done(h.fail(c, p.Status, p.User))
 	}
 	return c.Redirect(http.StatusFound, to)
 }

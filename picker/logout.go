@@ -10,18 +10,23 @@ import (
 )
 
 // logout forgets the user's login at the current instance's cloud (revoking it there where the cloud can) and
-// shows the picker again, now with the login button.
+// shows the picker again, now with the login button; when the cloud could not be reached, it says that the login
+// there is ended once the cloud answers again.
 func (h *handler) logout(c echo.Context) error {
 	s, err := h.openInstance(c)
 	if err != nil {
 		return done(err)
 	}
-	if err := h.svc.Logout(c.Request().Context(), s.user, s.cur.Issuer.ID); err != nil {
+	res, err := h.svc.Logout(c.Request().Context(), s.user, s.cur.Issuer.ID)
+	if err != nil {
 		h.env.LogError(c.Request().Context(), "logout", "err", err)
 		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Logging out failed",
 			Detail: "Your login could not be removed. Try again."}))
 	}
 	back := h.url(s, "picker")
+	if res.RevocationPending {
+		back = web.WithQuery(back, "logout", "pending")
+	}
 	if web.IsHTMX(c) {
 		c.Response().Header().Set("HX-Redirect", back)
 		return c.NoContent(http.StatusNoContent)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/repository/web"
 	"github.com/ocrepo/ocrepo/templates"
 )
 
@@ -34,7 +35,13 @@ func (h *handler) page(c echo.Context) error {
 		v.Tabs = append(v.Tabs, templates.PickerTab{Name: a.Instance.Name, ID: a.Instance.ID, Current: a.Instance.ID == s.cur.Instance.ID,
 			URL: h.with(&session{token: s.token, cur: a}, h.env.Routes.URL("picker"))})
 	}
-	v.Panel = h.panel(c, s, listQuery(c), false)
+	var status int
+	v.Panel, status = h.panel(c, s, listQuery(c), false)
+	if c.QueryParam("logout") == "pending" && !v.Panel.LoggedIn && v.Panel.Problem == nil {
+		name := s.cur.CloudName()
+		v.Panel.Problem = &templates.Alert{Code: "revocation_pending", Kind: "notice", Title: "You are logged out here",
+			Detail: name + " could not be reached, so your login there still works for now. It will be ended as soon as " + name + " answers again."}
+	}
 	if job := c.QueryParam("job"); job != "" {
 		if j, err := h.svc.ImportStatus(c.Request().Context(), s.user, job); err == nil {
 			st := h.statusView(s, j)
@@ -47,7 +54,7 @@ func (h *handler) page(c echo.Context) error {
 			v.Panel.Status = &st
 		}
 	}
-	return h.env.Render(c, http.StatusOK, templates.PickerScreen(v))
+	return h.env.Render(c, status, templates.PickerScreen(v))
 }
 
 // listQuery reads the listing parameters.
@@ -64,8 +71,9 @@ func listQuery(c echo.Context) service.ListQuery {
 }
 
 // panel builds the current instance's panel: the login prompt when the user has no usable login, the listing
-// otherwise, or the problem that stopped the listing.
-func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus bool) templates.PickerPanel {
+// otherwise, or the problem that stopped the listing. The status is the page's: 200, or the problem's when the
+// cloud or the site failed (5xx); a page that offers to log in is a working page.
+func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus bool) (templates.PickerPanel, int) {
 	ctx := c.Request().Context()
 	cloudName := s.cur.CloudName()
 	p := templates.PickerPanel{
@@ -81,16 +89,17 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 	}
 	conn, err := h.svc.UserConnection(ctx, s.cur.Issuer.ID, s.user.ID)
 	if err != nil {
+		pr := web.ProblemFor(err, cloudName)
 		h.env.LogError(ctx, "read user connection", "err", err)
-		p.Problem = &templates.Alert{Code: "error", Title: "Something went wrong", Detail: "Your login could not be checked. Try again in a moment."}
-		return p
+		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.User.Title, Detail: "Your login could not be checked. Try again in a moment."}
+		return p, pr.Status
 	}
 	if !conn.Connected {
 		if conn.NeedLogin {
 			p.Problem = &templates.Alert{Code: "relogin", Kind: "notice", Title: "Your login has expired",
 				Detail: cloudName + " no longer accepts your earlier login. Log in again to continue."}
 		}
-		return p
+		return p, http.StatusOK
 	}
 	p.LoggedIn, p.CloudUser = true, conn.CloudUser
 	if conn.CloudName != "" {
@@ -98,17 +107,20 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 	}
 	lp, err := h.svc.List(ctx, s.user, s.cur.Instance, s.req, q)
 	if err != nil {
-		pr := service.Explain(err, cloudName)
+		pr := web.ProblemFor(err, cloudName)
 		h.logListing(c, s, err)
-		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
-		if pr.Relogin {
+		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.User.Title, Detail: pr.User.Detail}
+		if pr.User.Relogin {
 			p.LoggedIn = false
 		}
-		return p
+		if pr.Status >= 500 {
+			return p, pr.Status
+		}
+		return p, http.StatusOK
 	}
 	l := h.listingView(s, lp, focus)
 	p.Listing = &l
-	return p
+	return p, http.StatusOK
 }
 
 func (h *handler) logListing(c echo.Context, s *session, err error) {

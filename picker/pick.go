@@ -60,11 +60,12 @@ func (h *handler) pick(c echo.Context) error {
 
 // pickFailed answers a refused or failed pick in the status region (or as a page without JavaScript).
 func (h *handler) pickFailed(c echo.Context, s *session, err error) error {
-	pr := service.Explain(err, s.cur.CloudName())
+	p := web.ProblemFor(err, s.cur.CloudName())
+	pr := p.User
 	h.env.Logger.InfoContext(c.Request().Context(), "ocrepo: pick refused or failed", "user", s.user.ID,
 		"instance", s.cur.Instance.ID, "err", err)
-	status := statusFor(err)
-	a := templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
+	status := p.Status
+	a := templates.Alert{Code: p.Code, Title: pr.Title, Detail: pr.Detail}
 	if web.IsHTMX(c) {
 		return h.env.Render(c, status, templates.AlertBoxAnnounced(a))
 	}

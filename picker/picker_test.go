@@ -191,7 +191,7 @@ func TestFailedListingNeverLooksEmpty(t *testing.T) {
 		{"not found", cloudtest.Fault{Status: 404}, 404, "not_found"},
 		{"throttled", cloudtest.Fault{Status: 429, RetryAfter: 90 * time.Second}, 429, "throttled"},
 		{"html instead of xml", cloudtest.Fault{Status: 200, Body: "<html><body>Login</body></html>", ContentType: "text/html"}, 502, "invalid_response"},
-		{"truncated", cloudtest.Fault{Truncate: 300}, 502, "invalid_response"},
+		{"truncated", cloudtest.Fault{Truncate: 300}, 503, "unavailable"}, // the connection broke off: an outage, try again
 		{"server error", cloudtest.Fault{Status: 502}, 502, "server"},
 	}
 	for _, tc := range cases {

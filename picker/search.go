@@ -56,8 +56,9 @@ func (h *handler) search(c echo.Context) error {
 // searchProblem explains a failed search, with the way back to the folder.
 func (h *handler) searchProblem(s *session, err error, back templates.Link) (int, templ.Component) {
 	cloudName := s.cur.CloudName()
-	pr := service.Explain(err, cloudName)
-	a := templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail}
+	p := web.ProblemFor(err, cloudName)
+	pr := p.User
+	a := templates.Alert{Code: p.Code, Title: pr.Title, Detail: pr.Detail}
 	if pr.Code == "unsupported" {
 		a = templates.Alert{Code: "search_unsupported", Kind: "notice", Title: "Search is not available",
 			Detail: cloudName + " does not offer searching by name. Browse your folders instead, or use the filter within a folder."}
@@ -66,7 +67,7 @@ func (h *handler) searchProblem(s *session, err error, back templates.Link) (int
 	if pr.Relogin {
 		login = h.with(s, h.env.Routes.URL("picker.login", s.cur.Instance.ID))
 	}
-	return statusFor(err), templates.ListingProblem(a, login, cloudName, back.URL, back.HX)
+	return p.Status, templates.ListingProblem(a, login, cloudName, back.URL, back.HX)
 }
 
 // answerListing sends a listing region: as a fragment to htmx, inside the whole picker page otherwise.
@@ -80,7 +81,7 @@ func (h *handler) answerListing(c echo.Context, s *session, status int, comp tem
 		v.Tabs = append(v.Tabs, templates.PickerTab{Name: a.Instance.Name, ID: a.Instance.ID, Current: a.Instance.ID == s.cur.Instance.ID,
 			URL: h.with(&session{token: s.token, cur: a}, h.env.Routes.URL("picker"))})
 	}
-	v.Panel = h.panel(c, s, service.ListQuery{}, false)
+	v.Panel, _ = h.panel(c, s, service.ListQuery{}, false)
 	v.Panel.Replace = comp
 	return h.env.Render(c, status, templates.PickerScreen(v))
 }

@@ -323,6 +323,41 @@ type Audit interface {
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
+// ClientPauses records, per issuer, until when token refreshes pause after the cloud refused the site's OAuth
+// client (invalid_client), so that every replica pauses, and saving the issuer ends the pause everywhere.
+type ClientPauses interface {
+	// PauseClient pauses refreshes for an issuer until until (a later call replaces an earlier one).
+	PauseClient(ctx context.Context, issuerID int64, until time.Time) error
+	// ClientPausedUntil is when refreshes for an issuer may be tried again; zero when they are not paused.
+	ClientPausedUntil(ctx context.Context, issuerID int64) (time.Time, error)
+	// ClearClientPause ends an issuer's pause (no error when there is none).
+	ClearClientPause(ctx context.Context, issuerID int64) error
+}
+
+// PendingRevocation is a login ended here whose revocation at the cloud is still owed: the cloud could not be
+// reached when the user logged out, so the access token still works there until it is revoked or expires.
+type PendingRevocation struct {
+	ID           string // random, chosen by the caller
+	IssuerID     int64
+	UserID       string // the host user who logged out
+	CloudUser    string
+	AccessToken  string // sealed at rest
+	RefreshToken string // sealed at rest: revokes the login when the access token has expired meanwhile
+	Created      time.Time
+	Attempts     int    // failed attempts so far
+	LastError    string // in words safe to show an admin (no secrets)
+}
+
+// Revocations stores pending revocations. A process claims one by deleting it (ErrNotFound: another process
+// took it) and adds it again when the attempt failed, so two replicas never present its refresh token twice.
+type Revocations interface {
+	AddRevocation(ctx context.Context, r PendingRevocation) error
+	// ListRevocations returns an issuer's pending revocations, oldest first, at most limit.
+	ListRevocations(ctx context.Context, issuerID int64, limit int) ([]PendingRevocation, error)
+	// DeleteRevocation forgets (or claims) a pending revocation; ErrNotFound when it is gone.
+	DeleteRevocation(ctx context.Context, id string) error
+}
+
 // Store is everything together.
 type Store interface {
 	Issuers
@@ -334,4 +369,6 @@ type Store interface {
 	PickResults
 	ControlledLinks
 	Audit
+	ClientPauses
+	Revocations
 }

@@ -175,33 +175,64 @@ func handInEssay(t *testing.T, d *demo, c *client) string {
 	return testidAttr(t, page, "submission-open", "href")
 }
 
-// cloudLogin logs in to the test cloud through its login form, the way the login popup does.
+// cloudLogin logs in to the test cloud through its pages, the way the login popup does: Nextcloud's login flow
+// page, the login form, the grant page, then the callback.
 func cloudLogin(t *testing.T, c *client, loginURL, user string) {
 	t.Helper()
 	resp, _ := c.send(t, http.MethodGet, loginURL, nil)
-	authorize := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusFound || authorize == "" {
+	next := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || next == "" {
 		t.Fatalf("login: status %d, no redirect to the cloud", resp.StatusCode)
 	}
-	cloudAuthorize(t, c, authorize, user)
+	cloudAuthorize(t, c, next, user)
 }
 
-// cloudAuthorize fills in the test cloud's login form at its authorize URL and follows the callback.
-func cloudAuthorize(t *testing.T, c *client, authorize, user string) {
+// cloudAuthorize walks the test cloud's login pages from its authorize URL (the login flow page, the login form,
+// the grant page) and follows the callback.
+func cloudAuthorize(t *testing.T, c *client, next, user string) {
 	t.Helper()
-	_, page := c.send(t, http.MethodGet, authorize, nil)
-	doc := parse(t, page)
-	form := url.Values{"user": {user}, "password": {user}}
-	doc.Find(`form input[type="hidden"]`).Each(func(_ int, s *goquery.Selection) {
-		form.Set(s.AttrOr("name", ""), s.AttrOr("value", ""))
-	})
-	action := doc.Find("form").AttrOr("action", "")
-	resp, _ := c.send(t, http.MethodPost, action, form)
-	callback := resp.Header.Get("Location")
-	if !strings.Contains(callback, "/cloud/callback?") {
-		t.Fatalf("the cloud's login answered %d, Location %q", resp.StatusCode, callback)
+	var resp *http.Response
+	var form url.Values
+	for hop := 0; !strings.Contains(next, "/cloud/callback?"); hop++ {
+		if hop == 10 {
+			t.Fatalf("the cloud's login did not end at the callback (last %q)", next)
+		}
+		method := http.MethodGet
+		if form != nil {
+			method = http.MethodPost
+		}
+		var page string
+		resp, page = c.send(t, method, next, form)
+		form = nil
+		if loc := resp.Header.Get("Location"); resp.StatusCode == http.StatusSeeOther && loc != "" {
+			u, err := resp.Request.URL.Parse(loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next = u.String()
+			continue
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the cloud's login page %s answered %d", resp.Request.URL.Path, resp.StatusCode)
+		}
+		doc := parse(t, page)
+		if href, ok := doc.Find("#login-flow-start").Attr("href"); ok {
+			u, _ := resp.Request.URL.Parse(href)
+			next = u.String()
+			continue
+		}
+		form = url.Values{}
+		doc.Find(`form input[type="hidden"]`).Each(func(_ int, s *goquery.Selection) {
+			form.Set(s.AttrOr("name", ""), s.AttrOr("value", ""))
+		})
+		if doc.Find("#password").Length() > 0 {
+			form.Set("user", user)
+			form.Set("password", user)
+		}
+		u, _ := resp.Request.URL.Parse(doc.Find("form").AttrOr("action", ""))
+		next = u.String()
 	}
-	resp, page = c.send(t, http.MethodGet, callback, nil)
+	resp, page := c.send(t, http.MethodGet, next, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `data-testid="login-ok"`) {
 		t.Fatalf("callback: status %d", resp.StatusCode)
 	}

@@ -70,16 +70,11 @@ func TestJourney(t *testing.T) {
 
 	// 2. The system account, through the test cloud's own login page.
 	do(t, admin, "connect the system account",
-		chromedp.Click(testid("system-connect")),
-		chromedp.WaitVisible(chromedp.ID("user")),
-		chromedp.SendKeys(chromedp.ID("user"), systemAccount),
-		chromedp.SendKeys(chromedp.ID("password"), systemAccount),
+		append([]chromedp.Action[chromedp.Void]{chromedp.Click(testid("system-connect"))},
+			bt.CloudLoginForm(systemAccount, systemAccount)...)...,
 	)
 	shots.take(t, admin, "04-cloud-login", false)
-	do(t, admin, "grant access",
-		chromedp.Click(chromedp.ID("submit")),
-		chromedp.WaitVisible(testid("system-user")),
-	)
+	do(t, admin, "grant access", append(bt.CloudGrant(), chromedp.WaitVisible(testid("system-user")))...)
 	if got := bt.Text(t, admin, `[data-testid="system-user"]`); got != systemAccount {
 		t.Errorf("system account connected as %q", got)
 	}
@@ -343,12 +338,7 @@ func signIn(t *testing.T, ctx context.Context, d *demo, user string) {
 func logInToCloud(t *testing.T, picker context.Context, user string) {
 	t.Helper()
 	login := popup(t, picker, "open the cloud login", chromedp.Click(testid("login")))
-	do(t, login, "log in at the cloud",
-		chromedp.WaitVisible(chromedp.ID("user")),
-		chromedp.SendKeys(chromedp.ID("user"), user),
-		chromedp.SendKeys(chromedp.ID("password"), user),
-		chromedp.Click(chromedp.ID("submit")),
-	)
+	do(t, login, "log in at the cloud", bt.CloudLogin(user, user)...)
 	do(t, picker, "files listed", chromedp.WaitVisible(testid("files")))
 }
 

@@ -55,6 +55,9 @@ type Options struct {
 	Ready func(Info)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+
+	// testCloud, if set, receives the built-in test cloud once it runs (tests inject faults through it).
+	testCloud func(*cloudtest.Server)
 }
 
 // Info describes a running demo.
@@ -166,6 +169,9 @@ func Run(ctx context.Context, o Options) (err error) {
 			return err
 		}
 		defer fake.Close()
+		if o.testCloud != nil {
+			o.testCloud(fake)
+		}
 		target = cloudTarget{Name: "Demo Nextcloud", BaseURL: fake.URL, ClientID: testClientID, ClientSecret: testClientSecret,
 			Product: cloud.Nextcloud}
 		info.TestCloud, info.ClientID, info.ClientSecret = true, testClientID, testClientSecret

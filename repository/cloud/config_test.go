@@ -150,7 +150,7 @@ func TestStatusErrorIs(t *testing.T) {
 	t.Parallel()
 	all := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrAlreadyShared, ErrAlreadyExists, ErrConflict,
 		ErrPreconditionFailed, ErrLocked, ErrInsufficientStorage, ErrThrottled, ErrLoginAgain, ErrInvalidResponse,
-		ErrServer, ErrUnsupported, ErrTimeout}
+		ErrServer, ErrUnsupported, ErrTimeout, ErrUnavailable}
 	tests := []struct {
 		err  *StatusError
 		want []error

@@ -32,6 +32,10 @@ var (
 	ErrServer              = errors.New("cloud: server error")
 	ErrUnsupported         = errors.New("cloud: not supported by this server")
 	ErrTimeout             = errors.New("cloud: timed out")
+	// ErrUnavailable is a request that got no usable answer other than by a timeout: nothing accepted the
+	// connection, it was reset, the answer broke off mid-body, the host name did not resolve, TLS failed. The
+	// cloud is down or unreachable from here; a person may try again.
+	ErrUnavailable = errors.New("cloud: unavailable")
 	// ErrInvalidConfig is matched by the *ConfigError New returns.
 	ErrInvalidConfig = errors.New("cloud: invalid configuration")
 )
@@ -166,6 +170,9 @@ type InvalidResponseError struct {
 	ContentType string
 	Snippet     string // the first bytes, printable
 	Reason      string // "not a multistatus", "truncated multistatus", "not an OCS envelope"...
+	// BrokenOff says the body ended before it was complete (the connection dropped mid-body): the answer is
+	// also ErrUnavailable.
+	BrokenOff bool
 }
 
 // Error says what came back.
@@ -190,7 +197,7 @@ func (e *InvalidResponseError) Error() string {
 
 // Is matches ErrInvalidResponse and the sentinel of a failing HTTP status.
 func (e *InvalidResponseError) Is(target error) bool {
-	if target == ErrInvalidResponse {
+	if target == ErrInvalidResponse || target == ErrUnavailable && e.BrokenOff {
 		return true
 	}
 	return target != nil && e.StatusCode >= 400 && httpSentinel(e.StatusCode) == target
@@ -237,9 +244,17 @@ func (e *transportError) Error() string {
 
 func (e *transportError) Unwrap() error { return e.err }
 
-// Is makes deadlines and network timeouts match ErrTimeout.
+// Is makes deadlines and network timeouts match ErrTimeout, and every other failure but a cancellation
+// ErrUnavailable.
 func (e *transportError) Is(target error) bool {
-	return target == ErrTimeout && isTimeout(e.err)
+	switch target {
+	case ErrTimeout:
+		return isTimeout(e.err)
+	case ErrUnavailable:
+		// A redirect the client refused is an answer we cannot use, not an outage.
+		return !isTimeout(e.err) && !errors.Is(e.err, context.Canceled) && !errors.Is(e.err, ErrInvalidResponse)
+	}
+	return false
 }
 
 func isTimeout(err error) bool {

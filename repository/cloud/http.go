@@ -32,9 +32,10 @@ func (f TokenSourceFunc) AccessToken(ctx context.Context) (string, error) { retu
 
 // TokenRenewer is an optional extension of TokenSource. When the cloud refuses an access token (HTTP 401),
 // RenewAccessToken says whether a different token is worth one more try: the refused one was rotated away by
-// another request or process, or expired while the request was on its way. It returns false when the refused
-// token is the current, unexpired one (revoked at the cloud, or an Authorization header stripped on the way):
-// a retry could not help, and the 401 stands.
+// another request or process, expired while the request was on its way, or was ended by the server before the
+// expiry the source knows (the source refreshes it). It returns false when a retry could not help (a token the
+// cloud refuses right after issuing it: an Authorization header stripped on the way), and the 401 stands. An
+// error (the refresh was refused: log in again) becomes the call's error.
 type TokenRenewer interface {
 	RenewAccessToken(ctx context.Context, refused string) (token string, retry bool, err error)
 }
@@ -52,7 +53,12 @@ func (cn *Conn) send(ctx context.Context, op string, req *http.Request) (*http.R
 	}
 	refused, _ := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 	tok, retry, rerr := rn.RenewAccessToken(ctx, refused)
-	if rerr != nil || !retry || tok == "" || tok == refused {
+	if rerr != nil {
+		// The renewal itself failed (the refresh was refused, or the cloud went away): that is the answer.
+		drain(resp.Body)
+		return nil, errorf(op, rerr)
+	}
+	if !retry || tok == "" || tok == refused {
 		return resp, nil
 	}
 	again := req.Clone(ctx)
@@ -183,7 +189,9 @@ func isHTML(h http.Header) bool {
 // transport error.
 func bodyError(ctx context.Context, op string, req *http.Request, resp *http.Response, head []byte, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return invalid(op, resp, head, "truncated body")
+		e := invalid(op, resp, head, "truncated body")
+		e.BrokenOff = true
+		return e
 	}
 	return newTransportError(ctx, op, req.Method, req.URL.String(), err)
 }

@@ -474,7 +474,10 @@ func daysIn(m time.Month, year int) int {
 }
 
 // parseError is a malformed listing; reason goes into an InvalidResponseError.
-type parseError struct{ reason string }
+type parseError struct {
+	reason    string
+	brokenOff bool // the body ended early by the transport's account (the connection dropped mid-body)
+}
 
 func (e *parseError) Error() string { return e.reason }
 
@@ -507,6 +510,7 @@ type msParser struct {
 	pos      int // next unread byte
 	end      int // end of buffered bytes
 	eof      bool
+	cut      bool  // the read ended with io.ErrUnexpectedEOF: the body broke off
 	rerr     error // a read error other than EOF
 	head     []byte
 	names    []byte
@@ -604,7 +608,7 @@ func (p *msParser) fill() bool {
 		}
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				p.eof = true
+				p.eof, p.cut = true, true
 				return n > 0
 			}
 			p.rerr = err
@@ -626,7 +630,7 @@ func (p *msParser) truncated() error {
 	if p.rerr != nil {
 		return p.rerr
 	}
-	return &parseError{reason: "truncated multistatus"}
+	return &parseError{reason: "truncated multistatus", brokenOff: p.cut}
 }
 
 func (p *msParser) run() error {

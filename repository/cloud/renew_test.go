@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -13,6 +14,7 @@ type renewingSource struct {
 	mu      sync.Mutex
 	next    string
 	retry   bool
+	err     error
 	refused []string
 }
 
@@ -22,7 +24,7 @@ func (r *renewingSource) RenewAccessToken(_ context.Context, refused string) (st
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.refused = append(r.refused, refused)
-	return r.next, r.retry, nil
+	return r.next, r.retry, r.err
 }
 
 // TestRefusedTokenIsRenewedOnce: a 401 for a token the source has since replaced is retried once with the new
@@ -57,6 +59,7 @@ func TestRefusedTokenIsRenewedOnce(t *testing.T) {
 		{"declined", &renewingSource{next: "new", retry: false}, false, 1},
 		{"renewed to another refused token", &renewingSource{next: "newer", retry: true}, false, 2},
 		{"renewed to the same token", &renewingSource{next: "old", retry: true}, false, 1},
+		{"renewal refused", &renewingSource{err: ErrLoginAgain}, false, 1},
 	} {
 		mu.Lock()
 		bodies = nil
@@ -65,8 +68,8 @@ func TestRefusedTokenIsRenewedOnce(t *testing.T) {
 		if tt.ok && (err != nil || sh.ID != "9") {
 			t.Errorf("%s: %+v, %v", tt.name, sh, err)
 		}
-		if !tt.ok && !errors.Is(err, ErrUnauthorized) {
-			t.Errorf("%s: %v, want ErrUnauthorized", tt.name, err)
+		if want := cmp.Or(tt.src.err, ErrUnauthorized); !tt.ok && !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, want)
 		}
 		mu.Lock()
 		if len(bodies) != tt.requests || len(bodies) == 2 && bodies[0] != bodies[1] {

@@ -203,7 +203,9 @@ func (cn *Conn) readMultistatus(ctx context.Context, op string, req *http.Reques
 	if err != nil {
 		var pe *parseError
 		if errors.As(err, &pe) {
-			return nil, invalid(op, resp, head, pe.reason)
+			e := invalid(op, resp, head, pe.reason)
+			e.BrokenOff = pe.brokenOff
+			return nil, e
 		}
 		return nil, bodyError(ctx, op, req, resp, head, err)
 	}

@@ -69,7 +69,8 @@ func badAnswers() []badAnswer {
 			"invalid_response", "wrong_path", "invalid_response", true},
 		{"deeply nested", cloudtest.Fault{Status: 207, ContentType: xml, Body: nested}, "invalid_response", "wrong_path", "invalid_response", true},
 		{"gigantic, without hrefs", cloudtest.Fault{Status: 207, ContentType: xml, Body: huge}, "invalid_response", "wrong_path", "invalid_response", true},
-		{"truncated", cloudtest.Fault{Truncate: 120}, "invalid_response", "wrong_path", "invalid_response", false},
+		// A body cut off mid-answer is the connection dropping: the cloud is unavailable, try again.
+		{"truncated", cloudtest.Fault{Truncate: 120}, "unavailable", "wrong_path", "unavailable", false},
 		// A web server in front that drops the Authorization header: WebDAV refuses the bearer token it never saw
 		// (the student is asked to log in again), the share API's 997 says nothing of bearer tokens (the student
 		// is told the site's cloud set-up needs attention), and the admin's check, with a token it has just

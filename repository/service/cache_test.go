@@ -238,7 +238,7 @@ func TestListingCacheAcrossReplicas(t *testing.T) {
 		t.Fatalf("after a login as bob, replica 1 lists %q", got)
 	}
 	// A logout on replica 2 ends the cached listing on replica 1 too.
-	if err := s2.Logout(ctx, u, iss.ID); err != nil {
+	if _, err := s2.Logout(ctx, u, iss.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.cloud.ResetCounts()

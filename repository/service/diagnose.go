@@ -60,8 +60,11 @@ type Diagnosis struct {
 	Product    string // from status.php, "" when it did not answer
 	Version    string
 	SystemUser string // the system account the signed-in probes ran as; "" when none was usable
-	Checks     []Check
-	At         time.Time
+	// SystemAccount is the connected system account (its cloud username), usable now or not; "" when none is
+	// connected.
+	SystemAccount string
+	Checks        []Check
+	At            time.Time
 }
 
 // Count returns how many checks ended in state.
@@ -117,6 +120,9 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	tok, conn := r.systemConn(ctx)
 	if conn != nil {
 		d.SystemUser = tok.CloudUser
+	}
+	if sys, err := s.store.GetToken(ctx, store.TokenKey{IssuerID: iss.ID, System: true}); err == nil && (sys.RefreshToken != "" || sys.AccessToken != "") {
+		d.SystemAccount = sys.CloudUser
 	}
 	for i, name := range eps {
 		wg.Go(func() {
@@ -312,8 +318,10 @@ func isNetTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// redirected explains a 3xx answer. loginOK accepts a redirect to the login page that will come back (the
-// authorization endpoint for a browser without a session).
+// redirected explains a 3xx answer. loginOK accepts the redirects of an authorization endpoint for a browser
+// without a session: Nextcloud's login flow page (with the client's identifier), or a login page that will come
+// back (redirect_url). A redirect to a login page that will not come back means the request never reached the
+// OAuth app (a missing index.php or a wrong base path).
 func (r *checkRun) redirected(c *Check, a answer, probed string, loginOK bool) {
 	loc := a.header.Get("Location")
 	from, _ := url.Parse(probed)
@@ -333,6 +341,10 @@ func (r *checkRun) redirected(c *Check, a answer, probed string, loginOK bool) {
 		c.fail("redirect_host", fmt.Sprintf("The server redirects to another host: %s.", shown))
 	case from.Scheme == "http" && to.Scheme == "https":
 		c.fail("redirect_https", fmt.Sprintf("The server redirects from http to https (%s).", shown))
+	case loginOK && isLoginFlowPath(to.Path) && to.Query().Has("clientIdentifier"):
+		// Nextcloud (12 up to 34 at least): the authorize page keeps the request in the browser's session and
+		// sends it to the login flow, which logs in and asks to grant access.
+		c.pass(fmt.Sprintf("Reachable: the cloud sends the browser to its login flow for this client (HTTP %d to %s), as expected.", a.status, redact(to.Path)))
 	case isLoginPath(to.Path):
 		if loginOK && to.Query().Get("redirect_url") != "" {
 			c.pass(fmt.Sprintf("Reachable: the server asks the browser to log in first (HTTP %d to its login page), as expected.", a.status))
@@ -342,6 +354,12 @@ func (r *checkRun) redirected(c *Check, a answer, probed string, loginOK bool) {
 	default:
 		c.fail("redirect", fmt.Sprintf("The server redirects (HTTP %d) to %s.", a.status, shown))
 	}
+}
+
+// isLoginFlowPath reports whether p is Nextcloud's login flow page (index.php/login/flow, or login/flow with
+// pretty URLs).
+func isLoginFlowPath(p string) bool {
+	return strings.HasSuffix(strings.TrimSuffix(strings.ToLower(p), "/"), "/login/flow")
 }
 
 func isLoginPath(p string) bool {
@@ -653,7 +671,7 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 	switch {
 	case errors.As(err, &se) && (se.OAuthError == "invalid_client" || se.OAuthError == "unauthorized_client"):
 		c.fail("client_auth", "The cloud refused the client id or secret ("+se.OAuthError+") when refreshing the system account's token.")
-		c.Fix += " Then connect the system account again: the refused refresh ended its stored login."
+		c.Fix += " The stored logins (the system account's and the users') are kept: the cloud did not use up their refresh tokens, so they work again as soon as the corrected secret is saved."
 		if !r.iss.BasicAuth {
 			c.Fix += " ownCloud 10 accepts the client only through HTTP headers: turn on \"Authenticate token requests via HTTP headers\"."
 		}
@@ -664,6 +682,11 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 		c.fail("throttled", "The token endpoint answered HTTP 429 Too Many Requests.")
 	case errors.Is(err, cloud.ErrLoginAgain):
 		c.fail("system_relogin", "The cloud refused the system account's stored login.")
+	case errors.Is(err, ErrClientRefused):
+		// Refreshes pause after an invalid_client answer; the check did not ask the cloud again.
+		c.fail("client_auth", "The cloud refused the client id or secret (invalid_client) a short while ago; token requests pause "+
+			"so that the cloud's brute-force protection is not fed. Saving the cloud server's settings ends the pause.")
+		c.Fix += " The stored logins are kept and work again as soon as the corrected secret is saved."
 	case errors.Is(err, ErrNotConnected):
 		c.State, c.Code, c.Summary = CheckSkipped, "disconnected", "The system account was disconnected while the check ran; run it again."
 	default:

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -237,29 +238,47 @@ func TestCheckIssuerDiagnoses(t *testing.T) {
 	}
 }
 
-func TestCheckIssuerWrongSecretEndsSystemLogin(t *testing.T) {
+// TestCheckIssuerRefusedClientKeepsSystemLogin: a wrong client secret is reported as a refused client, never as
+// an unreachable server, also while refreshes pause; the advice does not say the stored login ended (on Nextcloud
+// invalid_client does not use up the refresh token); the header still knows the system account is connected; and
+// once the corrected secret is saved, the next check passes signed in.
+func TestCheckIssuerRefusedClientKeepsSystemLogin(t *testing.T) {
 	t.Parallel()
 	f := newAdminFixture(t, fixtureOptions{})
 	in := f.issuerInput(t, "Campus cloud")
 	iss := f.createIssuer(t, in)
 	f.connectSystem(t, iss.ID)
-	in.ClientSecret = "not-the-secret"
+	f.cloud.SetClientSecret("regenerated-at-the-cloud")
+
+	for run := range 2 { // the second run falls into the pause the first one started
+		d := runCheck(t, f, iss.ID)
+		tok := checkByID(t, d, cloud.EndpointToken)
+		if tok.Code != "client_auth" || tok.State != CheckFailed {
+			t.Errorf("run %d: token check %+v", run, tok)
+		}
+		if strings.Contains(strings.ToLower(tok.Fix), "connect the system account again") || strings.Contains(tok.Fix, "ended") {
+			t.Errorf("run %d: advice says the login ended: %s", run, tok.Fix)
+		}
+		if d.SystemAccount != fixtureSystemUser || d.SystemUser != "" {
+			t.Errorf("run %d: system account %q, signed in as %q", run, d.SystemAccount, d.SystemUser)
+		}
+		for _, c := range d.Checks {
+			if c.Code == "unreachable" || strings.Contains(c.Summary+c.Cause+c.Fix, "regenerated-at-the-cloud") {
+				t.Errorf("run %d: check %s: %s %s", run, c.ID, c.Code, c.Summary)
+			}
+		}
+	}
+	if got := f.cloud.Count(cloudtest.EPToken); got != 1 {
+		t.Errorf("%d token requests, want 1 (the second check falls into the pause)", got)
+	}
+
+	in.ClientSecret = "regenerated-at-the-cloud"
 	if _, err := f.svc.UpdateIssuer(context.Background(), adminActor(), iss.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	d := runCheck(t, f, iss.ID)
-	tok := checkByID(t, d, cloud.EndpointToken)
-	if tok.Code != "client_auth" || !strings.Contains(tok.Fix, "connect the system account again") {
-		t.Errorf("token check %+v", tok)
-	}
-	// The failed refresh ended the stored login; the signed-in checks fell back to anonymous probes.
-	if d.SystemUser != "" {
-		t.Errorf("signed-in checks ran as %q after the refresh failed", d.SystemUser)
-	}
-	for _, c := range d.Checks {
-		if strings.Contains(c.Summary+c.Cause+c.Fix, "not-the-secret") {
-			t.Errorf("check %s shows the secret", c.ID)
-		}
+	if !d.Passed() || d.SystemUser != fixtureSystemUser {
+		t.Errorf("after saving the secret: passed %v, signed in as %q: %+v", d.Passed(), d.SystemUser, d.Checks)
 	}
 }
 
@@ -288,5 +307,53 @@ func TestAdviceCoversEveryFailure(t *testing.T) {
 	_, fix = advice("throttled")
 	if !strings.Contains(fix, "occ security:bruteforce:attempts") {
 		t.Errorf("throttled fix lacks the occ command: %s", fix)
+	}
+}
+
+// TestCheckAuthorizeRecognisesEveryLoginShape runs the authorization check against each flavour of the test
+// cloud: Nextcloud 34's 303 to its login flow, the legacy Nextcloud flavour and ownCloud 10's login page all
+// pass; the same server reached without index.php still fails.
+func TestCheckAuthorizeRecognisesEveryLoginShape(t *testing.T) {
+	t.Parallel()
+	for _, fl := range []cloudtest.Flavor{cloudtest.Nextcloud, cloudtest.NextcloudLegacy, cloudtest.OwnCloud} {
+		t.Run(fl.String(), func(t *testing.T) {
+			t.Parallel()
+			f := newAdminFixture(t, fixtureOptions{cloud: cloudtest.Options{Flavor: fl}})
+			iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))
+			expect(t, runCheck(t, f, iss.ID), map[string]string{cloud.EndpointAuthorization: "ok"})
+
+			in := f.issuerInput(t, "Campus cloud")
+			in.Preset = PresetCustom
+			in.Endpoints[0].URL = f.cloud.URL + "apps/oauth2/authorize"
+			in.ClientSecret = ""
+			if _, err := f.svc.UpdateIssuer(context.Background(), adminActor(), iss.ID, in); err != nil {
+				t.Fatal(err)
+			}
+			expect(t, runCheck(t, f, iss.ID), map[string]string{cloud.EndpointAuthorization: "missing_index_php"})
+		})
+	}
+}
+
+// TestAuthorizeRedirectShapes walks the redirects an authorization endpoint may answer a browser without a
+// session with, including ones the test cloud does not make (an older Nextcloud's login page that comes back).
+func TestAuthorizeRedirectShapes(t *testing.T) {
+	t.Parallel()
+	const probed = "https://cloud.example.org/nc/index.php/apps/oauth2/authorize"
+	for _, tc := range []struct{ name, location, want string }{
+		{"Nextcloud 34 login flow", "/nc/index.php/login/flow?clientIdentifier=abc&providedRedirectUri=", "ok"},
+		{"login flow with pretty URLs", "https://cloud.example.org/nc/login/flow?clientIdentifier=abc", "ok"},
+		{"older login page that comes back", "/nc/index.php/login?redirect_url=/nc/index.php/apps/oauth2/authorize", "ok"},
+		{"login page that does not come back", "/nc/index.php/login", "missing_index_php"},
+		{"login flow without a client", "/nc/index.php/login/flow", "redirect"},
+		{"login flow on another host", "https://sso.example.org/login/flow?clientIdentifier=abc", "redirect_host"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &checkRun{}
+			c := newCheck(cloud.EndpointAuthorization, "authorize", probed)
+			r.redirected(&c, answer{status: http.StatusSeeOther, header: http.Header{"Location": {tc.location}}}, probed, true)
+			if c.Code != tc.want {
+				t.Errorf("%s: code %s (%s), want %s", tc.location, c.Code, c.Summary, tc.want)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -84,6 +85,16 @@ func Explain(err error, cloudName string) Problem {
 			Detail: "That way of adding a file is not allowed on this page."}
 	case errors.Is(err, ErrCancelled):
 		return Problem{Code: "cancelled", Title: "Cancelled", Detail: "Nothing was saved."}
+	case errors.Is(err, ErrBlockedAddress): // a refused dial: before the outage it also looks like
+		return Problem{Code: "blocked", Title: "This cloud server cannot be reached",
+			Detail: "The site's settings do not allow connecting to " + cloudName + ". Please tell your site administrator."}
+	case errors.Is(err, cloud.ErrUnavailable), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		// Before the size check: a download that broke off is the cloud going away, not a wrong size.
+		return Problem{Code: "unavailable", Title: cloudName + " cannot be reached right now",
+			Detail: cloudName + " did not answer or broke off the connection; it may be down or restarting. Try again in a moment."}
+	case errors.Is(err, ErrShuttingDown):
+		return Problem{Code: "shutting_down", Title: "This site is restarting",
+			Detail: "The request was stopped because the site is restarting. Try again in a moment."}
 	case errors.Is(err, ErrSizeMismatch), errors.Is(err, io.ErrUnexpectedEOF):
 		return Problem{Code: "broken_download", Title: "The download was incomplete",
 			Detail: cloudName + " sent a different amount of data than it announced. Nothing was saved; try again."}
@@ -128,9 +139,6 @@ func Explain(err error, cloudName string) Problem {
 	case errors.Is(err, cloud.ErrServer):
 		return Problem{Code: "server", Title: cloudName + " had a problem",
 			Detail: cloudName + " reported an internal error. Try again in a moment."}
-	case errors.Is(err, ErrBlockedAddress):
-		return Problem{Code: "blocked", Title: "This cloud server cannot be reached",
-			Detail: "The site's settings do not allow connecting to " + cloudName + ". Please tell your site administrator."}
 	case errors.As(err, &se):
 		// An answer none of the above covers (405, 409, 412...): say what came back rather than "something".
 		return Problem{Code: "refused", Title: cloudName + " refused the request",

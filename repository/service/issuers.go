@@ -446,6 +446,10 @@ func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, i
 		return store.Issuer{}, fmt.Errorf("service: update issuer %d: %w", id, err)
 	}
 	s.audit(ctx, actor, "issuer.update", issuerTarget(id), describeIssuerChanges(old, updated))
+	// The admin has looked at the client settings: stored logins may try again at once, on every replica.
+	if err := s.store.ClearClientPause(ctx, id); err != nil {
+		s.log.ErrorContext(ctx, "ocrepo: clear the client pause", "issuer", id, "err", err)
+	}
 	return updated, nil
 }
 

@@ -191,6 +191,7 @@ func (s *Service) FinishLogin(ctx context.Context, u host.User, cb Callback) (Lo
 		s.audit(ctx, u, "system.connect", fmt.Sprintf("issuer %d", st.IssuerID), "connected system account "+who.Username)
 	}
 	s.listings.forgetUser(st.IssuerID, u.ID)
+	s.retryRevocationsLater(st.IssuerID) // the cloud answers: settle what logouts still owe it
 	done.CloudUser, done.CloudName = who.Username, who.Name
 	return done, nil
 }
@@ -273,30 +274,4 @@ func (s *Service) connection(ctx context.Context, key store.TokenKey) (Connectio
 		Connected: t.RefreshToken != "" || t.AccessToken != "", NeedLogin: t.RefreshToken == "" && t.AccessToken == "",
 		CloudUser: t.CloudUser, CloudName: t.CloudName, Since: t.Created, Refreshed: t.Refreshed, LastError: t.LastError,
 	}, nil
-}
-
-// Logout forgets a user's token at an issuer, after asking the cloud to revoke it where it can.
-func (s *Service) Logout(ctx context.Context, u host.User, issuerID int64) error {
-	s.listings.forgetUser(issuerID, u.ID)
-	key := store.TokenKey{IssuerID: issuerID, UserID: u.ID}
-	s.revoke(ctx, key)
-	if err := s.store.DeleteToken(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("service: forget token: %w", err)
-	}
-	return nil
-}
-
-// revoke asks the cloud to drop the app password behind a token; a failure is only logged.
-func (s *Service) revoke(ctx context.Context, key store.TokenKey) {
-	tok, err := s.store.GetToken(ctx, key)
-	if err != nil || tok.AccessToken == "" || !s.fresh(tok) {
-		return // nothing usable to revoke with; refreshing just to revoke would rotate for nothing
-	}
-	_, c, err := s.issuerClient(ctx, key.IssuerID)
-	if err != nil {
-		return
-	}
-	if err := c.As(tok.CloudUser, staticToken(tok.AccessToken)).Revoke(ctx); err != nil && !errors.Is(err, cloud.ErrUnsupported) {
-		s.log.InfoContext(ctx, "ocrepo: token revocation at the cloud failed", "issuer", key.IssuerID, "err", err)
-	}
 }

@@ -90,14 +90,14 @@ type Service struct {
 	holderID string       // this process, in token leases
 
 	refreshes singleflight.Group
+	revoking  singleflight.Group // pending revocation retries, one per issuer
 	listings  *listingCache
-	refusedMu sync.Mutex
-	refused   map[int64]time.Time // issuer -> refreshes paused until (invalid_client)
 
 	importSlots chan struct{}
 	importsMu   sync.Mutex
 	imports     map[string]*runningImport
 	importsWG   sync.WaitGroup
+	background  sync.WaitGroup // revocation retries; guarded by importsMu with closed
 	closed      bool
 }
 
@@ -147,7 +147,6 @@ func New(cfg Config) (*Service, error) {
 		listings:    newListingCache(cfg.ListingCacheEntries, cfg.ListingTTL, cfg.Now),
 		importSlots: make(chan struct{}, cfg.MaxConcurrentImports),
 		imports:     map[string]*runningImport{},
-		refused:     map[int64]time.Time{},
 	}
 	if s.courses == nil {
 		s.courses = storeCourses{cfg.Store}
@@ -156,7 +155,7 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Close cancels running imports and waits for them to finish cleaning up.
+// Close cancels running imports and waits for them (and any revocation retry) to finish.
 func (s *Service) Close() {
 	s.importsMu.Lock()
 	s.closed = true
@@ -165,6 +164,7 @@ func (s *Service) Close() {
 	}
 	s.importsMu.Unlock()
 	s.importsWG.Wait()
+	s.background.Wait()
 }
 
 // CallbackURL is the OAuth redirect URI to register at every cloud.

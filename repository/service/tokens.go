@@ -19,7 +19,8 @@ var ErrLoginAgain = cloud.ErrLoginAgain
 
 // ErrClientRefused means the cloud refused the site's OAuth client itself (invalid_client: a wrong client id or
 // secret in the issuer's settings). Stored logins are kept, since their refresh tokens are still good; refreshes
-// pause for clientCooldown so a misconfiguration does not feed the cloud's brute-force protection.
+// pause for clientCooldown, on every replica, so a misconfiguration does not feed the cloud's brute-force
+// protection; saving the issuer ends the pause.
 var ErrClientRefused = errors.New("service: the cloud refused the site's OAuth client (check the issuer's client id and secret)")
 
 // clientCooldown is how long refreshes for an issuer pause after an invalid_client answer.
@@ -60,10 +61,13 @@ func (ts *tokenSource) AccessToken(ctx context.Context) (string, error) {
 }
 
 // RenewAccessToken implements cloud.TokenRenewer: after the cloud refused the access token a request carried, it
-// gives the stored token when another request or replica has rotated it meanwhile, refreshes (once, shared as
-// always) when the refused token has expired in flight, and declines when the refused token is the current, fresh
-// one: the cloud refuses it for another reason (revoked, or a stripped Authorization header), which the 401
-// must report.
+// gives the stored token when another request or replica has rotated it meanwhile, and otherwise refreshes (once,
+// shared as always) and hands out the new token for one retry. That covers a token that expired in flight and one
+// the server ended before our clock says it expires (Nextcloud's app-password row expires by the server's clock);
+// the refresh token still works then. It declines, and the 401 stands, when the refused token is the current one
+// and was issued moments ago: it cannot have expired, and the cloud refuses it for another reason (a stripped
+// Authorization header), which a refresh on every call would not cure. A refused refresh is the call's error
+// (log in again).
 func (ts *tokenSource) RenewAccessToken(ctx context.Context, refused string) (string, bool, error) {
 	tok, err := ts.s.store.GetToken(ctx, ts.key)
 	if err != nil {
@@ -73,14 +77,26 @@ func (ts *tokenSource) RenewAccessToken(ctx context.Context, refused string) (st
 	switch {
 	case tok.AccessToken != refused && fresh:
 		return tok.AccessToken, true, nil
-	case fresh:
+	case tok.AccessToken == refused && fresh && ts.s.now().Sub(issuedAt(tok)) < renewGrace:
 		return "", false, nil
 	}
-	tok, err = ts.refresh(ctx)
+	tok, err = ts.refreshRefused(ctx, refused)
 	if err != nil {
 		return "", false, err
 	}
 	return tok.AccessToken, tok.AccessToken != refused, nil
+}
+
+// renewGrace is how long after issue a refused access token is taken for refused for another reason than its
+// expiry (and is not refreshed).
+const renewGrace = time.Minute
+
+// issuedAt is when a token's access token was issued.
+func issuedAt(t store.Token) time.Time {
+	if t.Refreshed.IsZero() || t.Created.After(t.Refreshed) {
+		return t.Created
+	}
+	return t.Refreshed
 }
 
 // fresh reports whether a token's access token can be used now without refreshing. The margin before expiry is
@@ -107,13 +123,22 @@ func (s *Service) fresh(t store.Token) bool {
 // processes sharing the database take a lease on the row (a compare-and-swap on its version) before redeeming the
 // refresh token, so a refresh token is never presented twice.
 func (ts *tokenSource) refresh(ctx context.Context) (store.Token, error) {
+	return ts.refreshRefused(ctx, "")
+}
+
+// refreshRefused is refresh after the cloud refused the access token refused: a stored token still carrying it
+// is refreshed even though our clock calls it fresh; one carrying another (rotated meanwhile) is used as it is.
+func (ts *tokenSource) refreshRefused(ctx context.Context, refused string) (store.Token, error) {
 	k := ts.key
+	// One flight per token, whatever the reason: two flights in one process would share the lease holder and
+	// could both redeem the refresh token. A caller joining a flight started for another reason gets a token
+	// refreshed after its own was refused either way (a flight only starts for a stale or refused token).
 	sfKey := strconv.FormatInt(k.IssuerID, 10) + "\x00" + strconv.FormatBool(k.System) + "\x00" + k.UserID
 	ch := ts.s.refreshes.DoChan(sfKey, func() (any, error) {
 		// Detached from the first caller's cancellation: the others wait on the same call.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ts.s.cfg.Timeout+2*leaseMargin)
 		defer cancel()
-		return ts.refreshShared(rctx)
+		return ts.refreshShared(rctx, refused)
 	})
 	select {
 	case <-ctx.Done():
@@ -126,9 +151,9 @@ func (ts *tokenSource) refresh(ctx context.Context) (store.Token, error) {
 	}
 }
 
-func (ts *tokenSource) refreshShared(ctx context.Context) (store.Token, error) {
+func (ts *tokenSource) refreshShared(ctx context.Context, refused string) (store.Token, error) {
 	s := ts.s
-	if s.clientRefusedUntil(ts.key.IssuerID).After(s.now()) {
+	if s.clientRefusedUntil(ctx, ts.key.IssuerID).After(s.now()) {
 		return store.Token{}, ErrClientRefused
 	}
 	wait := 20 * time.Millisecond
@@ -140,7 +165,7 @@ func (ts *tokenSource) refreshShared(ctx context.Context) (store.Token, error) {
 		if err != nil {
 			return store.Token{}, fmt.Errorf("service: read token: %w", err)
 		}
-		if s.fresh(tok) {
+		if s.fresh(tok) && (refused == "" || tok.AccessToken != refused) {
 			return tok, nil // another process refreshed it
 		}
 		if tok.RefreshToken == "" {
@@ -183,7 +208,7 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 		switch {
 		case clientRefused:
 			// The refresh token was not looked at: keep it, pause, and tell the admin.
-			s.refuseClient(ts.key.IssuerID)
+			s.refuseClient(ctx, ts.key.IssuerID)
 			release.LastError = "The cloud refused the site's OAuth client at " + s.now().UTC().Format(time.RFC3339) +
 				" (invalid_client): check the client id and secret in the issuer's settings."
 			err = fmt.Errorf("%w: %w", ErrClientRefused, err)
@@ -211,6 +236,9 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 	next.LeaseHolder, next.LeaseUntil = "", time.Time{}
 	next.LastError = ""
 	stored, err := s.store.SwapToken(ctx, next, claimed.Version)
+	if err == nil {
+		s.retryRevocationsLater(ts.key.IssuerID) // the cloud answers: settle what logouts still owe it
+	}
 	if err != nil {
 		// Our lease was overrun, which the lease length is meant to prevent. The new pair cannot be stored
 		// without clobbering a newer write; say so loudly.
@@ -221,18 +249,23 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 	return stored, nil
 }
 
-// refuseClient pauses refreshes for an issuer whose client the cloud refused.
-func (s *Service) refuseClient(issuerID int64) {
-	s.refusedMu.Lock()
-	defer s.refusedMu.Unlock()
-	s.refused[issuerID] = s.now().Add(clientCooldown)
+// refuseClient pauses refreshes for an issuer whose client the cloud refused. The pause lives in the store, so
+// every replica pauses, and saving the issuer ends it everywhere.
+func (s *Service) refuseClient(ctx context.Context, issuerID int64) {
+	if err := s.store.PauseClient(ctx, issuerID, s.now().Add(clientCooldown)); err != nil {
+		s.log.ErrorContext(ctx, "ocrepo: record the client pause", "issuer", issuerID, "err", err)
+	}
 }
 
-// clientRefusedUntil is when refreshes for an issuer may be tried again after an invalid_client answer.
-func (s *Service) clientRefusedUntil(issuerID int64) time.Time {
-	s.refusedMu.Lock()
-	defer s.refusedMu.Unlock()
-	return s.refused[issuerID]
+// clientRefusedUntil is when refreshes for an issuer may be tried again after an invalid_client answer. A pause
+// that cannot be read does not stop refreshes (the cloud will refuse again if it must).
+func (s *Service) clientRefusedUntil(ctx context.Context, issuerID int64) time.Time {
+	until, err := s.store.ClientPausedUntil(ctx, issuerID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "ocrepo: read the client pause", "issuer", issuerID, "err", err)
+		return time.Time{}
+	}
+	return until
 }
 
 // expiry moves a token's expiry, which the OAuth library computes from the wall clock (now + expires_in), onto

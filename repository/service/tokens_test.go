@@ -312,3 +312,222 @@ func TestRefusedClientKeepsTheLoginAndPauses(t *testing.T) {
 		t.Fatalf("after fixing the secret: %v", errs[0])
 	}
 }
+
+// seedFresh stores alice's token for host user "u1", issued age ago and fresh by our clock.
+func (e *env) seedFresh(t *testing.T, st store.Store, age time.Duration) store.Issuer {
+	t.Helper()
+	iss, err := st.CreateIssuer(context.Background(), e.iss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, refresh, life := e.cloud.IssueToken("alice")
+	now := e.clock.Now()
+	_, err = st.PutToken(context.Background(), store.Token{Key: store.TokenKey{IssuerID: iss.ID, UserID: "u1"}, CloudUser: "alice",
+		AccessToken: access, RefreshToken: refresh, Expiry: now.Add(life), Created: now, Refreshed: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(age)
+	e.cloud.ResetCounts()
+	return iss
+}
+
+// TestTokenEndedEarlyByTheServerRefreshesOnce: the server ends an access token that our clock still calls fresh
+// (Nextcloud's app-password row expires by the server's clock); the 401 leads to one refresh, shared by every
+// goroutine and both replicas, and one retry each, never to "log in again".
+func TestTokenEndedEarlyByTheServerRefreshesOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		replicas int
+		postgres bool
+	}{{"one process", 1, false}, {"two replicas on SQLite", 2, false}, {"two replicas on PostgreSQL", 2, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, cloudtest.Options{})
+			open := func() *gorm.DB { return storetest.OpenSQLite(t, storetest.SQLiteFile(t)) }
+			if tc.postgres {
+				dsn := storetest.PostgresSchema(t)
+				open = func() *gorm.DB { return storetest.OpenPostgres(t, dsn) }
+			} else if tc.replicas > 1 {
+				path := storetest.SQLiteFile(t)
+				open = func() *gorm.DB { return storetest.OpenSQLite(t, path) }
+			}
+			var svcs []*Service
+			var st store.Store
+			for range tc.replicas {
+				st = e.store(t, open())
+				svcs = append(svcs, e.service(t, st))
+			}
+			iss := e.seedFresh(t, st, 10*time.Minute)
+			if n := e.cloud.ExpireAccessTokens("alice"); n != 1 {
+				t.Fatalf("the cloud ended %d tokens", n)
+			}
+			if errs := listAll(iss.ID, 20, svcs...); len(errs) > 0 {
+				t.Fatalf("%d listings failed, first: %v", len(errs), errs[0])
+			}
+			checkOneRefresh(t, e)
+			if errs := listAll(iss.ID, 3, svcs...); len(errs) > 0 {
+				t.Fatalf("after the refresh: %v", errs[0])
+			}
+			if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+				t.Errorf("token requests after the refresh = %d, want still 1", n)
+			}
+		})
+	}
+}
+
+// TestTokenEndedEarlyAndRefreshRefusedMeansLogInAgain: when the refresh after the 401 is refused too, the user is
+// told to log in again, after exactly one token request.
+func TestTokenEndedEarlyAndRefreshRefusedMeansLogInAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{})
+	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	iss := e.seedFresh(t, st, 10*time.Minute)
+	tok, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	c, err := cloud.New(cloud.Config{BaseURL: e.iss.BaseURL, ClientID: "client", ClientSecret: "client-secret", BasicAuth: true,
+		Endpoints: endpointsOf(e.iss)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Refresh(context.Background(), tok.RefreshToken); err != nil { // redeemed elsewhere: both die
+		t.Fatal(err)
+	}
+	e.cloud.ResetCounts()
+	s := e.service(t, st)
+	errs := listAll(iss.ID, 5, s)
+	if len(errs) != 5 {
+		t.Fatalf("%d of 5 listings failed, want all", len(errs))
+	}
+	for _, err := range errs {
+		if !errors.Is(err, ErrLoginAgain) {
+			t.Fatalf("error %v is not ErrLoginAgain", err)
+		}
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+		t.Errorf("token requests = %d, want 1", n)
+	}
+}
+
+// TestTokenRefusedRightAfterIssueIsNotRefreshed: a token the cloud refuses moments after it was issued did not
+// expire; a stripped Authorization header is the likely cause, and refreshing on every call would not help.
+func TestTokenRefusedRightAfterIssueIsNotRefreshed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{})
+	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	iss := e.seedFresh(t, st, 5*time.Second)
+	e.cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{StripAuth: true})
+	s := e.service(t, st)
+	errs := listAll(iss.ID, 3, s)
+	if len(errs) != 3 || !errors.Is(errs[0], cloud.ErrUnauthorized) {
+		t.Fatalf("errors %v, want the 401", errs)
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 0 {
+		t.Errorf("token requests = %d, want none", n)
+	}
+}
+
+// TestFixedSecretWorksAtOnceOnEveryReplica: the cloud's client secret changes (an admin regenerated it there);
+// the first refresh gets invalid_client and pauses refreshes on both replicas (one token request in all, the
+// stored login kept); saving the corrected secret on one replica ends the pause on the other at once, without
+// waiting for the pause to run out.
+func TestFixedSecretWorksAtOnceOnEveryReplica(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{DisableBruteForce: true})
+	path := storetest.SQLiteFile(t)
+	st1, st2 := e.store(t, storetest.OpenSQLite(t, path)), e.store(t, storetest.OpenSQLite(t, path))
+	iss := e.seedExpired(t, st1)
+	s1, s2 := e.service(t, st1), e.service(t, st2)
+	before, _ := st1.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	e.cloud.SetClientSecret("regenerated")
+
+	if errs := listAll(iss.ID, 3, s1); len(errs) != 3 || !errors.Is(errs[0], ErrClientRefused) {
+		t.Fatalf("replica 1: %v, want ErrClientRefused", errs)
+	}
+	if errs := listAll(iss.ID, 3, s2); len(errs) != 3 || !errors.Is(errs[0], ErrClientRefused) {
+		t.Fatalf("replica 2: %v, want ErrClientRefused", errs)
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 1 {
+		t.Errorf("token requests = %d, want 1 (the other replica pauses too)", n)
+	}
+	if after, _ := st2.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"}); after.RefreshToken != before.RefreshToken {
+		t.Errorf("the refused client cost the stored login")
+	}
+
+	// The admin saves the new secret on replica 1.
+	cur, err := st1.GetIssuer(context.Background(), iss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := IssuerInput{Name: cur.Name, BaseURL: cur.BaseURL, ClientID: cur.ClientID, ClientSecret: "regenerated",
+		BasicAuth: cur.BasicAuth, Preset: PresetCustom, Endpoints: cur.Endpoints, Mappings: cur.Mappings}
+	if _, err := s1.UpdateIssuer(context.Background(), host.User{ID: "admin"}, iss.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if errs := listAll(iss.ID, 3, s2); len(errs) > 0 {
+		t.Fatalf("replica 2 right after the save: %v", errs[0])
+	}
+	if n := e.cloud.Count(cloudtest.EPToken); n != 2 {
+		t.Errorf("token requests = %d, want 2", n)
+	}
+}
+
+// TestLogoutWhileTheCloudIsDownRevokesLater: the logout ends the login here at once; the cloud, down, keeps it
+// until it answers again; the next contact with the cloud (another user's refresh) revokes it, also when the
+// access token has expired meanwhile (the refresh token revokes it then), and it is tried once.
+func TestLogoutWhileTheCloudIsDownRevokesLater(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cloudtest.Options{})
+	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	iss := e.seedFresh(t, st, time.Minute)
+	tok, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
+	// Another user of the same cloud, whose token needs a refresh later.
+	access2, refresh2, life := e.cloud.IssueToken("alice")
+	now := e.clock.Now()
+	if _, err := st.PutToken(context.Background(), store.Token{Key: store.TokenKey{IssuerID: iss.ID, UserID: "u2"}, CloudUser: "alice",
+		AccessToken: access2, RefreshToken: refresh2, Expiry: now.Add(life), Created: now, Refreshed: now}); err != nil {
+		t.Fatal(err)
+	}
+	s := e.service(t, st)
+
+	e.cloud.Stop()
+	res, err := s.Logout(context.Background(), host.User{ID: "u1"}, iss.ID)
+	if err != nil || !res.RevocationPending {
+		t.Fatalf("logout while the cloud is down: %+v %v", res, err)
+	}
+	if _, err := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the login is still stored here: %v", err)
+	}
+	if p, _ := st.ListRevocations(context.Background(), iss.ID, 10); len(p) != 1 || p[0].LastError == "" {
+		t.Fatalf("pending revocations %+v", p)
+	}
+	e.clock.Advance(2 * life) // the access tokens expire meanwhile; the refresh tokens live on
+	if err := e.cloud.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.cloud.ResetCounts()
+
+	// The next contact: u2's listing refreshes its token; the pending revocation follows in the background.
+	conn, _, err := s.userConn(context.Background(), iss.ID, "u2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := conn.ReadDir(context.Background(), "/"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // waits for the background retry
+	if p, _ := st.ListRevocations(context.Background(), iss.ID, 10); len(p) != 0 {
+		t.Fatalf("still pending after the cloud answered: %+v", p)
+	}
+	if n := e.cloud.RefreshRedemptions()[tok.RefreshToken]; n != 1 {
+		t.Errorf("u1's refresh token presented %d times, want once (to revoke with)", n)
+	}
+	c, err := cloud.New(cloud.Config{BaseURL: e.iss.BaseURL, ClientID: "client", ClientSecret: "client-secret", BasicAuth: true,
+		Endpoints: endpointsOf(e.iss)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Refresh(context.Background(), tok.RefreshToken); !errors.Is(err, cloud.ErrLoginAgain) {
+		t.Errorf("u1's login still works at the cloud: %v", err)
+	}
+}

@@ -128,7 +128,20 @@ func WithQuery(u string, kv ...string) string {
 // group gets no catch-all routes.
 func (env *Env) Handle(g *echo.Group, method, path, name string, h echo.HandlerFunc, extra ...echo.MiddlewareFunc) {
 	mw := append([]echo.MiddlewareFunc{env.Headers, env.RequireUser, env.CSRF}, extra...)
-	env.Routes.Add(name, g.Add(method, path, h, mw...))
+	env.Routes.Add(name, g.Add(method, path, env.answerErrors(h), mw...))
+}
+
+// answerErrors lets a handler just return an error: one that is not yet answered is answered through
+// ProblemFor (Echo's own errors keep their meaning).
+func (env *Env) answerErrors(h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := h(c)
+		var he *echo.HTTPError
+		if err == nil || c.Response().Committed || errors.As(err, &he) {
+			return err
+		}
+		return env.Error(c, err, "")
+	}
 }
 
 // Headers sets the security headers on every response: a Content-Security-Policy that allows no inline script,

@@ -328,3 +328,7 @@ func aadToken(column string, k store.TokenKey) string {
 }
 
 func aadVerifier(stateID string) string { return "login:verifier:" + stateID }
+
+func aadRevocation(column string, issuerID int64, id string) string {
+	return fmt.Sprintf("revocation:%s:%d:%s", column, issuerID, id)
+}

@@ -291,6 +291,8 @@ func (s *Store) DeleteIssuer(ctx context.Context, id int64) error {
 			{"instances", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&instanceRow{}) }},
 			{"tokens", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&tokenRow{}) }},
 			{"login states", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&loginStateRow{}) }},
+			{"client pause", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&clientPauseRow{}) }},
+			{"pending revocations", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&revocationRow{}) }},
 			{"endpoints", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&endpointRow{}) }},
 			{"mappings", func() *gorm.DB { return tx.Where("issuer_id = ?", id).Delete(&mappingRow{}) }},
 		}

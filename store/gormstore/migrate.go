@@ -189,6 +189,24 @@ func migrations() []migration {
 			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_until {time}`,
 			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_version BIGINT NOT NULL DEFAULT 0`,
 		}},
+		{8, "client pauses and pending revocations", []string{
+			`CREATE TABLE ocrepo_client_pauses (
+				issuer_id BIGINT NOT NULL PRIMARY KEY REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
+				until {time} NOT NULL
+			)`,
+			`CREATE TABLE ocrepo_revocations (
+				id TEXT NOT NULL PRIMARY KEY,
+				issuer_id BIGINT NOT NULL REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
+				user_id TEXT NOT NULL,
+				cloud_user TEXT NOT NULL,
+				access_token TEXT NOT NULL,
+				refresh_token TEXT NOT NULL,
+				created {time} NOT NULL,
+				attempts INTEGER NOT NULL,
+				last_error TEXT NOT NULL
+			)`,
+			`CREATE INDEX ocrepo_revocations_issuer ON ocrepo_revocations (issuer_id, created)`,
+		}},
 	}
 }
 

@@ -73,5 +73,18 @@ func (s *Store) Reseal(ctx context.Context) (int64, error) {
 			return n, fmt.Errorf("gormstore: reseal login state: %w", err)
 		}
 	}
+
+	var revocations []revocationRow
+	if err := db.Select("id, issuer_id, access_token, refresh_token").Find(&revocations).Error; err != nil {
+		return n, wrapErr("reseal revocations", err)
+	}
+	for _, r := range revocations {
+		if err := reseal("ocrepo_revocations", "access_token", r.AccessToken, aadRevocation("access_token", r.IssuerID, r.ID), "id = ?", r.ID); err != nil {
+			return n, fmt.Errorf("gormstore: reseal pending revocation: %w", err)
+		}
+		if err := reseal("ocrepo_revocations", "refresh_token", r.RefreshToken, aadRevocation("refresh_token", r.IssuerID, r.ID), "id = ?", r.ID); err != nil {
+			return n, fmt.Errorf("gormstore: reseal pending revocation: %w", err)
+		}
+	}
 	return n, nil
 }

@@ -62,6 +62,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ControlledLinkLockConcurrent", testControlledLinkLockConcurrent},
 		{"DeleteControlledLinkRemovesShares", testDeleteControlledLink},
 
+		{"ClientPause", testClientPause},
+		{"Revocations", testRevocations},
+
 		{"AuditNewestFirst", testAuditOrder},
 		{"AuditPaging", testAuditPaging},
 	}

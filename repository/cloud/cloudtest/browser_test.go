@@ -22,8 +22,8 @@ func findBrowser() string {
 	return ""
 }
 
-// TestLoginPageInBrowser fills in the authorize page in a real browser and follows it to the registered
-// callback.
+// TestLoginPageInBrowser walks Nextcloud's login flow in a real browser (the flow page, the login form, the grant
+// page) and follows it to the registered callback.
 func TestLoginPageInBrowser(t *testing.T) {
 	t.Parallel()
 	browser := findBrowser()
@@ -54,6 +54,8 @@ func TestLoginPageInBrowser(t *testing.T) {
 	type id = chromedp.ID
 	err := chromedp.Do(bctx,
 		chromedp.Navigate(authorizeURL(s, "ocrepo", state, s256("verifier-verifier-verifier-verifier-verifier"))),
+		chromedp.WaitVisible(id("login-flow-start")),
+		chromedp.Click(id("login-flow-start")),
 		chromedp.WaitVisible(id("user")),
 		chromedp.SendKeys(id("user"), "alice"),
 		chromedp.SendKeys(id("password"), "wrong"),
@@ -70,6 +72,8 @@ func TestLoginPageInBrowser(t *testing.T) {
 	err = chromedp.Do(bctx,
 		chromedp.SendKeys(id("password"), "alice-pw"),
 		chromedp.Click(id("submit")),
+		chromedp.WaitVisible(id("grant")),
+		chromedp.Click(id("grant")),
 		chromedp.WaitVisible(id("done")),
 	)
 	if err != nil {

@@ -2,9 +2,9 @@ package cloudtest
 
 // Endpoint names for counters and faults.
 const (
-	EPAuthorize    = "authorize"    // the OAuth authorize page (GET and the form POST)
+	EPAuthorize    = "authorize"    // the OAuth authorize page; Nextcloud's login flow and grant pages
 	EPToken        = "token"        // the OAuth token endpoint, with or without index.php
-	EPLogin        = "login"        // the plain login page that servers without index.php redirect to
+	EPLogin        = "login"        // the login page (the login flow's form; where paths without index.php land)
 	EPUserinfo     = "userinfo"     // ocs/v{1,2}.php/cloud/user
 	EPWebDAV       = "webdav"       // all WebDAV methods at remote.php/webdav/ and remote.php/dav/
 	EPOCS          = "ocs"          // the share API (and unknown OCS routes)

@@ -4,11 +4,14 @@
 // It speaks the wire protocol the ocrepo cloud client relies on (see PROTOCOL.md in the project's shared
 // notes), for three flavours (Nextcloud 34, a Nextcloud 22-era server, ownCloud 10):
 //
-//   - OAuth 2: a real HTML login-and-consent page at index.php/apps/oauth2/authorize (inputs "user" and
-//     "password", button "submit", no JavaScript), single-use codes that expire, PKCE S256, the token endpoint
-//     with Basic or body client authentication, refresh-token rotation, brute-force throttling (429), and the
-//     302 to a login page that a server without pretty URLs answers for paths without index.php. AuthorizeCode
-//     and IssueToken skip the browser.
+//   - OAuth 2: the Nextcloud flavours walk the browser through Nextcloud 34's login flow (authorize answers 303
+//     to index.php/login/flow?clientIdentifier=...&providedRedirectUri=, whose "Log in" link, id
+//     "login-flow-start", leads through the login form to the grant page, button "grant"); ownCloud shows one
+//     login-and-consent page at the authorize URL. The login form has inputs "user" and "password" and button
+//     "submit"; no page needs JavaScript. Single-use codes that expire, PKCE S256, the token endpoint with Basic
+//     or body client authentication, refresh-token rotation, brute-force throttling (429), and the 302 to a
+//     login page that a server without pretty URLs answers for paths without index.php. AuthorizeCode and
+//     IssueToken skip the browser; BrowserLogin walks the pages as a browser without JavaScript does.
 //   - WebDAV at remote.php/webdav/ and remote.php/dav/files/{user}/, built on golang.org/x/net/webdav over an
 //     in-memory tree shared by all users: oc:fileid, oc:permissions, oc:size, nc:has-preview, quoted etags,
 //     Sabre-style hrefs and XML errors, Range requests, generated files that cost no memory, received shares
@@ -18,7 +21,10 @@
 //     download and public WebDAV; userinfo, capabilities and status.php.
 //
 // Tests observe the traffic with Count, CountMethod and RefreshRedemptions, and break it on purpose with Fail:
-// status codes, latency, custom bodies, truncated or stalled bodies, a stripped Authorization header.
+// status codes, latency, custom bodies, truncated or stalled bodies, a stripped Authorization header. Whole-server
+// faults: Stop and Start (a server that goes down, connections refused, and comes back on the same address with
+// its data), ExpireAccessTokens (the server ends access tokens before the client's clock does; refresh tokens
+// stay good), SetClientSecret (the registered client's secret changes: invalid_client until the site has it).
 //
 // Time is Options.Now, so tests expire codes, tokens and shares by moving a clock instead of sleeping.
 //

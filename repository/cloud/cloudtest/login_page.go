@@ -7,8 +7,8 @@ import (
 	"strconv"
 )
 
-// pageTemplates is the HTML the server renders: the authorize page, plain message pages, the login page and
-// public link pages. Plain HTML, no JavaScript, so that a browser (or a test parsing the form) can drive it.
+// pageTemplates is the HTML the server renders: the authorize page (ownCloud), the login flow and grant pages
+// (Nextcloud), plain message pages, the login page and public link pages. Plain HTML, no JavaScript, so that a browser (or a test parsing the form) can drive it.
 const pageTemplates = `
 {{define "head"}}<!DOCTYPE html>
 <html lang="en">
@@ -58,12 +58,32 @@ button{margin-top:1.5em;padding:.6em 1.2em;font-size:1em}
 {{template "foot" .}}{{end}}
 
 {{define "login"}}{{template "head" .}}<h1>Log in to {{.Product}}</h1>
-<form method="post" action="{{.Action}}">
+{{if .Error}}<p class="warning" id="error" role="alert">{{.Error}}</p>
+{{end}}<form method="post" action="{{.Action}}">
+<input type="hidden" name="requesttoken" value="{{.RequestToken}}">
+<input type="hidden" name="redirect_url" value="{{.Redirect}}">
 <label for="user">Account name or email</label>
-<input type="text" id="user" name="user" autocomplete="username" required>
+<input type="text" id="user" name="user" value="{{.User}}" autocomplete="username" autocapitalize="none" required autofocus>
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit" id="submit">Log in</button>
+</form>
+{{template "foot" .}}{{end}}
+
+{{define "loginflow"}}{{template "head" .}}<h1>Connect to your account</h1>
+<p>Please log in before granting <strong>{{.Client}}</strong> access to your {{.Product}} account.</p>
+<p><a id="login-flow-start" href="{{.Link}}">Log in</a></p>
+{{template "foot" .}}{{end}}
+
+{{define "grant"}}{{template "head" .}}<h1>Account access</h1>
+<p>Currently logged in as <strong id="grant-user">{{.User}}</strong>.</p>
+<p>You are about to grant <strong>{{.Client}}</strong> access to your {{.Product}} account.</p>
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="requesttoken" value="{{.RequestToken}}">
+<input type="hidden" name="stateToken" value="{{.StateToken}}">
+<input type="hidden" name="clientIdentifier" value="{{.Client}}">
+<input type="hidden" name="providedRedirectUri" value="">
+<button type="submit" id="grant">Grant access</button>
 </form>
 {{template "foot" .}}{{end}}
 
@@ -116,11 +136,6 @@ func (s *Server) htmlPage(w http.ResponseWriter, status int, title, message stri
 // notFoundPage is the answer to a path the server does not know.
 func (s *Server) notFoundPage(w http.ResponseWriter) {
 	s.htmlPage(w, http.StatusNotFound, "File not found", "The specified document has not been found on the server.")
-}
-
-// serveLoginPage is the plain login page that paths without index.php redirect to.
-func (s *Server) serveLoginPage(w http.ResponseWriter, r *http.Request, _ string) {
-	s.render(w, http.StatusOK, "login", struct{ Title, Product, Action string }{"Login", s.productName(), s.URL + "index.php/login"})
 }
 
 // render executes a template into a buffer first, so that a template error never leaves half a page.

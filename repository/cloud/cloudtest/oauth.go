@@ -316,7 +316,8 @@ func pkceOK(challenge, method, verifier string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
 }
 
-// serveAuthorize is the authorize endpoint: a login-and-consent page (GET), its form (POST).
+// serveAuthorize is the authorize endpoint. Nextcloud flavours send the browser into the login flow
+// (loginflow.go); ownCloud shows a login-and-consent page (GET) and takes its form (POST).
 func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, _ string) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -364,6 +365,15 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, _ string
 	}
 	if p.CodeChallenge != "" && p.CodeChallengeMethod != "" && p.CodeChallengeMethod != "S256" && p.CodeChallengeMethod != "plain" {
 		http.Redirect(w, r, appendQuery(registered, "error=invalid_request&state="+url.QueryEscape(p.State)), http.StatusSeeOther)
+		return
+	}
+	if s.opts.Flavor != OwnCloud {
+		if r.Method == http.MethodPost {
+			w.Header().Set("Allow", "GET")
+			s.htmlPage(w, http.StatusMethodNotAllowed, "Method not allowed", "Use GET.")
+			return
+		}
+		s.startLoginFlow(w, r, p)
 		return
 	}
 	if r.Method != http.MethodPost {

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -89,27 +91,80 @@ func s256(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// browserLogin walks the authorize page like a browser and returns the redirect it ends with.
+// browserLogin walks Nextcloud 34's login pages like a browser, checking each hop's shape (authorize -> 303 to
+// the login flow page -> its "Log in" link -> 303 to the login form -> 303 back to the grant page -> "Grant
+// access" -> 303 to the redirect URI), and returns the redirect it ends with and the login form. When the login
+// form does not send the browser on, the redirect is nil and the form is the page shown again.
 func browserLogin(t *testing.T, s *Server, state, challenge, user, password string) (*url.URL, loginForm) {
 	t.Helper()
-	page := call(t, s, "GET", authorizeURL(s, "ocrepo", state, challenge), "", nil)
-	if page.status != 200 || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
-		t.Fatalf("authorize page: HTTP %d %s", page.status, page.header.Get("Content-Type"))
+	hc := noRedirect(s)
+	jar, _ := cookiejar.New(nil)
+	hc.Jar = jar
+	do := func(method, target string, form url.Values) (*http.Response, []byte) {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, target, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, target, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
 	}
-	f := parseLoginForm(t, page.body)
+	redirect := func(resp *http.Response, want string) string {
+		t.Helper()
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, want) {
+			t.Fatalf("%s: HTTP %d to %q, want 303 to %s...", resp.Request.URL.Path, resp.StatusCode, loc, want)
+		}
+		return loc
+	}
+	resp, _ := do("GET", authorizeURL(s, "ocrepo", state, challenge), nil)
+	flow := redirect(resp, s.URL+"index.php/login/flow?")
+	if want := s.URL + "index.php/login/flow?clientIdentifier=ocrepo&providedRedirectUri="; flow != want {
+		t.Fatalf("authorize sends the browser to %s, want %s", flow, want)
+	}
+	resp, page := do("GET", flow, nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("login flow page: HTTP %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	pg, err := readPage(page)
+	if err != nil || pg.link == "" {
+		t.Fatalf("login flow page has no login link (%v): %s", err, page)
+	}
+	grant, _ := resp.Request.URL.Parse(pg.link)
+	resp, _ = do("GET", grant.String(), nil)
+	login := redirect(resp, s.URL+"index.php/login?redirect_url=")
+	resp, page = do("GET", login, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("login form: HTTP %d", resp.StatusCode)
+	}
+	f := parseLoginForm(t, page)
 	f.values.Set("user", user)
 	f.values.Set("password", password)
-	req, _ := http.NewRequest("POST", f.action, strings.NewReader(f.values.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := noRedirect(s).Do(req)
-	if err != nil {
-		t.Fatalf("post login form: %v", err)
-	}
-	defer resp.Body.Close()
+	resp, page = do("POST", f.action, f.values)
 	if resp.StatusCode != http.StatusSeeOther {
-		var buf bytes.Buffer
-		_, _ = buf.ReadFrom(resp.Body)
-		return nil, parseLoginForm(t, buf.Bytes())
+		return nil, parseLoginForm(t, page)
+	}
+	back := redirect(resp, grant.String())
+	resp, page = do("GET", back, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("grant page: HTTP %d %s", resp.StatusCode, page)
+	}
+	g := parseLoginForm(t, page)
+	if g.ids["grant"] != "button" || !g.values.Has("stateToken") || !g.values.Has("requesttoken") {
+		t.Fatalf("grant page form: ids %v, fields %v", g.ids, g.values)
+	}
+	resp, _ = do("POST", g.action, g.values)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("grant: HTTP %d", resp.StatusCode)
 	}
 	u, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
@@ -176,7 +231,7 @@ func TestOAuthLoginThroughForm(t *testing.T) {
 			if !f.labels["user"] || !f.labels["password"] {
 				t.Errorf("inputs are not labelled: %v", f.labels)
 			}
-			for _, k := range []string{"client_id", "state", "redirect_uri", "code_challenge", "code_challenge_method", "response_type"} {
+			for _, k := range []string{"requesttoken", "redirect_url"} {
 				if !f.values.Has(k) {
 					t.Errorf("form lacks hidden field %q", k)
 				}
@@ -216,8 +271,9 @@ func TestOAuthLoginFailures(t *testing.T) {
 		if loc != nil {
 			t.Fatalf("redirected to %s", loc)
 		}
-		if f.error != "Wrong login or password." || f.values.Get("user") != "alice" || f.values.Get("state") != "s1" {
-			t.Fatalf("error %q, user %q, state %q", f.error, f.values.Get("user"), f.values.Get("state"))
+		if f.error != "Wrong login or password." || f.values.Get("user") != "alice" ||
+			!strings.Contains(f.values.Get("redirect_url"), "index.php/login/flow/grant?") {
+			t.Fatalf("error %q, user %q, back to %q", f.error, f.values.Get("user"), f.values.Get("redirect_url"))
 		}
 	})
 	t.Run("login by e-mail works", func(t *testing.T) {
@@ -233,8 +289,8 @@ func TestOAuthLoginFailures(t *testing.T) {
 		}
 	})
 	t.Run("form without its request token", func(t *testing.T) {
-		v := url.Values{"client_id": {"ocrepo"}, "response_type": {"code"}, "state": {"x"}, "user": {"alice"}, "password": {"alice-pw"}}
-		req, _ := http.NewRequest("POST", s.URL+"index.php/apps/oauth2/authorize", strings.NewReader(v.Encode()))
+		v := url.Values{"redirect_url": {"/index.php/login/flow/grant"}, "user": {"alice"}, "password": {"alice-pw"}}
+		req, _ := http.NewRequest("POST", s.URL+"index.php/login", strings.NewReader(v.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		resp, err := noRedirect(s).Do(req)
 		if err != nil {

@@ -89,6 +89,7 @@ type Server struct {
 	opts    Options
 	base    string // BasePath, with leading and trailing slash
 	hs      *httptest.Server
+	gate    *gateListener // hs's listener, which Stop and Start close and open again
 	closing chan struct{}
 	once    sync.Once
 	active  sync.WaitGroup
@@ -119,6 +120,7 @@ type Server struct {
 	requestTokens map[string]time.Time
 	shareCreates  map[string][]time.Time
 	publicAuth    map[string]string // cookie value -> share token
+	sessions      map[string]*flowSession
 
 	// lsMu guards the WebDAV lock systems, one per space.
 	lsMu  sync.Mutex
@@ -196,6 +198,7 @@ func New(opts Options) (*Server, error) {
 		requestTokens: map[string]time.Time{},
 		shareCreates:  map[string][]time.Time{},
 		publicAuth:    map[string]string{},
+		sessions:      map[string]*flowSession{},
 		locks:         map[string]webdav.LockSystem{},
 		counts:        map[string]int{},
 		methodCounts:  map[[2]string]int{},
@@ -208,6 +211,8 @@ func New(opts Options) (*Server, error) {
 		}
 		hs.Listener = opts.Listener
 	}
+	s.gate = newGateListener(hs.Listener)
+	hs.Listener = s.gate
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
 	hs.Config.ReadHeaderTimeout = 30 * time.Second
 	// URL is set before the first request can arrive (a given listener may already have clients waiting).
@@ -311,7 +316,11 @@ func (s *Server) route(rel string) (string, routeFunc) {
 	case strings.HasPrefix(rel, "apps/oauth2/"):
 		return EPAuthorize, s.redirectToLogin
 	case rel == "index.php/login" || rel == "login":
-		return EPLogin, s.serveLoginPage
+		return EPLogin, s.serveLogin
+	case rel == "index.php/login/flow":
+		return EPAuthorize, s.serveLoginFlow
+	case rel == "index.php/login/flow/grant":
+		return EPAuthorize, s.serveGrantPage
 	case rel == "ocs/v1.php/cloud/user" || rel == "ocs/v2.php/cloud/user":
 		return EPUserinfo, s.serveUserinfo
 	case rel == "ocs/v1.php/cloud/capabilities" || rel == "ocs/v2.php/cloud/capabilities":

@@ -220,3 +220,30 @@ func (c *Console) Problems() []string {
 	}
 	return out
 }
+
+// CloudLoginForm are the steps from the test cloud's first login page to its filled-in login form: Nextcloud's
+// login flow page ("Log in"), then the account name and password. CloudGrant finishes the login.
+func CloudLoginForm(user, password string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(chromedp.ID("login-flow-start")),
+		chromedp.Click(chromedp.ID("login-flow-start")),
+		chromedp.WaitVisible(chromedp.ID("user")),
+		chromedp.SendKeys(chromedp.ID("user"), user),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+	}
+}
+
+// CloudGrant submits the filled-in login form and grants access on the test cloud's grant page, after which the
+// cloud sends the browser to the host's callback.
+func CloudGrant() []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("grant")),
+		chromedp.Click(chromedp.ID("grant")),
+	}
+}
+
+// CloudLogin is CloudLoginForm followed by CloudGrant.
+func CloudLogin(user, password string) []chromedp.Action[chromedp.Void] {
+	return append(CloudLoginForm(user, password), CloudGrant()...)
+}

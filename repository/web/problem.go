@@ -1,0 +1,195 @@
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"syscall"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// Problem is what a person sees of an error: the HTTP status, a stable code (the message id of its words), the
+// words for a student or teacher, and for a site admin the likely cause and where to look. Nothing in it is a
+// secret or a raw server body.
+type Problem struct {
+	Status int
+	Code   string
+	// User holds the words for students and teachers (and the login offer, the wait).
+	User service.Problem
+	// Admin is what a site admin should know beyond User's words; "" when there is nothing more to say.
+	Admin string
+	// Known is false for a failure no rule explains (a bug, or the database down): it is logged as an error
+	// and the person gets the generic words.
+	Known bool
+}
+
+// ProblemFor turns an error into what a person sees. It is the one mapping from errors to HTTP statuses and
+// words: the admin pages, the picker and the controlled-link pages all answer through it. Whatever the cloud did
+// (answered badly, refused, went away) is never a 500: an outage is 503 (nothing answers, or the connection broke
+// off), 504 (no answer in time) or 502 (an answer we cannot use), with words that say to try again. cloudName
+// names the server in the words ("" says "the cloud").
+func ProblemFor(err error, cloudName string) Problem {
+	if err == nil {
+		return Problem{}
+	}
+	if cloudName == "" {
+		cloudName = "the cloud"
+	}
+	p := Problem{User: service.Explain(err, cloudName), Known: true}
+	p.Code = p.User.Code
+	p.Status, p.Admin = statusAndAdmin(err, &p)
+	return p
+}
+
+// statusAndAdmin is the HTTP status of an error and the admin's extra words. It may refine p's code and words
+// where the error says more than service.Explain tells (a DNS or TLS failure, a cancelled request).
+func statusAndAdmin(err error, p *Problem) (int, string) {
+	var le *service.LoginError
+	var step *service.StepError
+	var se *cloud.StatusError
+	var dnsErr *net.DNSError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var verifyErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	const check = " The connection check on the cloud server's admin page shows what is wrong."
+	switch {
+	case errors.As(err, &le):
+		switch le.Kind {
+		case service.LoginThrottled:
+			return http.StatusTooManyRequests, "The cloud's brute-force protection is slowing down this site's logins." + check
+		case service.LoginTokenFailed, service.LoginUserinfo:
+			return http.StatusBadGateway, "The cloud failed while completing a login." + check
+		case service.LoginStateForeign:
+			return http.StatusForbidden, ""
+		case service.LoginSystemInUse:
+			return http.StatusConflict, ""
+		case service.LoginRedirectURI, service.LoginNoUser:
+			return http.StatusBadRequest, "The cloud server's settings need attention." + check
+		}
+		return http.StatusBadRequest, ""
+	case errors.As(err, &step):
+		return statusAndAdmin(step.Err, &Problem{})
+	case errors.Is(err, service.ErrClientRefused):
+		return http.StatusServiceUnavailable, "The cloud refused this site's OAuth client (invalid_client): the client id or secret in the cloud server's settings is wrong. Stored logins are kept; saving the corrected secret lets them work again at once."
+	case errors.Is(err, service.ErrNoSystemAccount):
+		return http.StatusServiceUnavailable, "Connect the cloud server's system account on its admin page."
+	case errors.Is(err, service.ErrShuttingDown), errors.Is(err, service.ErrLinkBusy):
+		return http.StatusServiceUnavailable, ""
+	case errors.Is(err, service.ErrWrongFile):
+		return http.StatusBadGateway, "The cloud showed the system account another file than the one the user shared; nothing was copied or moved."
+	case errors.Is(err, service.ErrNoAccess), errors.Is(err, service.ErrReturnRefused), errors.Is(err, cloud.ErrForbidden):
+		return http.StatusForbidden, ""
+	case errors.Is(err, service.ErrNotConnected), errors.Is(err, service.ErrLoginAgain):
+		return http.StatusUnauthorized, ""
+	case errors.Is(err, cloud.ErrUnauthorized):
+		if errors.As(err, &se) && !se.BearerRejected {
+			return http.StatusUnauthorized, "The cloud answered 401 to a valid login: a web server in front of it may strip the Authorization header." + check
+		}
+		return http.StatusUnauthorized, ""
+	case errors.Is(err, service.ErrInvalidInput):
+		p.Code = "invalid_input"
+		p.User.Title, p.User.Detail = "The input was not accepted", "Correct it and try again."
+		return http.StatusBadRequest, ""
+	case errors.Is(err, service.ErrSystemInUse):
+		p.Code = "system_in_use"
+		p.User.Title, p.User.Detail = "The system account is in use", "Access controlled links depend on it; it can be changed only once they are gone."
+		return http.StatusConflict, ""
+	case errors.Is(err, service.ErrPickExpired), errors.Is(err, service.ErrPickInvalid),
+		errors.Is(err, service.ErrNoFiles), errors.Is(err, service.ErrTooManyFiles):
+		return http.StatusBadRequest, ""
+	case errors.Is(err, service.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, ""
+	case errors.Is(err, service.ErrNotAccepted):
+		return http.StatusUnsupportedMediaType, ""
+	case errors.Is(err, service.ErrCancelled):
+		return http.StatusConflict, ""
+	case errors.Is(err, cloud.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, ""
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrDuplicate), errors.Is(err, store.ErrAlreadyUsed):
+		p.Code = "changed"
+		p.User.Title, p.User.Detail = "Changed meanwhile", "Somebody changed this at the same time. Reload the page and try again."
+		return http.StatusConflict, ""
+	case errors.Is(err, cloud.ErrThrottled):
+		return http.StatusTooManyRequests, "Many requests from this site reach the cloud's limits (share creation, or brute-force protection after failed logins)." + check
+	case errors.Is(err, cloud.ErrLocked):
+		return http.StatusLocked, ""
+	case errors.Is(err, cloud.ErrInsufficientStorage):
+		return http.StatusInsufficientStorage, ""
+	case errors.Is(err, cloud.ErrUnsupported):
+		return http.StatusNotImplemented, ""
+	case errors.Is(err, service.ErrBlockedAddress):
+		return http.StatusBadGateway, "ocrepo's network guard refused the cloud's address (a private or loopback network)." + check
+	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert), errors.As(err, &recordErr):
+		p.Code = "tls"
+		return http.StatusBadGateway, "This site does not trust the cloud's TLS certificate, or the cloud does not speak TLS on that port." + check
+	case errors.As(err, &dnsErr):
+		p.Code = "dns"
+		return http.StatusBadGateway, "The cloud's host name does not resolve from this site." + check
+	case errors.Is(err, cloud.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, "The cloud did not answer within the site's timeout: it may be overloaded, or its brute-force protection delays this site." + check
+	case errors.Is(err, cloud.ErrUnavailable), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return http.StatusServiceUnavailable, "The cloud refused or dropped the connection: it is down, restarting, or a firewall is in the way." + check
+	case errors.Is(err, context.Canceled):
+		p.Code = "cancelled"
+		p.User.Title, p.User.Detail = "Cancelled", "The request was cancelled before it finished. Try again."
+		return http.StatusServiceUnavailable, ""
+	case errors.Is(err, service.ErrSizeMismatch):
+		return http.StatusBadGateway, ""
+	case errors.Is(err, cloud.ErrServer):
+		if errors.As(err, &se) && se.StatusCode == http.StatusServiceUnavailable {
+			return http.StatusServiceUnavailable, "The cloud answered 503: it may be in maintenance mode."
+		}
+		return http.StatusBadGateway, "The cloud reported an internal error; its log (Nextcloud: Administration settings → Logging) says why."
+	case errors.Is(err, cloud.ErrInvalidResponse):
+		return http.StatusBadGateway, "The cloud answered with something other than its API's answer (often a proxy's error or login page)." + check
+	case errors.Is(err, cloud.ErrInvalidConfig):
+		p.Code = "settings"
+		p.User.Title, p.User.Detail = "The cloud server's settings are incomplete", "Please tell your site administrator."
+		return http.StatusServiceUnavailable, "The cloud server's settings do not make a working client; open it on the admin page and save it again."
+	case errors.As(err, &se):
+		return http.StatusBadGateway, ""
+	case errors.Is(err, cloud.ErrConflict), errors.Is(err, cloud.ErrPreconditionFailed),
+		errors.Is(err, cloud.ErrAlreadyExists), errors.Is(err, cloud.ErrAlreadyShared):
+		p.Code = "refused"
+		p.User.Title = "The cloud refused the request"
+		p.User.Detail = "It conflicts with what is there now. Reload and try again; if it keeps happening, tell your site administrator."
+		return http.StatusBadGateway, ""
+	}
+	p.Known = false
+	return http.StatusInternalServerError, "The server log has the details."
+}
+
+// Error answers a request with the problem err makes: a full page, or for htmx an alert fragment swapped into the
+// page's alert region. Site admins also get the admin words. Known problems are logged as warnings for the
+// operator, unknown ones as errors. cloudName names the server in the words ("" says "the cloud").
+func (env *Env) Error(c echo.Context, err error, cloudName string) error {
+	p := ProblemFor(err, cloudName)
+	ctx := c.Request().Context()
+	if p.Known {
+		env.Logger.WarnContext(ctx, "ocrepo: request failed", "path", c.Path(), "status", p.Status, "code", p.Code, "err", err)
+	} else {
+		env.Logger.ErrorContext(ctx, "ocrepo: request failed", "path", c.Path(), "status", p.Status, "err", err)
+	}
+	detail := p.User.Detail
+	if p.Admin != "" && env.IsAdmin(c) {
+		detail += " " + p.Admin
+	}
+	a := templates.Alert{Title: p.User.Title, Detail: detail, Code: p.Code}
+	if IsHTMX(c) {
+		c.Response().Header().Set("HX-Retarget", "#ocrepo-alert")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		return env.Render(c, p.Status, templates.AlertBox(a))
+	}
+	return env.Render(c, p.Status, templates.ErrorPage(env.Page(c, p.User.Title), a))
+}
