@@ -385,7 +385,11 @@ func TestCloseReleasesEverything(t *testing.T) {
 	<-started
 	<-started
 	// Wait until both requests reached their fault.
+	reached := time.Now().Add(10 * time.Second)
 	for s.Count(EPStatus)+s.Count(EPWebDAV) < 2 {
+		if time.Now().After(reached) {
+			t.Fatalf("the requests did not reach their faults in 10 s")
+		}
 		runtime.Gosched()
 	}
 	s.Close()
