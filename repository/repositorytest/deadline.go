@@ -11,7 +11,7 @@ import (
 // TestBudget is how long a test using a Host may take, from New, before its requests through the Host's clients
 // fail on their own: a change that makes a handler hang fails the test in this time, naming the request, instead
 // of stalling the package until go test's -timeout. Options.Budget sets another for one Host.
-const TestBudget = 90 * time.Second
+const TestBudget = 2 * time.Minute
 
 // timeoutMargin is kept free before go test's own -timeout, so a test's deadline fires first and the test fails
 // with its own message rather than a dump of every goroutine.

@@ -27,11 +27,11 @@ import (
 
 // Budget is how long a browser test may take in all: the browser and every tab end then, so a page that never
 // shows what a test waits for fails the test within this time instead of at go test's -timeout.
-const Budget = 90 * time.Second
+const Budget = 3 * time.Minute
 
 // StepTimeout is how long one step (Do, Text, Shot, or a Within context) may take: a wait for something that
 // never appears fails in seconds, naming the step.
-const StepTimeout = 20 * time.Second
+const StepTimeout = 30 * time.Second
 
 // Browser is one headless browser process for a test.
 type Browser struct {
