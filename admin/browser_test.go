@@ -17,6 +17,8 @@ import (
 
 func value(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
+	ctx, cancel := browsertest.Within(ctx, "value of "+sel)
+	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
 	if err != nil {
 		t.Fatalf("value of %s: %v", sel, err)
@@ -26,6 +28,8 @@ func value(t *testing.T, ctx context.Context, sel string) string {
 
 func attr(t *testing.T, ctx context.Context, sel, name string) string {
 	t.Helper()
+	ctx, cancel := browsertest.Within(ctx, "attribute "+name+" of "+sel)
+	defer cancel()
 	r, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
 	if err != nil {
 		t.Fatalf("attribute %s of %s: %v", name, sel, err)
@@ -37,6 +41,8 @@ func attr(t *testing.T, ctx context.Context, sel, name string) string {
 // look.
 func shotOf(t *testing.T, ctx context.Context, dir, name string, sel chromedp.CSS) {
 	t.Helper()
+	ctx, cancel := browsertest.Within(ctx, "screenshot "+name)
+	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.Screenshot(sel))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
@@ -37,7 +38,7 @@ func jobID(t *testing.T, body string) string {
 // fragment.
 func (f *fixture) await(t *testing.T, req host.PickRequest, id string) (store.ImportJob, string, http.Header) {
 	t.Helper()
-	j, err := f.h.Repo.AwaitImport(context.Background(), host.User{ID: f.c.User}, id)
+	j, err := f.h.Repo.AwaitImport(repositorytest.Deadline(t, 30*time.Second), host.User{ID: f.c.User}, id)
 	if err != nil {
 		t.Fatalf("await import: %v", err)
 	}

@@ -509,3 +509,50 @@ func xmlSafe(s string) bool {
 func xmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
+
+// TestOCSSuccessIsOnly100Or200: the v1 API answers failures under HTTP 200 with a statuscode in meta (the
+// provisioning and sharing APIs use 101 to 104 for invalid input, a missing user, a refused change); only 100 (v1)
+// and 200 (v2) mean success. Every other code under HTTP 200 is a failure that carries the code, in JSON and XML.
+func TestOCSSuccessIsOnly100Or200(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{100, 200} {
+		for _, format := range []string{"json", "xml"} {
+			t.Run(fmt.Sprintf("%d %s succeeds", code, format), func(t *testing.T) {
+				t.Parallel()
+				body := ocsJSON(code, "OK", []any{})
+				if format == "xml" {
+					body = ocsXML(code, "OK", "")
+				}
+				ts := newTestServer(t, "/", answer{status: 200, body: body}.handler())
+				if err := ts.client(t).As("alice", staticToken("tok")).DeleteShare(context.Background(), "17"); err != nil {
+					t.Fatalf("statuscode %d: %v, want success", code, err)
+				}
+			})
+		}
+	}
+	for _, code := range []int{101, 102, 103, 104, 199, 201, 300, 0} {
+		for _, format := range []string{"json", "xml"} {
+			t.Run(fmt.Sprintf("%d %s fails", code, format), func(t *testing.T) {
+				t.Parallel()
+				// The status word says "ok" on purpose: success is decided from the code alone.
+				body := strings.Replace(ocsJSON(code, "Invalid input", []any{}), `"failure"`, `"ok"`, 1)
+				if format == "xml" {
+					body = strings.Replace(ocsXML(code, "Invalid input", ""), "failure", "ok", 1)
+				}
+				ts := newTestServer(t, "/", answer{status: 200, body: body}.handler())
+				cn := ts.client(t).As("alice", staticToken("tok"))
+				err := cn.DeleteShare(context.Background(), "17")
+				var se *StatusError
+				if !errors.As(err, &se) {
+					t.Fatalf("delete with statuscode %d under HTTP 200: %v, want a *StatusError", code, err)
+				}
+				if se.OCSCode != code || se.StatusCode != http.StatusOK {
+					t.Errorf("error carries OCS %d, HTTP %d; want %d, 200", se.OCSCode, se.StatusCode, code)
+				}
+				if _, err := cn.SharesOf(context.Background(), "/a.txt"); err == nil {
+					t.Errorf("listing shares with statuscode %d under HTTP 200 succeeded", code)
+				}
+			})
+		}
+	}
+}

@@ -69,6 +69,9 @@ type Options struct {
 	// Postgres runs the host on a PostgreSQL schema of its own (storetest.PostgresSchema) instead of SQLite; the
 	// test is skipped, saying so, when OCREPO_TEST_POSTGRES_DSN is not set.
 	Postgres bool
+	// Budget is how long the test may take from New before requests through the Host's clients fail; default
+	// TestBudget.
+	Budget time.Duration
 }
 
 // Host is a running host application with ocrepo mounted.
@@ -83,6 +86,9 @@ type Host struct {
 	Access *AccessRules
 	flavor cloudtest.Flavor
 	srv    *httptest.Server
+	// deadline ends every request of the Host's clients (zero for benchmarks: none).
+	deadline time.Time
+	testName string
 }
 
 // New starts a host with a fresh SQLite database in t.TempDir().
@@ -124,13 +130,21 @@ func New(t testing.TB, opts Options) *Host {
 		t.Fatalf("repositorytest: migrate: %v", err)
 	}
 
-	h := &Host{Cloud: cl, Store: st, Files: NewMemorySink(), Clock: clock, Access: &AccessRules{}, flavor: copts.Flavor}
+	h := &Host{Cloud: cl, Store: st, Files: NewMemorySink(), Clock: clock, Access: &AccessRules{}, flavor: copts.Flavor,
+		testName: t.Name()}
+	budget := opts.Budget
+	if budget <= 0 {
+		budget = TestBudget
+	}
+	if at, ok := deadlineOf(t, budget); ok {
+		h.deadline = at
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	h.Echo = e
 	h.srv = httptest.NewUnstartedServer(e)
 	h.srv.Start()
-	t.Cleanup(h.srv.Close)
+	t.Cleanup(func() { closeServer(t, h.srv) })
 	h.URL = h.srv.URL
 	cl.SetRedirectURI(h.URL + Mount + "/callback")
 
@@ -210,10 +224,12 @@ func (h *Host) Client(user string) *Client {
 	if user != "" {
 		jar.SetCookies(u, []*http.Cookie{{Name: UserCookie, Value: user, Path: "/"}})
 	}
-	return &Client{
-		Client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		h:      h, User: user,
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if !h.deadline.IsZero() {
+		// Requests sent through the embedded client directly end with the test's budget too.
+		hc.Timeout = max(time.Until(h.deadline), time.Millisecond)
 	}
+	return &Client{Client: hc, h: h, User: user}
 }
 
 var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)
@@ -276,6 +292,12 @@ func (c *Client) abs(path string) string {
 
 func (c *Client) do(t testing.TB, req *http.Request) (int, string, http.Header) {
 	t.Helper()
+	if !c.h.deadline.IsZero() {
+		ctx, cancel := context.WithDeadlineCause(req.Context(), c.h.deadline,
+			fmt.Errorf("repositorytest: %s ran past its own deadline", c.h.testName))
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatalf("repositorytest: %s %s: %v", req.Method, req.URL.Path, err)
@@ -283,7 +305,7 @@ func (c *Client) do(t testing.TB, req *http.Request) (int, string, http.Header) 
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("repositorytest: read %s: %v", req.URL.Path, err)
+		t.Fatalf("repositorytest: read %s: %v", req.URL.Path, withCause(req.Context(), err))
 	}
 	return resp.StatusCode, string(b), resp.Header
 }

@@ -120,6 +120,8 @@ func TestTokenReplacedInFlightIsRetriedOnce(t *testing.T) {
 			s := newSite(t, siteOptions{})
 			front := newHoldingFront(t, s.h.Cloud.URL)
 			frontWebDAV(t, s, front.url)
+			// A wrong change must fail this test in seconds: every wait below ends with this deadline.
+			ctx := repositorytest.Deadline(t, 30*time.Second)
 			r := s.token(s.pickRequest(student))
 			type answer struct {
 				status int
@@ -128,7 +130,7 @@ func TestTokenReplacedInFlightIsRetriedOnce(t *testing.T) {
 			done := make(chan answer, 1)
 			c := s.client(student)
 			go func() {
-				req, _ := http.NewRequest(http.MethodGet, s.h.URL+path("picker", "list")+"?"+s.pickerForm(r, "reload", "1").Encode(), nil)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.h.URL+path("picker", "list")+"?"+s.pickerForm(r, "reload", "1").Encode(), nil)
 				req.Header.Set("HX-Request", "true")
 				resp, err := c.Do(req)
 				if err != nil {
@@ -147,10 +149,16 @@ func TestTokenReplacedInFlightIsRetriedOnce(t *testing.T) {
 				}
 				done <- answer{resp.StatusCode, b.String()}
 			}()
-			<-front.arrived
+			select {
+			case <-front.arrived:
+			case a := <-done:
+				t.Fatalf("the listing answered before its PROPFIND reached the cloud: %d %q", a.status, alert(t, a.body))
+			case <-ctx.Done():
+				t.Fatalf("no PROPFIND reached the cloud: %v", context.Cause(ctx))
+			}
 			tt.change(t, s)
 			front.let()
-			a := <-done
+			a := repositorytest.Await(t, ctx, done, "the listing")
 			if a.status != http.StatusOK || !strings.Contains(a.body, "report.pdf") {
 				t.Fatalf("listing: %d %q, want the files", a.status, alert(t, a.body))
 			}

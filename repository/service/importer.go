@@ -208,7 +208,10 @@ func (s *Service) importOne(ctx context.Context, u host.User, req host.PickReque
 		Course: req.Course, Context: req.Context, User: u}
 	ref, err := s.cfg.Files.Store(ctx, info, bufferedReader{r})
 	if r.err != nil {
-		// The sink may have swallowed our error; the stream's failure decides.
+		// The sink may have swallowed our error; the stream's failure decides, and whatever it kept goes.
+		if err == nil {
+			s.discard(ctx, []host.PickedFile{{Ref: ref}})
+		}
 		return host.PickedFile{}, r.err
 	}
 	if err != nil {

@@ -82,7 +82,12 @@ func TestLoginPageInBrowser(t *testing.T) {
 	if errorText != "Wrong login or password." {
 		t.Errorf("error shown %q", errorText)
 	}
-	q := <-got
+	var q url.Values
+	select {
+	case q = <-got:
+	case <-ctx.Done():
+		t.Fatalf("the callback never reached the LMS: %v", ctx.Err())
+	}
 	if q.Get("issuer") != "1" || q.Get("state") != state || q.Get("code") == "" {
 		t.Fatalf("callback query %v", q)
 	}

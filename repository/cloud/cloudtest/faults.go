@@ -36,6 +36,9 @@ type Fault struct {
 	// Method limits the fault to requests of one method ("COPY", "MKCOL", "POST"); other requests to the
 	// endpoint pass untouched and do not count down Times.
 	Method string
+	// Chunked serves the body without Content-Length, in chunked transfer encoding, the way a proxy or a server
+	// that compresses or generates downloads on the fly sends them: the client learns the size only at the end.
+	Chunked bool
 }
 
 // Fail injects a fault into an endpoint (one of the EP constants).
@@ -97,9 +100,12 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, ser
 		r.Header.Del("Authorization")
 	}
 	out := w
+	if f.Chunked {
+		out = &chunkedWriter{ResponseWriter: w}
+	}
 	var cw *cutWriter
 	if f.Truncate > 0 || f.StallAfter > 0 {
-		cw = &cutWriter{ResponseWriter: w, limit: f.Truncate, stall: f.StallAfter > 0, done: r.Context().Done(), closing: s.closing}
+		cw = &cutWriter{ResponseWriter: out, limit: f.Truncate, stall: f.StallAfter > 0, done: r.Context().Done(), closing: s.closing}
 		if cw.stall {
 			cw.limit = f.StallAfter
 		}
@@ -217,3 +223,39 @@ func (c *cutWriter) Flush() {
 }
 
 func (c *cutWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// chunkedWriter drops the Content-Length the handler set and sends the headers at once, so the body goes out in
+// chunked transfer encoding whatever its size (a short body written in one go would otherwise get a length).
+type chunkedWriter struct {
+	http.ResponseWriter
+	wroteHeader bool
+}
+
+func (c *chunkedWriter) WriteHeader(code int) {
+	if c.wroteHeader {
+		return
+	}
+	c.wroteHeader = true
+	c.Header().Del("Content-Length")
+	c.ResponseWriter.WriteHeader(code)
+	if code >= 200 && code != http.StatusNoContent && code != http.StatusNotModified {
+		_ = http.NewResponseController(c.ResponseWriter).Flush()
+	}
+}
+
+func (c *chunkedWriter) Write(p []byte) (int, error) {
+	if !c.wroteHeader {
+		c.WriteHeader(http.StatusOK)
+	}
+	return c.ResponseWriter.Write(p)
+}
+
+// Flush sends what was written so far.
+func (c *chunkedWriter) Flush() {
+	if !c.wroteHeader {
+		c.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(c.ResponseWriter).Flush()
+}
+
+func (c *chunkedWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }

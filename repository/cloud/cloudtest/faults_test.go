@@ -385,7 +385,11 @@ func TestCloseReleasesEverything(t *testing.T) {
 	<-started
 	<-started
 	// Wait until both requests reached their fault.
+	reached := time.Now().Add(10 * time.Second)
 	for s.Count(EPStatus)+s.Count(EPWebDAV) < 2 {
+		if time.Now().After(reached) {
+			t.Fatalf("the requests did not reach their faults in 10 s")
+		}
 		runtime.Gosched()
 	}
 	s.Close()
@@ -419,5 +423,60 @@ func TestListenerOption(t *testing.T) {
 	}
 	if _, err := New(Options{BasePath: "/a?b/"}); err == nil {
 		t.Errorf("a base path with a query is accepted")
+	}
+}
+
+// TestFaultChunked: a chunked download carries no Content-Length, yet the whole body, however short; the next
+// request (Times counted down) has its length again.
+func TestFaultChunked(t *testing.T) {
+	t.Parallel()
+	s, _ := newFixture(t, Options{})
+	s.SeedGeneratedFile("alice", "/g.bin", 300<<10)
+	s.WriteFile("alice", "/small.txt", []byte("hello"))
+	tok, _, _ := s.IssueToken("alice")
+	get := func(path string, header ...string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", s.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("read %s: %v", path, err)
+		}
+		return resp, b
+	}
+	for _, tc := range []struct {
+		name, path string
+		header     []string
+		status     int
+		body       []byte
+	}{
+		{"large file", "remote.php/webdav/g.bin", nil, 200, rangeBody(0, 300<<10-1)},
+		{"small file written at once", "remote.php/webdav/small.txt", nil, 200, []byte("hello")},
+		{"range", "remote.php/webdav/g.bin", []string{"Range", "bytes=10-19"}, 206, rangeBody(10, 19)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.Fail(EPWebDAV, Fault{Times: 1, Chunked: true})
+			resp, b := get(tc.path, tc.header...)
+			if resp.StatusCode != tc.status || string(b) != string(tc.body) {
+				t.Fatalf("HTTP %d, %d bytes; want %d and %d bytes", resp.StatusCode, len(b), tc.status, len(tc.body))
+			}
+			if resp.ContentLength != -1 || resp.Header.Get("Content-Length") != "" ||
+				len(resp.TransferEncoding) != 1 || resp.TransferEncoding[0] != "chunked" {
+				t.Errorf("length %d (header %q), transfer encoding %v; want no length, chunked", resp.ContentLength,
+					resp.Header.Get("Content-Length"), resp.TransferEncoding)
+			}
+			resp, b = get(tc.path, tc.header...)
+			if resp.ContentLength != int64(len(tc.body)) || string(b) != string(tc.body) {
+				t.Errorf("after the fault: length %d, %d bytes; want %d", resp.ContentLength, len(b), len(tc.body))
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,14 @@ import (
 
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
 )
+
+// Budget is how long a browser test may take in all: the browser and every tab end then, so a page that never
+// shows what a test waits for fails the test within this time instead of at go test's -timeout.
+const Budget = 3 * time.Minute
+
+// StepTimeout is how long one step (Do, Text, Shot, or a Within context) may take: a wait for something that
+// never appears fails in seconds, naming the step.
+const StepTimeout = 30 * time.Second
 
 // Browser is one headless browser process for a test.
 type Browser struct {
@@ -68,19 +77,17 @@ func New(t *testing.T) *Browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx := repositorytest.Deadline(t, Budget)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	root, cancelRoot := chromedp.NewContext(alloc)
 	if err := chromedp.Do(root); err != nil {
 		cancelRoot()
 		cancelAlloc()
-		cancelTimeout()
-		t.Fatalf("browsertest: start %s: %v", path, err)
+		t.Fatalf("browsertest: start %s: %v", path, withCause(ctx, err))
 	}
 	t.Cleanup(func() {
 		cancelRoot()
 		cancelAlloc()
-		cancelTimeout()
 	})
 	return &Browser{t: t, alloc: alloc, root: root}
 }
@@ -126,15 +133,36 @@ func Popup(t *testing.T, ctx context.Context, open chromedp.Action[chromedp.Void
 	}
 	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
 	t.Cleanup(cancel)
+	// Attach to the window now, on the long-lived context: attached by a step's shorter context, the window's
+	// session would end with that step.
+	if err := chromedp.Do(pctx); err != nil {
+		t.Fatalf("browsertest: attach to the popup: %v", err)
+	}
 	return pctx
+}
+
+// Within returns ctx limited to StepTimeout for one step, and its cancel function: a step that waits for
+// something that never comes fails with a cause naming the step.
+func Within(ctx context.Context, step string) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, StepTimeout, fmt.Errorf("browsertest: step %q took longer than %s", step, StepTimeout))
+}
+
+// withCause adds why ctx ended to err, when it did.
+func withCause(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
+		return fmt.Errorf("%w (%w)", err, cause)
+	}
+	return err
 }
 
 // Shot saves a full-page screenshot as out/screenshots/<group>/<name>.png and returns its path.
 func Shot(t *testing.T, ctx context.Context, group, name string) string {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	sctx, cancel := Within(ctx, "screenshot "+name)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		t.Fatalf("browsertest: screenshot %s: %v", name, err)
+		t.Fatalf("browsertest: screenshot %s: %v", name, withCause(sctx, err))
 	}
 	dir := filepath.Join(moduleRoot(t), "out", "screenshots", group)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -169,18 +197,22 @@ func moduleRoot(t *testing.T) string {
 // Text returns the trimmed text of the first node matching sel.
 func Text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	sctx, cancel := Within(ctx, "text of "+sel)
+	defer cancel()
+	s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
-		t.Fatalf("browsertest: text of %s: %v", sel, err)
+		t.Fatalf("browsertest: text of %s: %v", sel, withCause(sctx, err))
 	}
 	return strings.TrimSpace(s)
 }
 
-// Do runs actions and fails the test on error, naming the step.
+// Do runs actions within StepTimeout and fails the test on error, naming the step.
 func Do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("browsertest: %s: %v", step, err)
+	sctx, cancel := Within(ctx, step)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("browsertest: %s: %v", step, withCause(sctx, err))
 	}
 }
 
