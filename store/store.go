@@ -77,6 +77,11 @@ type Issuers interface {
 	// UpdateIssuer replaces every field, endpoints and mappings included (the secret too: callers that keep the
 	// old secret pass it on).
 	UpdateIssuer(ctx context.Context, iss Issuer) (Issuer, error)
+	// ReplaceIssuerServer is UpdateIssuer for an issuer that now points at another server: in the same
+	// transaction it deletes every token of the issuer (the system account's too) and its login states in
+	// flight, so that no login made at the old server is ever sent to the new one. It returns how many tokens
+	// went.
+	ReplaceIssuerServer(ctx context.Context, iss Issuer) (Issuer, int64, error)
 	// DeleteIssuer removes the issuer and everything that hangs off it: endpoints, mappings, tokens (the system
 	// account's too), login states, instances and their course settings. Controlled-link records are kept (they
 	// describe files that still exist in the cloud) but lose their instance.

@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IssuerDuplicateEndpointOrMapping", testIssuerDuplicates},
 		{"IssuerList", testIssuerList},
 		{"DeleteIssuerCascades", testDeleteIssuerCascades},
+		{"ReplaceIssuerServerDropsLogins", testReplaceIssuerServer},
 
 		{"TokenRoundTrip", testTokenRoundTrip},
 		{"TokenKeysAreDistinct", testTokenKeys},
