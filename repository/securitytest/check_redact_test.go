@@ -1,8 +1,8 @@
 package securitytest
 
 import (
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
