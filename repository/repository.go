@@ -322,16 +322,16 @@ func (r *Repository) Migrate(ctx context.Context) error {
 
 // Mount registers every route on g: the admin pages under /admin, the course settings under /course, the
 // picker under /picker, the OAuth callback at /callback, access controlled links under /link and the assets
-// under /static. g must be mounted at Config.PublicURL's path. Mount adds no middleware to g itself.
+// under /static. g must be mounted at Config.PublicURL's path. Mount adds no middleware to g itself: every
+// route carries its own (security headers, a body limit, the user, CSRF), GET routes answer HEAD, and what no
+// route handles under the mount (an unknown path, a wrong method, OPTIONS) is answered by not-found routes on the
+// mount's own paths, with the same security headers; the host's routes outside the mount are untouched.
 func (r *Repository) Mount(g *echo.Group) {
-	static := http.StripPrefix(strings.TrimSuffix(r.publicURL.Path, "/")+"/static/", http.FileServer(http.FS(templates.Static())))
-	r.env.Routes.Add("static", g.GET("/static/*", func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
-		static.ServeHTTP(c.Response(), c.Request())
-		return nil
-	}, r.env.Headers))
+	static := r.env.Static(strings.TrimSuffix(r.publicURL.Path, "/")+"/static/", templates.Static())
+	r.env.HandlePublic(g, http.MethodGet, "/static/*", "static", static)
 	picker.Register(g, r.env)
 	admin.Register(g, r.env)
+	r.env.Fallbacks(g)
 }
 
 // PickerURL returns the signed, expiring URL (relative to the host's origin) that opens the picker for req.
