@@ -152,6 +152,12 @@ type LoginStates interface {
 	TakeLoginState(ctx context.Context, id string) (LoginState, error)
 	// DeleteLoginStatesBefore removes states that expired before t.
 	DeleteLoginStatesBefore(ctx context.Context, t time.Time) (int64, error)
+	// PendingLoginState returns the newest unused state that matches want's IssuerID, UserID, System,
+	// InstanceID, ReturnTo and Popup and expires after validUntil (so a login link opened again reuses it);
+	// ErrNotFound when there is none.
+	PendingLoginState(ctx context.Context, want LoginState, validUntil time.Time) (LoginState, error)
+	// TrimLoginStates deletes a user's unused states beyond the newest keep and returns how many went.
+	TrimLoginStates(ctx context.Context, userID string, keep int) (int64, error)
 }
 
 // ReturnTypes is a bit set of return types (import 1, link 2, controlled link 4), as in package host.

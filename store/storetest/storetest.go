@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LoginStateNotFoundAndDuplicate", testLoginStateErrors},
 		{"LoginStateTakeConcurrent", testLoginStateConcurrent},
 		{"LoginStateDeleteBefore", testLoginStateDeleteBefore},
+		{"LoginStatePendingAndTrim", testLoginStatePending},
 
 		{"InstanceRoundTrip", testInstanceRoundTrip},
 		{"InstanceNotFound", testInstanceNotFound},
