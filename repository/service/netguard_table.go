@@ -27,10 +27,10 @@ func (c addrClass) verdict() string {
 type embedding uint8
 
 const (
-	embedNone    embedding = iota
-	embedLast32            // the last 32 bits: IPv4-mapped, IPv4-compatible, NAT64 well-known prefix
-	embed6to4              // bits 16-47: 6to4 (RFC 3056)
-	embedTeredo            // the last 32 bits inverted: the Teredo client (RFC 4380)
+	embedNone   embedding = iota
+	embedLast32           // the last 32 bits: IPv4-mapped, IPv4-compatible, NAT64 well-known prefix
+	embed6to4             // bits 16-47: 6to4 (RFC 3056)
+	embedTeredo           // the last 32 bits inverted: the Teredo client (RFC 4380)
 )
 
 // specialBlock is one entry of the guard's table.
