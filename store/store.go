@@ -228,6 +228,9 @@ type ImportJobs interface {
 	FinishImportJob(ctx context.Context, id string, state ImportState, errText, resultID string) error
 	// CancelImportJob asks the worker to stop.
 	CancelImportJob(ctx context.Context, id string) error
+	// CountRunningImports counts a user's jobs still running that were updated within the last stale (by the
+	// store's own clock, which stamps Updated; older ones died with their process).
+	CountRunningImports(ctx context.Context, userID string, stale time.Duration) (int64, error)
 	DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
@@ -239,7 +242,11 @@ type PickResult struct {
 	InstanceID int64
 	Type       ReturnTypes
 	Payload    []byte
-	Created    time.Time
+	// Bytes is what an import stored at the host (0 for links): it counts against the user's unclaimed quota
+	// until the host claims the result.
+	Bytes   int64
+	Created time.Time
+	Claimed time.Time // when the host took the result over; zero until then
 }
 
 // PickResults stores completed picks for hosts to look up.
@@ -247,6 +254,13 @@ type PickResults interface {
 	CreatePickResult(ctx context.Context, p PickResult) error
 	GetPickResult(ctx context.Context, id string) (PickResult, error)
 	DeletePickResultsBefore(ctx context.Context, t time.Time) (int64, error)
+	// ClaimPickResult marks a result taken over by the host (the first claim's time stays).
+	ClaimPickResult(ctx context.Context, id string, at time.Time) error
+	// UnclaimedBytes sums the Bytes of a user's results the host has not claimed.
+	UnclaimedBytes(ctx context.Context, userID string) (int64, error)
+	// TakeExpiredImports removes and returns, atomically, at most limit unclaimed results with Bytes > 0 created
+	// before t: of several replicas sweeping at once each result goes to exactly one, which removes its files.
+	TakeExpiredImports(ctx context.Context, before time.Time, limit int) ([]PickResult, error)
 }
 
 // ControlledLink is an access controlled link: a copy of a user's file owned by the issuer's system account.

@@ -67,6 +67,8 @@ func Explain(err error, cloudName string) Problem {
 			Detail: "Open the file picker again from the page you came from."}
 	case errors.Is(err, ErrTooLarge):
 		return Problem{Code: "too_large", Title: "The file is too large", Detail: reason(err)}
+	case errors.Is(err, ErrImportLimit):
+		return Problem{Code: "import_limit", Title: "Too many imports for now", Detail: reason(err)}
 	case errors.Is(err, ErrNotAccepted):
 		return Problem{Code: "not_accepted", Title: "This file cannot be used here", Detail: reason(err)}
 	case errors.Is(err, ErrTooManyFiles):

@@ -71,6 +71,10 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 			total += e.Size
 		}
 	}
+	s.maybeSweepImports(ctx)
+	if err := s.checkImportLimits(ctx, u, total); err != nil {
+		return "", err
+	}
 	label := names[0]
 	if len(names) > 1 {
 		label = fmt.Sprintf("%d files", len(names))

@@ -54,6 +54,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"PickResultRoundTrip", testPickResult},
 		{"PickResultDeleteBefore", testPickResultDeleteBefore},
+		{"ImportQuotas", testImportQuotas},
+		{"CountRunningImports", testCountRunningImports},
 
 		{"ControlledLinkRoundTrip", testControlledLinkRoundTrip},
 		{"ControlledLinkListAndCount", testControlledLinkList},
