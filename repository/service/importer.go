@@ -202,7 +202,7 @@ func (s *Service) importOne(ctx context.Context, u host.User, req host.PickReque
 		return host.PickedFile{}, fmt.Errorf("service: open %q: %w", p, err)
 	}
 	defer f.Body.Close()
-	name := path.Base(p)
+	name := SafeFileName(path.Base(p))
 	size := f.Size
 	if size >= 0 {
 		if acc.Refusal(name, f.ContentType, size) != "" {
