@@ -50,12 +50,14 @@ func IssuerServerChange(old store.Issuer, in IssuerInput) ServerChange {
 	}
 	known := map[string]bool{}
 	for _, e := range old.Endpoints {
-		known[originOf(e.URL)] = true
+		if !isPublicLinkOrigin(e.Name) {
+			known[originOf(e.URL)] = true
+		}
 	}
 	for _, e := range eps {
 		name, raw := strings.TrimSpace(e.Name), strings.TrimSpace(e.URL)
-		if raw == "" {
-			continue
+		if raw == "" || isPublicLinkOrigin(name) {
+			continue // no request, and so no secret, ever goes to where public links point
 		}
 		to := originOf(raw)
 		if prev := old.EndpointURL(name); prev != "" {
