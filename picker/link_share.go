@@ -44,6 +44,9 @@ func (h *handler) linkShare(c echo.Context) error {
 			// The viewer sees the link but may not edit it.
 			return done(h.fail(c, http.StatusForbidden, linkForbidden))
 		}
+		if errors.Is(err, service.ErrShareRevoked) {
+			return done(h.fail(c, http.StatusForbidden, service.Explain(err, "the cloud")))
+		}
 		h.env.Logger.WarnContext(ctx, "ocrepo: controlled link share failed", "link", id, "user", u.ID, "err", err)
 		pr := service.Explain(err, "the cloud")
 		return h.renderLink(c, o, nil, &templates.Alert{Code: pr.Code, Title: pr.Title, Detail: pr.Detail})

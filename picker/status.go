@@ -34,6 +34,8 @@ func statusFor(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, cloud.ErrThrottled):
 		return http.StatusTooManyRequests
+	case errors.Is(err, service.ErrShareRevoked):
+		return http.StatusForbidden
 	case errors.Is(err, service.ErrImportLimit):
 		return http.StatusTooManyRequests
 	case errors.Is(err, service.ErrTooLarge):

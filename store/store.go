@@ -288,7 +288,7 @@ type ControlledShare struct {
 	LinkID      int64
 	UserID      string // host user
 	CloudUser   string // their username at the cloud
-	ShareID     string // the cloud's share id
+	ShareID     string // the cloud's share id; empty once revoked (nothing is shared again until a re-grant)
 	Permissions int    // OCS permission bits as granted
 	Target      string // where the share sits in the recipient's space
 	Created     time.Time
