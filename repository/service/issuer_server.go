@@ -41,7 +41,7 @@ func IssuerServerChange(old store.Issuer, in IssuerInput) ServerChange {
 	if msg != "" {
 		return c // the form refuses it anyway
 	}
-	if base != old.BaseURL {
+	if !sameBase(base, old.BaseURL) {
 		c.Moves = append(c.Moves, fmt.Sprintf("base URL %s -> %s", old.BaseURL, base))
 	}
 	eps := in.Endpoints
@@ -71,6 +71,17 @@ func IssuerServerChange(old store.Issuer, in IssuerInput) ServerChange {
 		}
 	}
 	return c
+}
+
+// sameBase reports whether two normalised base URLs name one server: the same origin (case aside) and the same
+// path.
+func sameBase(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return originOf(a) == originOf(b) && ua.EscapedPath() == ub.EscapedPath()
 }
 
 // originOf is scheme://host[:port] of a URL in lower case ({userid} placeholders do not matter here).
