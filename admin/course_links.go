@@ -2,6 +2,8 @@ package admin
 
 import (
 	"github.com/labstack/echo/v4"
+
+	"github.com/ocrepo/ocrepo/repository/web"
 )
 
 // courseLinks lists one course's access controlled links for its managers (teachers) and site admins, with the
@@ -44,7 +46,7 @@ func (h *handler) courseLinkRegrant(c echo.Context) error {
 // courseScope lets the course's managers and site admins in. Everybody else gets a 403 page: ok is false and err
 // is what writing that page returned, so nothing of the course may be touched.
 func (h *handler) courseScope(c echo.Context) (s linkScope, ok bool, err error) {
-	course := c.Param("course")
+	course := web.PathParam(c, "course")
 	if ok, err := h.mayManageTo(c, course, "see and change its access controlled links"); !ok {
 		return linkScope{}, false, err
 	}

@@ -12,7 +12,7 @@ import (
 
 // courseSettings lets a course's managers (and site admins) enable or disable each instance for the course.
 func (h *handler) courseSettings(c echo.Context) error {
-	course := c.Param("course")
+	course := web.PathParam(c, "course")
 	if ok, err := h.mayManage(c, course); !ok {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 // courseToggle enables or disables one instance for a course. htmx swaps the row (and announces the change); a
 // plain form comes back to the course page.
 func (h *handler) courseToggle(c echo.Context) error {
-	course := c.Param("course")
+	course := web.PathParam(c, "course")
 	if ok, err := h.mayManage(c, course); !ok {
 		return err
 	}

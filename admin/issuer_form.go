@@ -25,6 +25,7 @@ type issuerState struct {
 	errors    map[string]string
 	focus     string
 	announce  string
+	newServer string // the warning that the submitted addresses are another server's, or ""
 }
 
 // readIssuerForm reads the submitted issuer form; rows keep their order.
@@ -41,6 +42,7 @@ func readIssuerForm(c echo.Context) (service.IssuerInput, error) {
 		BasicAuth:           form.Get("basic_auth") != "",
 		AllowPrivateNetwork: form.Get("allow_private") != "",
 		Preset:              form.Get("preset"),
+		ConfirmNewServer:    form.Get("confirm_new_server") != "",
 	}
 	names, urls := form["endpoint_name"], form["endpoint_url"]
 	for i := range max(len(names), len(urls)) {
@@ -129,7 +131,7 @@ func orDash(s string) string {
 
 // firstInvalid is the element id of the first field with an error, in the order the form shows them.
 func firstInvalid(errs map[string]string) string {
-	for _, k := range []string{"name", "base_url", "client_id", "client_secret", "preset"} {
+	for _, k := range []string{"name", "base_url", "client_id", "client_secret", "confirm_new_server", "preset"} {
 		if _, ok := errs[k]; ok {
 			return issuerFieldID(k)
 		}
@@ -169,6 +171,8 @@ func issuerFieldID(key string) string {
 		return "issuer-client-id"
 	case "client_secret":
 		return "issuer-client-secret"
+	case "confirm_new_server":
+		return "issuer-confirm-new-server"
 	case "preset":
 		return "issuer-preset"
 	case "endpoints":
@@ -183,21 +187,23 @@ func issuerFieldID(key string) string {
 // formView builds the form's view model.
 func (h *handler) formView(c echo.Context, st issuerState) templates.IssuerForm {
 	f := templates.IssuerForm{
-		New:          st.id == 0,
-		CSRF:         web.CSRFToken(c),
-		Name:         st.in.Name,
-		BaseURL:      st.in.BaseURL,
-		ClientID:     st.in.ClientID,
-		SecretSet:    st.secretSet,
-		SecretRetype: st.in.ClientSecret != "" && !web.IsHTMX(c),
-		BasicAuth:    st.in.BasicAuth,
-		AllowPrivate: st.in.AllowPrivateNetwork,
-		Preset:       st.in.Preset,
-		MapFields:    service.MappingFields(),
-		Errors:       st.errors,
-		Focus:        st.focus,
-		Announce:     st.announce,
-		Summary:      errorSummary(len(st.errors)),
+		New:              st.id == 0,
+		CSRF:             web.CSRFToken(c),
+		Name:             st.in.Name,
+		BaseURL:          st.in.BaseURL,
+		ClientID:         st.in.ClientID,
+		SecretSet:        st.secretSet,
+		SecretRetype:     st.in.ClientSecret != "" && !web.IsHTMX(c),
+		NewServer:        st.newServer,
+		ConfirmNewServer: st.in.ConfirmNewServer && st.newServer != "",
+		BasicAuth:        st.in.BasicAuth,
+		AllowPrivate:     st.in.AllowPrivateNetwork,
+		Preset:           st.in.Preset,
+		MapFields:        service.MappingFields(),
+		Errors:           st.errors,
+		Focus:            st.focus,
+		Announce:         st.announce,
+		Summary:          errorSummary(len(st.errors)),
 	}
 	if f.New {
 		f.Action = h.env.Routes.URL("admin.issuer.create")

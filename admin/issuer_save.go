@@ -38,6 +38,7 @@ func (h *handler) issuerSave(c echo.Context, id int64) error {
 			return h.failed(c, "cloud server", err)
 		}
 		st.secretSet = old.ClientSecret != ""
+		st.newServer = service.IssuerServerChange(old, in).Notice()
 	}
 	if action := c.FormValue("action"); action != "" && action != "save" {
 		st.applyAction(action)

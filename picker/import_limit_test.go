@@ -37,8 +37,14 @@ func TestImportSizeLimitIsInclusive(t *testing.T) {
 				f := newFixture(t, repositorytest.Options{})
 				f.h.Connect(t, f.iss.ID, "student")
 				content := bytes.Repeat([]byte("z"), size)
-				f.h.Cloud.WriteFile("alice", "/f.bin", content)
 				req := host.PickRequest{MaxBytes: importLimit}
+				if how == "from the listing" {
+					f.h.Cloud.WriteFile("alice", "/f.bin", content)
+				} else {
+					// A path nobody listed is checked at the cloud first (which would refuse it from its size), so
+					// the listing shows the file small and it grows before the pick: the download meets the limit.
+					f.listSmallThenGrow(t, req, "/f.bin", func() { f.h.Cloud.WriteFile("alice", "/f.bin", content) })
+				}
 				if how == "from the listing" {
 					_, body, _ := f.c.Get(t, f.pickerPath(req))
 					refusal := doc(t, body).Find(`[data-testid="row"][data-name="f.bin"] [data-testid="refusal"]`).Text()
@@ -90,9 +96,9 @@ func TestImportRefusesTooLargeOnAChunkedDownload(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, repositorytest.Options{})
 	f.h.Connect(t, f.iss.ID, "student")
-	f.h.Cloud.SeedGeneratedFile("alice", "/video.bin", 5<<20)
-	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Chunked: true, Method: http.MethodGet})
 	req := host.PickRequest{MaxBytes: 64 << 10}
+	f.listSmallThenGrow(t, req, "/video.bin", func() { f.h.Cloud.SeedGeneratedFile("alice", "/video.bin", 5<<20) })
+	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Chunked: true, Method: http.MethodGet})
 	status, body, _ := f.pick(t, req, "import", "/video.bin")
 	if status != http.StatusAccepted {
 		t.Fatalf("status %d: %s", status, body)
@@ -116,9 +122,9 @@ func TestImportRefusesTooLargeFromTheHeadersBeforeTheSink(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, repositorytest.Options{})
 	f.h.Connect(t, f.iss.ID, "student")
-	f.h.Cloud.SeedGeneratedFile("alice", "/video.bin", 5<<20)
 	req := host.PickRequest{MaxBytes: 64 << 10}
-	// No listing first, so the limit is first met in the download's headers.
+	// Listed small, grown since: the limit is first met in the download's headers.
+	f.listSmallThenGrow(t, req, "/video.bin", func() { f.h.Cloud.SeedGeneratedFile("alice", "/video.bin", 5<<20) })
 	status, body, _ := f.pick(t, req, "import", "/video.bin")
 	if status != http.StatusAccepted {
 		t.Fatalf("status %d: %s", status, body)
@@ -170,9 +176,9 @@ func TestImportOverTheLimitRemovesWhatACarelessSinkKept(t *testing.T) {
 	sink := &carelessSink{files: map[string][]byte{}}
 	f := newFixture(t, repositorytest.Options{Config: func(c *repository.Config) { c.Files = sink }})
 	f.h.Connect(t, f.iss.ID, "student")
-	f.h.Cloud.SeedGeneratedFile("alice", "/video.bin", 1<<20)
-	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Chunked: true, Method: http.MethodGet})
 	req := host.PickRequest{MaxBytes: 64 << 10}
+	f.listSmallThenGrow(t, req, "/video.bin", func() { f.h.Cloud.SeedGeneratedFile("alice", "/video.bin", 1<<20) })
+	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Chunked: true, Method: http.MethodGet})
 	status, body, _ := f.pick(t, req, "import", "/video.bin")
 	if status != http.StatusAccepted {
 		t.Fatalf("status %d: %s", status, body)
@@ -184,4 +190,14 @@ func TestImportOverTheLimitRemovesWhatACarelessSinkKept(t *testing.T) {
 	if n := sink.count(); n != 0 {
 		t.Errorf("the sink still holds %d files after a refused import", n)
 	}
+}
+
+// listSmallThenGrow shows the file in the picker's listing within the limit, then lets grow write its real
+// content at the cloud: the pick passes the check against the fresh listing, so the limit is first met in the
+// download (its Content-Length, or the stream itself when the download is chunked).
+func (f *fixture) listSmallThenGrow(t *testing.T, req host.PickRequest, path string, grow func()) {
+	t.Helper()
+	f.h.Cloud.WriteFile("alice", path, []byte("small"))
+	f.c.Get(t, f.pickerPath(req))
+	grow()
 }

@@ -34,13 +34,12 @@ var linkGone = service.Problem{Code: "link_gone", Title: "This file is no longer
 var linkForbidden = service.Problem{Code: "link_forbidden", Title: "You cannot open this file",
 	Detail: "This file is shared with particular people on this site. Ask your teacher if you think you should see it."}
 
-// linkFailed answers a failed open or share of a controlled link.
+// linkFailed answers a failed open or share of a controlled link: 404 for a link the viewer may not see.
 func (h *handler) linkFailed(c echo.Context, err error) error {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, service.ErrNoAccess):
+		// A link the viewer may not see answers exactly like one that does not exist, so ids cannot be probed.
 		return h.fail(c, http.StatusNotFound, linkGone)
-	case errors.Is(err, service.ErrNoAccess):
-		return h.fail(c, http.StatusForbidden, linkForbidden)
 	case errors.Is(err, service.ErrNoSystemAccount):
 		return h.fail(c, http.StatusServiceUnavailable, service.Problem{Code: "no_system_account", Title: "This file cannot be opened right now",
 			Detail: "The site's account at the cloud is not connected. Please tell your site administrator."})

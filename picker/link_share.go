@@ -41,7 +41,11 @@ func (h *handler) linkShare(c echo.Context) error {
 			return done(h.linkFailed(c, oerr))
 		}
 		if errors.Is(err, service.ErrNoAccess) {
-			return done(h.linkFailed(c, err))
+			// The viewer sees the link but may not edit it.
+			return done(h.fail(c, http.StatusForbidden, linkForbidden))
+		}
+		if errors.Is(err, service.ErrShareRevoked) {
+			return done(h.fail(c, http.StatusForbidden, service.Explain(err, "the cloud")))
 		}
 		h.env.Logger.WarnContext(ctx, "ocrepo: controlled link share failed", "link", id, "user", u.ID, "err", err)
 		p := web.ProblemFor(err, "")

@@ -75,6 +75,7 @@ type (
 	PickResult               = host.PickResult
 	PickedFile               = host.PickedFile
 	LinkPolicy               = service.LinkPolicy
+	ImportLimits             = service.ImportLimits
 )
 
 // Re-exported constants.
@@ -152,6 +153,11 @@ type Config struct {
 	HTTPTransport http.RoundTripper
 	// LinkPolicy sets rules for public links; default: links do not expire.
 	LinkPolicy LinkPolicy
+	// ImportLimits bound what each user's imports may hold of the host's storage: imports running at once
+	// (default 3), bytes of imports the host has not claimed yet (default 1 GiB), and how long an unclaimed
+	// import is kept before its files are removed through Files' FileRemover (default 24 hours). PickResult
+	// claims an import. A user over a limit is told so in the picker.
+	ImportLimits ImportLimits
 	// ListingTTL is how long a folder listing is reused for paging, sorting and going back; default 60 s.
 	ListingTTL time.Duration
 	// Now is the clock; default time.Now.
@@ -258,6 +264,7 @@ func New(cfg Config) (*Repository, error) {
 		HTTPTransport: cfg.HTTPTransport,
 		ListingTTL:    cfg.ListingTTL,
 		LinkPolicy:    cfg.LinkPolicy,
+		ImportLimits:  cfg.ImportLimits,
 		LinkURL:       func(id int64) string { return linkPath(pu, id) },
 		Now:           cfg.Now,
 	})
@@ -322,16 +329,16 @@ func (r *Repository) Migrate(ctx context.Context) error {
 
 // Mount registers every route on g: the admin pages under /admin, the course settings under /course, the
 // picker under /picker, the OAuth callback at /callback, access controlled links under /link and the assets
-// under /static. g must be mounted at Config.PublicURL's path. Mount adds no middleware to g itself.
+// under /static. g must be mounted at Config.PublicURL's path. Mount adds no middleware to g itself: every
+// route carries its own (security headers, a body limit, the user, CSRF), GET routes answer HEAD, and what no
+// route handles under the mount (an unknown path, a wrong method, OPTIONS) is answered by not-found routes on the
+// mount's own paths, with the same security headers; the host's routes outside the mount are untouched.
 func (r *Repository) Mount(g *echo.Group) {
-	static := http.StripPrefix(strings.TrimSuffix(r.publicURL.Path, "/")+"/static/", http.FileServer(http.FS(templates.Static())))
-	r.env.Routes.Add("static", g.GET("/static/*", func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
-		static.ServeHTTP(c.Response(), c.Request())
-		return nil
-	}, r.env.Headers))
+	static := r.env.Static(strings.TrimSuffix(r.publicURL.Path, "/")+"/static/", templates.Static())
+	r.env.HandlePublic(g, http.MethodGet, "/static/*", "static", static)
 	picker.Register(g, r.env)
 	admin.Register(g, r.env)
+	r.env.Fallbacks(g)
 }
 
 // PickerURL returns the signed, expiring URL (relative to the host's origin) that opens the picker for req.
@@ -346,13 +353,29 @@ func (r *Repository) PickerURL(req PickRequest) string {
 	return web.WithQuery(strings.TrimSuffix(r.publicURL.Path, "/")+"/picker", "r", r.svc.SignPick(req))
 }
 
-// PickResult returns a completed pick by the id the picker handed back, if it belongs to userID.
+// PickResult returns a completed pick by the id the picker handed back, if it belongs to userID. Looking it up
+// claims it: its imported files are the host's from then on (they no longer count against the user's
+// ImportLimits and are never removed as unclaimed).
 func (r *Repository) PickResult(ctx context.Context, userID, id string) (PickResult, error) {
 	res, err := r.svc.PickResult(ctx, userID, id)
 	if err != nil {
 		return PickResult{}, fmt.Errorf("repository: %w", err)
 	}
+	if err := r.svc.ClaimPick(ctx, id); err != nil {
+		return PickResult{}, fmt.Errorf("repository: %w", err)
+	}
 	return res, nil
+}
+
+// SweepImports removes the imports nobody claimed within ImportLimits.UnclaimedTTL (their files through the
+// FileRemover) and returns how many went. Starting imports sweeps now and then anyway; hosts with few imports may
+// call it from a periodic job of their own. Replicas sweeping at once share the work.
+func (r *Repository) SweepImports(ctx context.Context) (int, error) {
+	n, err := r.svc.SweepImports(ctx)
+	if err != nil {
+		return n, fmt.Errorf("repository: %w", err)
+	}
+	return n, nil
 }
 
 // ControlledLinkURL is where the host links viewers to for an access controlled link (a path on the host's

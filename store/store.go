@@ -77,6 +77,11 @@ type Issuers interface {
 	// UpdateIssuer replaces every field, endpoints and mappings included (the secret too: callers that keep the
 	// old secret pass it on).
 	UpdateIssuer(ctx context.Context, iss Issuer) (Issuer, error)
+	// ReplaceIssuerServer is UpdateIssuer for an issuer that now points at another server: in the same
+	// transaction it deletes every token of the issuer (the system account's too) and its login states in
+	// flight, so that no login made at the old server is ever sent to the new one. It returns how many tokens
+	// went.
+	ReplaceIssuerServer(ctx context.Context, iss Issuer) (Issuer, int64, error)
 	// DeleteIssuer removes the issuer and everything that hangs off it: endpoints, mappings, tokens (the system
 	// account's too), login states, instances and their course settings. Controlled-link records are kept (they
 	// describe files that still exist in the cloud) but lose their instance.
@@ -147,6 +152,12 @@ type LoginStates interface {
 	TakeLoginState(ctx context.Context, id string) (LoginState, error)
 	// DeleteLoginStatesBefore removes states that expired before t.
 	DeleteLoginStatesBefore(ctx context.Context, t time.Time) (int64, error)
+	// PendingLoginState returns the newest unused state that matches want's IssuerID, UserID, System,
+	// InstanceID, ReturnTo and Popup and expires after validUntil (so a login link opened again reuses it);
+	// ErrNotFound when there is none.
+	PendingLoginState(ctx context.Context, want LoginState, validUntil time.Time) (LoginState, error)
+	// TrimLoginStates deletes a user's unused states beyond the newest keep and returns how many went.
+	TrimLoginStates(ctx context.Context, userID string, keep int) (int64, error)
 }
 
 // ReturnTypes is a bit set of return types (import 1, link 2, controlled link 4), as in package host.
@@ -217,6 +228,9 @@ type ImportJobs interface {
 	FinishImportJob(ctx context.Context, id string, state ImportState, errText, resultID string) error
 	// CancelImportJob asks the worker to stop.
 	CancelImportJob(ctx context.Context, id string) error
+	// CountRunningImports counts a user's jobs still running that were updated within the last stale (by the
+	// store's own clock, which stamps Updated; older ones died with their process).
+	CountRunningImports(ctx context.Context, userID string, stale time.Duration) (int64, error)
 	DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
@@ -228,7 +242,11 @@ type PickResult struct {
 	InstanceID int64
 	Type       ReturnTypes
 	Payload    []byte
-	Created    time.Time
+	// Bytes is what an import stored at the host (0 for links): it counts against the user's unclaimed quota
+	// until the host claims the result.
+	Bytes   int64
+	Created time.Time
+	Claimed time.Time // when the host took the result over; zero until then
 }
 
 // PickResults stores completed picks for hosts to look up.
@@ -236,6 +254,13 @@ type PickResults interface {
 	CreatePickResult(ctx context.Context, p PickResult) error
 	GetPickResult(ctx context.Context, id string) (PickResult, error)
 	DeletePickResultsBefore(ctx context.Context, t time.Time) (int64, error)
+	// ClaimPickResult marks a result taken over by the host (the first claim's time stays).
+	ClaimPickResult(ctx context.Context, id string, at time.Time) error
+	// UnclaimedBytes sums the Bytes of a user's results the host has not claimed.
+	UnclaimedBytes(ctx context.Context, userID string) (int64, error)
+	// TakeExpiredImports removes and returns, atomically, at most limit unclaimed results with Bytes > 0 created
+	// before t: of several replicas sweeping at once each result goes to exactly one, which removes its files.
+	TakeExpiredImports(ctx context.Context, before time.Time, limit int) ([]PickResult, error)
 }
 
 // ControlledLink is an access controlled link: a copy of a user's file owned by the issuer's system account.
@@ -263,7 +288,7 @@ type ControlledShare struct {
 	LinkID      int64
 	UserID      string // host user
 	CloudUser   string // their username at the cloud
-	ShareID     string // the cloud's share id
+	ShareID     string // the cloud's share id; empty once revoked (nothing is shared again until a re-grant)
 	Permissions int    // OCS permission bits as granted
 	Target      string // where the share sits in the recipient's space
 	Created     time.Time

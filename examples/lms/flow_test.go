@@ -37,10 +37,10 @@ func TestHandInWithoutJavaScript(t *testing.T) {
 		status int
 		testid string
 	}{
-		{"bob", http.StatusOK, "edit"},                          // teachers edit
-		{"alice", http.StatusOK, "submitted"},                   // the owner, read-only after submitting
-		{"dana", http.StatusOK, "download"},                     // site admins view
-		{"carol", http.StatusForbidden, "alert-link_forbidden"}, // classmates: nothing
+		{"bob", http.StatusOK, "edit"},                    // teachers edit
+		{"alice", http.StatusOK, "submitted"},             // the owner, read-only after submitting
+		{"dana", http.StatusOK, "download"},               // site admins view
+		{"carol", http.StatusNotFound, "alert-link_gone"}, // classmates: nothing, as if there were no link
 	}
 	for _, tt := range tests {
 		c := d.signIn(t, tt.user)

@@ -277,7 +277,7 @@ func TestJourney(t *testing.T) {
 	signIn(t, classmate, d, "carol")
 	do(t, classmate, "a classmate opens the link",
 		chromedp.Navigate(d.URL+linkURL),
-		chromedp.WaitVisible(testid("alert-link_forbidden")),
+		chromedp.WaitVisible(testid("alert-link_gone")),
 	)
 
 	for who, c := range map[string]*browsertest.Console{"teacher": tcons, "student": scons} {

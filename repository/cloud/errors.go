@@ -376,6 +376,7 @@ const minSecretLen = 6
 // redactSecrets replaces every occurrence of secrets (as sent, and form-encoded) in b. A server or a proxy's error
 // page that echoes the request must not carry a token, code or client secret into an error text or a log line.
 func redactSecrets(b []byte, secrets []string) []byte {
+	b = redactCredentials(b)
 	for _, s := range secrets {
 		if len(s) < minSecretLen {
 			continue

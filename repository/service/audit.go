@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/ocrepo/ocrepo/store"
 )
@@ -23,6 +24,8 @@ func (s *Service) Audit(ctx context.Context, page, perPage int) (AuditPage, erro
 	if perPage <= 0 {
 		perPage = 50
 	}
+	// Bounded so that the offset cannot overflow whatever page number a URL carries.
+	page = min(page, math.MaxInt32/perPage)
 	// One entry more than the page tells whether a next page exists without counting the table.
 	entries, err := s.store.ListAudit(ctx, store.AuditFilter{Limit: perPage + 1, Offset: (page - 1) * perPage})
 	if err != nil {

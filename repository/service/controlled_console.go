@@ -62,6 +62,11 @@ func (s *Service) ControlledConsole(ctx context.Context, q ConsoleQuery) (Consol
 		links = kept
 	}
 	p.Total = len(links)
+	// A page past the end is the page just after the last one: a huge page number must not overflow the offset.
+	if last := max(1, (len(links)+q.PerPage-1)/q.PerPage); q.Page > last+1 {
+		q.Page = last + 1
+		p.Page = q.Page
+	}
 	start := min((q.Page-1)*q.PerPage, len(links))
 	end := min(start+q.PerPage, len(links))
 	p.HasNext = end < len(links)

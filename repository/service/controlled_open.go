@@ -110,6 +110,11 @@ func (s *Service) GrantControlled(ctx context.Context, viewer host.User, id int6
 	if err != nil {
 		return Granted{}, err
 	}
+	if revoked, err := s.shareRevoked(ctx, id, viewer.ID); err != nil {
+		return Granted{}, err
+	} else if revoked {
+		return Granted{}, fmt.Errorf("%w: link %d", ErrShareRevoked, id)
+	}
 	if edit && o.Access < host.AccessEdit {
 		return Granted{}, fmt.Errorf("%w: editing", ErrNoAccess)
 	}

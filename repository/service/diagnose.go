@@ -103,6 +103,7 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	}
 	d := Diagnosis{IssuerID: iss.ID, IssuerName: iss.Name, At: s.now().UTC()}
 	r := &checkRun{s: s, iss: iss, hc: noRedirects(s.httpClientFor(iss))}
+	sysBefore, _ := s.store.GetToken(ctx, store.TokenKey{IssuerID: iss.ID, System: true})
 
 	// Phase one: the server itself, the authorization endpoint and the token endpoint, in parallel.
 	var status Check
@@ -136,9 +137,10 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	wg.Wait()
 	d.Checks = append([]Check{status, authz, token}, signed...)
 	r.noteStripped(d.Checks)
+	r.redactDiagnosis(ctx, &d, sysBefore)
 
-	if r.product != "" {
-		s.saveProduct(ctx, iss.ID, r.product, r.version)
+	if d.Product != "" {
+		s.saveProduct(ctx, iss.ID, d.Product, d.Version)
 	}
 	summary := fmt.Sprintf("connection check: %d passed, %d warnings, %d failed", d.Count(CheckPassed), d.Count(CheckWarning), d.Count(CheckFailed))
 	var failed []string

@@ -222,6 +222,10 @@ func TestCheckIssuerDiagnoses(t *testing.T) {
 			}
 			tc.setup(f, &in)
 			in.ClientSecret = strings.TrimPrefix(in.ClientSecret, fixtureClientSecret) // blank keeps the stored secret
+			if IssuerServerChange(good, in).Changed() {
+				// A new address is a new server: the secret is typed again and the move confirmed.
+				in.ClientSecret, in.ConfirmNewServer = fixtureClientSecret, true
+			}
 			if _, err := f.svc.UpdateIssuer(context.Background(), adminActor(), good.ID, in); err != nil {
 				t.Fatalf("update issuer: %v", err)
 			}

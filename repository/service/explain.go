@@ -74,6 +74,11 @@ func Explain(err error, cloudName string) Problem {
 			Detail: "Open the file picker again from the page you came from."}
 	case errors.Is(err, ErrTooLarge):
 		return Problem{Code: "too_large", Title: "The file is too large", Detail: reason(err)}
+	case errors.Is(err, ErrShareRevoked):
+		return Problem{Code: "share_revoked", Title: "Your copy of this file was withdrawn",
+			Detail: "An administrator took back the copy of this file in your cloud. Ask your teacher or the site administrator if you need it again."}
+	case errors.Is(err, ErrImportLimit):
+		return Problem{Code: "import_limit", Title: "Too many imports for now", Detail: reason(err)}
 	case errors.Is(err, ErrNotAccepted):
 		return Problem{Code: "not_accepted", Title: "This file cannot be used here", Detail: reason(err)}
 	case errors.Is(err, ErrTooManyFiles):

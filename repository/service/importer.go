@@ -67,6 +67,10 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 		}
 		total += max(e.Size, 0)
 	}
+	s.maybeSweepImports(ctx)
+	if err := s.checkImportLimits(ctx, u, total); err != nil {
+		return "", err
+	}
 	label := names[0]
 	if len(names) > 1 {
 		label = fmt.Sprintf("%d files", len(names))
@@ -194,7 +198,7 @@ func (s *Service) importOne(ctx context.Context, u host.User, req host.PickReque
 		return host.PickedFile{}, fmt.Errorf("service: open %q: %w", p, err)
 	}
 	defer f.Body.Close()
-	name := path.Base(p)
+	name := SafeFileName(path.Base(p))
 	size := f.Size
 	if size >= 0 {
 		if acc.Refusal(name, f.ContentType, size) != "" {

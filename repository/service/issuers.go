@@ -221,6 +221,9 @@ type IssuerInput struct {
 	Preset              string
 	Endpoints           []store.Endpoint
 	Mappings            []store.FieldMapping
+	// ConfirmNewServer is the admin's confirmation, after the form's notice, that an edit moving the issuer to
+	// another address (see IssuerServerChange) may sign everybody out.
+	ConfirmNewServer bool
 }
 
 // validateIssuer checks in against the other issuers and returns the issuer to store (without ID, secret and
@@ -423,15 +426,20 @@ func (s *Service) CreateIssuer(ctx context.Context, actor host.User, in IssuerIn
 }
 
 // UpdateIssuer validates and stores changes to an issuer. An empty ClientSecret keeps the stored secret. The
-// detected product and version are kept unless the base URL changed.
+// detected product and version are kept unless the base URL changed. An edit that moves the issuer to another
+// server (IssuerServerChange) needs the secret typed again and ConfirmNewServer, and drops every stored login.
 func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, in IssuerInput) (store.Issuer, error) {
 	old, err := s.GetIssuer(ctx, id)
 	if err != nil {
 		return store.Issuer{}, err
 	}
+	change := IssuerServerChange(old, in)
 	iss, err := s.validateIssuer(ctx, id, in)
 	if err != nil {
 		return store.Issuer{}, err
+	}
+	if fe := newServerProblems(change, in); fe.err() != nil {
+		return store.Issuer{}, fe
 	}
 	iss.ID, iss.Created = old.ID, old.Created
 	iss.ClientSecret = old.ClientSecret
@@ -440,6 +448,9 @@ func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, i
 	}
 	if iss.BaseURL == old.BaseURL {
 		iss.Product, iss.Version = old.Product, old.Version
+	}
+	if change.Changed() {
+		return s.replaceIssuerServer(ctx, actor, old, iss, change)
 	}
 	updated, err := s.store.UpdateIssuer(ctx, iss)
 	if err != nil {

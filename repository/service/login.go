@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -68,15 +69,26 @@ func (s *Service) StartLogin(ctx context.Context, u host.User, ls LoginStart) (s
 	if err != nil {
 		return "", err
 	}
-	state := randomID(32)
-	verifier := oauth2.GenerateVerifier()
 	now := s.now().UTC()
-	err = s.store.CreateLoginState(ctx, store.LoginState{
-		ID: stateID(state), IssuerID: ls.IssuerID, UserID: u.ID, System: ls.System, InstanceID: ls.InstanceID,
-		Verifier: verifier, ReturnTo: ls.ReturnTo, Popup: ls.Popup, Created: now, Expires: now.Add(s.cfg.LoginTTL),
-	})
-	if err != nil {
+	want := store.LoginState{IssuerID: ls.IssuerID, UserID: u.ID, System: ls.System, InstanceID: ls.InstanceID,
+		ReturnTo: ls.ReturnTo, Popup: ls.Popup, Created: now, Expires: now.Add(s.cfg.LoginTTL)}
+	// The same login opened again (a reload, a second click) reuses the one in flight while it has at least half
+	// its time left, so plain GETs of the login link add no rows.
+	if st, err := s.store.PendingLoginState(ctx, want, now.Add(s.cfg.LoginTTL/2)); err == nil {
+		return c.AuthCodeURL(s.stateFor(st.Verifier), st.Verifier, s.cfg.CallbackURL), nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("service: find login in flight: %w", err)
+	}
+	want.Verifier = oauth2.GenerateVerifier()
+	state := s.stateFor(want.Verifier)
+	want.ID = stateID(state)
+	if err := s.store.CreateLoginState(ctx, want); err != nil {
 		return "", fmt.Errorf("service: record login: %w", err)
+	}
+	// A user has at most maxPendingLogins logins in flight (other instances, return targets, popups): the oldest
+	// go first.
+	if _, err := s.store.TrimLoginStates(ctx, u.ID, maxPendingLogins); err != nil {
+		s.log.WarnContext(ctx, "ocrepo: trim login states", "user", u.ID, "err", err)
 	}
 	// Logins that were never finished (the user closed the popup) expire quietly; sweep them now and then.
 	if n, err := s.store.DeleteLoginStatesBefore(ctx, now.Add(-time.Hour)); err != nil {
@@ -84,7 +96,19 @@ func (s *Service) StartLogin(ctx context.Context, u host.User, ls LoginStart) (s
 	} else if n > 0 {
 		s.log.DebugContext(ctx, "ocrepo: swept expired login states", "count", n)
 	}
-	return c.AuthCodeURL(state, verifier, s.cfg.CallbackURL), nil
+	return c.AuthCodeURL(state, want.Verifier, s.cfg.CallbackURL), nil
+}
+
+// maxPendingLogins bounds the logins in flight one user may hold.
+const maxPendingLogins = 8
+
+// stateFor is the state value of a login: a MAC of its PKCE verifier (random, and sealed at rest), so the login
+// in flight can be handed out again while the table keeps neither the state nor the verifier in the clear.
+func (s *Service) stateFor(verifier string) string {
+	m := hmac.New(sha256.New, s.cfg.SigningKey)
+	m.Write([]byte("ocrepo login state v2\x00"))
+	m.Write([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // stateID is what the store keeps of a state value: its hash, so a read of the table cannot finish a login.

@@ -15,38 +15,28 @@ import (
 // ErrBlockedAddress is returned when an issuer's URL resolves to an address the network guard refuses.
 var ErrBlockedAddress = errors.New("service: address not allowed")
 
-// blockedAddress reports why ip may not be dialled, or "" when it may. Loopback (and the unspecified address,
-// which reaches this machine too) passes only with allowLoopback; private, link-local and cloud-metadata addresses
-// only with allowPrivate (an issuer's "allow private networks" setting). The check runs on the address actually
-// dialled (after DNS), so a name that resolves to a private address later is refused too.
+// blockedAddress reports why ip may not be dialled, or "" when it may. The address's class comes from the
+// special-purpose table (netguard_table.go), IPv4 addresses embedded in IPv6 forms included. Loopback (and the
+// unspecified address, which reaches this machine too) passes only with allowLoopback; multicast and broadcast
+// never; private, link-local, carrier-grade NAT, reserved and cloud-metadata addresses only with allowPrivate
+// (an issuer's "allow private networks" setting). The check runs on the address actually dialled (after DNS), so
+// a name that resolves to a private address later is refused too.
 func blockedAddress(ip netip.Addr, allowLoopback, allowPrivate bool) string {
-	ip = ip.Unmap()
-	// The well-known NAT64 prefix reaches the IPv4 address in the last four bytes.
-	if ip.Is6() && netip.MustParsePrefix("64:ff9b::/96").Contains(ip) {
-		b := ip.As16()
-		ip = netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
-	}
-	switch {
-	case ip.IsLoopback(), ip.IsUnspecified(), ip.Is4() && ip.As4()[0] == 0:
+	switch c := classify(ip); {
+	case c == classGlobal:
+		return ""
+	case c == classLoopback:
 		if allowLoopback {
 			return ""
 		}
-		return "loopback"
-	case ip.IsMulticast(), ip.IsInterfaceLocalMulticast(), ip.IsLinkLocalMulticast():
-		return "unroutable"
+		return c.verdict()
+	case c == classNoUnicast:
+		return c.verdict()
 	case allowPrivate:
 		return ""
-	case ip == netip.MustParseAddr("169.254.169.254"), ip == netip.MustParseAddr("fd00:ec2::254"),
-		ip == netip.MustParseAddr("100.100.100.200"):
-		return "cloud metadata"
-	case ip.IsLinkLocalUnicast():
-		return "link-local"
-	case ip.IsPrivate():
-		return "private network"
-	case netip.MustParsePrefix("100.64.0.0/10").Contains(ip):
-		return "carrier-grade NAT"
+	default:
+		return c.verdict()
 	}
-	return ""
 }
 
 // guardControl is a net.Dialer Control function that refuses blocked addresses.
@@ -72,8 +62,10 @@ func guardControl(allowLoopback, allowPrivate bool) func(network, address string
 }
 
 // newHTTPClients returns the guarded client (private networks refused) and the open one (private networks
-// allowed, for issuers with that setting); both refuse loopback unless allowLoopback. A host-supplied base
-// transport is used as is for both: the host then owns the network policy.
+// allowed, for issuers with that setting); both refuse loopback unless allowLoopback. They dial the cloud
+// directly: HTTP_PROXY, HTTPS_PROXY and NO_PROXY are ignored, since through a proxy the guard would only ever see
+// the proxy's address. A host-supplied base transport (Config.HTTPTransport) is used as is for both: the host
+// then owns the network policy, proxies included.
 func newHTTPClients(base http.RoundTripper, allowLoopback bool) (guarded, open *http.Client) {
 	if base != nil {
 		return &http.Client{Transport: base, CheckRedirect: sameHostRedirects},
@@ -82,7 +74,7 @@ func newHTTPClients(base http.RoundTripper, allowLoopback bool) (guarded, open *
 	mk := func(control func(string, string, syscall.RawConn) error) *http.Client {
 		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: control}
 		t := &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
+			Proxy:                 nil, // HTTP(S)_PROXY would make the guard check the proxy, not the cloud
 			DialContext:           d.DialContext,
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          512,

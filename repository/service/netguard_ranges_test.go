@@ -41,7 +41,8 @@ func TestBlockedRangesHaveEdges(t *testing.T) {
 		{"fe00::", ""},
 		{"fe80::", "link-local"},
 		{"febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "link-local"},
-		{"fec0::", ""},
+		{"fec0::", "private network"}, // site-local (deprecated, RFC 3879) is refused like unique local
+		{"feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "private network"},
 	} {
 		ip := netip.MustParseAddr(tc.addr)
 		forms := []netip.Addr{ip}

@@ -77,8 +77,14 @@ func (s *Service) savePick(ctx context.Context, u host.User, inst store.Instance
 	if err != nil {
 		return host.PickResult{}, fmt.Errorf("service: encode pick: %w", err)
 	}
+	var stored int64
+	if t == host.ReturnImport {
+		for _, f := range files {
+			stored += f.Size
+		}
+	}
 	err = s.store.CreatePickResult(ctx, store.PickResult{ID: res.ID, UserID: u.ID, Course: req.Course,
-		InstanceID: inst.ID, Type: store.ReturnTypes(t), Payload: payload, Created: res.Created})
+		InstanceID: inst.ID, Type: store.ReturnTypes(t), Payload: payload, Bytes: stored, Created: res.Created})
 	if err != nil {
 		return host.PickResult{}, fmt.Errorf("service: record pick: %w", err)
 	}
@@ -94,12 +100,21 @@ func (s *Service) PickResult(ctx context.Context, userID, id string) (host.PickR
 	if p.UserID != userID {
 		return host.PickResult{}, fmt.Errorf("service: pick %s: %w", id, store.ErrNotFound)
 	}
-	var files []host.PickedFile
-	if err := json.Unmarshal(p.Payload, &files); err != nil {
-		return host.PickResult{}, fmt.Errorf("service: pick %s: decode: %w", id, err)
+	files, err := decodeFiles(p.Payload)
+	if err != nil {
+		return host.PickResult{}, fmt.Errorf("service: pick %s: %w", id, err)
 	}
 	return host.PickResult{ID: p.ID, User: p.UserID, Course: p.Course, InstanceID: p.InstanceID,
 		Type: host.ReturnType(p.Type), Files: files, Created: p.Created}, nil
+}
+
+// decodeFiles reads the files of a stored pick.
+func decodeFiles(payload []byte) ([]host.PickedFile, error) {
+	var files []host.PickedFile
+	if err := json.Unmarshal(payload, &files); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	return files, nil
 }
 
 // signedPick is the wire form of a pick request: short field names keep picker URLs short.

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -65,6 +66,8 @@ type Config struct {
 	LoginTTL time.Duration
 	// MaxConcurrentImports bounds imports running at once in this process; 0 means 16.
 	MaxConcurrentImports int
+	// ImportLimits bound each user's running and unclaimed imports; zero fields take their defaults.
+	ImportLimits ImportLimits
 	// LinkURL is where the host links viewers to for an access controlled link (the mounted /link/{id} route).
 	LinkURL func(id int64) string
 	// LinkPolicy sets expiry and password rules for public links.
@@ -99,6 +102,7 @@ type Service struct {
 	importsWG   sync.WaitGroup
 	background  sync.WaitGroup // revocation retries; guarded by importsMu with closed
 	closed      bool
+	lastSweep   atomic.Int64 // when this process last swept expired imports (Unix nanoseconds)
 }
 
 // New checks cfg and returns a Service. It starts nothing.
@@ -137,6 +141,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxConcurrentImports <= 0 {
 		cfg.MaxConcurrentImports = 16
 	}
+	cfg.ImportLimits = cfg.ImportLimits.withDefaults()
 	s := &Service{
 		cfg:         cfg,
 		store:       cfg.Store,

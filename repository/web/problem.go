@@ -108,6 +108,10 @@ func statusAndAdmin(err error, p *Problem) (int, string) {
 	case errors.Is(err, service.ErrPickExpired), errors.Is(err, service.ErrPickInvalid),
 		errors.Is(err, service.ErrNoFiles), errors.Is(err, service.ErrTooManyFiles):
 		return http.StatusBadRequest, ""
+	case errors.Is(err, service.ErrShareRevoked):
+		return http.StatusForbidden, ""
+	case errors.Is(err, service.ErrImportLimit):
+		return http.StatusTooManyRequests, ""
 	case errors.Is(err, service.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, ""
 	case errors.Is(err, service.ErrNotAccepted):

@@ -187,6 +187,8 @@ func TestProblemForEverySentinel(t *testing.T) {
 		{service.ErrCancelled, 409, "cancelled"},
 		{service.ErrShuttingDown, 503, "shutting_down"},
 		{service.ErrLinkBusy, 503, "link_busy"},
+		{service.ErrShareRevoked, 403, "share_revoked"},
+		{service.ErrImportLimit, 429, "import_limit"},
 		{service.ErrWrongFile, 502, "wrong_file"},
 		{service.ErrSizeMismatch, 502, "broken_download"},
 		{service.ErrBlockedAddress, 502, "blocked"},

@@ -49,6 +49,9 @@ type Env struct {
 	// Home is the host's page that ocrepo's full pages link back to; empty: no link.
 	Home templates.HomeLink
 
+	// paths records the methods registered per path, for the fallbacks.
+	paths mountedPaths
+
 	// renders recycles Render's buffers: a listing fragment is some 40 KB, and growing a fresh buffer to that
 	// size for every request allocated three times as much.
 	renders sync.Pool
@@ -123,12 +126,11 @@ func WithQuery(u string, kv ...string) string {
 	return u + sep + q.Encode()
 }
 
-// Handle registers a route on g with the standard chain (security headers, the signed-in user, CSRF) followed by
-// extra middleware, and records it under name. Middleware is attached per route, never with g.Use, so the host's
-// group gets no catch-all routes.
+// Handle registers a route on g with the standard chain (security headers, the body limit for its method, the
+// signed-in user, CSRF) followed by extra middleware, and records it under name; a GET route answers HEAD too.
+// Middleware is attached per route, never with g.Use, so the host's group gets no catch-all routes.
 func (env *Env) Handle(g *echo.Group, method, path, name string, h echo.HandlerFunc, extra ...echo.MiddlewareFunc) {
-	mw := append([]echo.MiddlewareFunc{env.Headers, env.RequireUser, env.CSRF}, extra...)
-	env.Routes.Add(name, g.Add(method, path, env.answerErrors(h), mw...))
+	env.HandleSized(g, method, path, name, defaultBodyLimit(method), h, extra...)
 }
 
 // answerErrors lets a handler just return an error: one that is not yet answered is answered through
@@ -225,8 +227,11 @@ func User(c echo.Context) host.User {
 }
 
 // CSRF protects unsafe methods: the token (a MAC of a random cookie and the user) must come back in the
-// X-CSRF-Token header (htmx) or the csrf_token form field (plain forms), and cross-site requests are refused.
+// X-CSRF-Token header (htmx) or the csrf_token form field (plain forms), and cross-origin requests are refused
+// (Sec-Fetch-Site, else Origin, through net/http's CrossOriginProtection; the public URL's origin is trusted, so a
+// proxy that rewrites Host does not matter).
 func (env *Env) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	crossOrigin := env.crossOrigin()
 	return func(c echo.Context) error {
 		r := c.Request()
 		seed := ""
@@ -245,7 +250,7 @@ func (env *Env) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		if crossOrigin.Check(r) != nil {
 			return env.Fail(c, http.StatusForbidden, "Request refused", "This request came from another site and was refused. Reload the page and try again.")
 		}
 		got := r.Header.Get(CSRFHeader)

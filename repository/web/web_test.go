@@ -228,7 +228,8 @@ func TestCSRFRefusesWhatDoesNotMatch(t *testing.T) {
 		{"header", cookie, map[string]string{web.CSRFHeader: token}, nil, http.StatusOK},
 		{"form field", cookie, nil, url.Values{web.CSRFField: {token}}, http.StatusOK},
 		{"same-origin fetch", cookie, map[string]string{web.CSRFHeader: token, "Sec-Fetch-Site": "same-origin"}, nil, http.StatusOK},
-		{"same-site fetch", cookie, map[string]string{web.CSRFHeader: token, "Sec-Fetch-Site": "same-site"}, nil, http.StatusOK},
+		// A sibling origin of the same site is another origin: CrossOriginProtection refuses it before the token.
+		{"same-site fetch from another origin", cookie, map[string]string{web.CSRFHeader: token, "Sec-Fetch-Site": "same-site"}, nil, http.StatusForbidden},
 		{"typed address", cookie, map[string]string{web.CSRFHeader: token, "Sec-Fetch-Site": "none"}, nil, http.StatusOK},
 		{"cross-site with a valid token", cookie, map[string]string{web.CSRFHeader: token, "Sec-Fetch-Site": "cross-site"}, nil, http.StatusForbidden},
 		{"cross-site form with a valid token", cookie, map[string]string{"Sec-Fetch-Site": "cross-site"}, url.Values{web.CSRFField: {token}}, http.StatusForbidden},

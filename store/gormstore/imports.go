@@ -146,3 +146,15 @@ func (s *Store) DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64,
 	}
 	return res.RowsAffected, nil
 }
+
+// CountRunningImports counts a user's running jobs updated within the last stale, by the clock that stamps them.
+func (s *Store) CountRunningImports(ctx context.Context, userID string, stale time.Duration) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&importJobRow{}).
+		Where("user_id = ? AND state = ? AND updated > ?", userID, string(store.ImportRunning), timeOf(now().Add(-stale))).
+		Count(&n).Error
+	if err != nil {
+		return 0, wrapErr("count running imports", err)
+	}
+	return n, nil
+}

@@ -185,13 +185,44 @@ func (s *Store) CreateIssuer(ctx context.Context, iss store.Issuer) (store.Issue
 // UpdateIssuer replaces every field of the issuer, its endpoints and mappings included, except Created; Updated
 // becomes now.
 func (s *Store) UpdateIssuer(ctx context.Context, iss store.Issuer) (store.Issuer, error) {
+	out, _, err := s.updateIssuer(ctx, iss, false)
+	return out, err
+}
+
+// ReplaceIssuerServer updates the issuer like UpdateIssuer and, in the same transaction, deletes every token of
+// it (the system account's too) and every login state in flight for it.
+func (s *Store) ReplaceIssuerServer(ctx context.Context, iss store.Issuer) (store.Issuer, int64, error) {
+	return s.updateIssuer(ctx, iss, true)
+}
+
+func (s *Store) updateIssuer(ctx context.Context, iss store.Issuer, dropLogins bool) (store.Issuer, int64, error) {
 	op := fmt.Sprintf("update issuer %d", iss.ID)
 	secret, err := s.seal(iss.ClientSecret, aadClientSecret(iss.ID))
 	if err != nil {
-		return store.Issuer{}, err
+		return store.Issuer{}, 0, err
 	}
 	var out store.Issuer
+	var dropped int64
 	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if dropLogins {
+			// Lock the issuer first (PostgreSQL) so that no token is stored for the old server meanwhile.
+			var ids []int64
+			if err := tx.Model(&issuerRow{}).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+				Where("id = ?", iss.ID).Pluck("id", &ids).Error; err != nil {
+				return wrapErr(op, err)
+			}
+			if len(ids) == 0 {
+				return notFound(op)
+			}
+			res := tx.Where("issuer_id = ?", iss.ID).Delete(&tokenRow{})
+			if res.Error != nil {
+				return wrapErr(op+": tokens", res.Error)
+			}
+			dropped = res.RowsAffected
+			if err := tx.Where("issuer_id = ?", iss.ID).Delete(&loginStateRow{}).Error; err != nil {
+				return wrapErr(op+": login states", err)
+			}
+		}
 		res := tx.Model(&issuerRow{}).Where("id = ?", iss.ID).Updates(map[string]any{
 			"name":                  iss.Name,
 			"base_url":              iss.BaseURL,
@@ -223,9 +254,9 @@ func (s *Store) UpdateIssuer(ctx context.Context, iss store.Issuer) (store.Issue
 		return err
 	})
 	if err != nil {
-		return store.Issuer{}, err
+		return store.Issuer{}, 0, err
 	}
-	return out, nil
+	return out, dropped, nil
 }
 
 func (s *Store) writeIssuerSecret(tx *gorm.DB, id int64, secret string) error {

@@ -118,3 +118,45 @@ func (s *Store) DeleteLoginStatesBefore(ctx context.Context, t time.Time) (int64
 	}
 	return res.RowsAffected, nil
 }
+
+// PendingLoginState returns the newest unused state matching want's issuer, user, system flag, instance, return
+// target and popup flag that expires after validUntil; store.ErrNotFound when none.
+func (s *Store) PendingLoginState(ctx context.Context, want store.LoginState, validUntil time.Time) (store.LoginState, error) {
+	op := "pending login state"
+	var rows []loginStateRow
+	err := s.db.WithContext(ctx).
+		Where("issuer_id = ? AND user_id = ? AND system = ? AND instance_id = ? AND return_to = ? AND popup = ? AND used IS NULL AND expires > ?",
+			want.IssuerID, want.UserID, want.System, want.InstanceID, want.ReturnTo, want.Popup, timeOf(validUntil)).
+		Order("created DESC").Order("id").Limit(1).Find(&rows).Error
+	if err != nil {
+		return store.LoginState{}, wrapErr(op, err)
+	}
+	if len(rows) == 0 {
+		return store.LoginState{}, notFound(op)
+	}
+	return s.loginStateFromRow(rows[0])
+}
+
+// TrimLoginStates deletes a user's unused states beyond the newest keep and returns how many went. The ids kept
+// are read first (MySQL takes no LIMIT in an IN subquery).
+func (s *Store) TrimLoginStates(ctx context.Context, userID string, keep int) (int64, error) {
+	op := "trim login states"
+	db := s.db.WithContext(ctx)
+	q := db.Where("user_id = ? AND used IS NULL", userID)
+	if keep > 0 {
+		var kept []string
+		if err := db.Model(&loginStateRow{}).Where("user_id = ? AND used IS NULL", userID).
+			Order("created DESC").Order("id").Limit(keep).Pluck("id", &kept).Error; err != nil {
+			return 0, wrapErr(op, err)
+		}
+		if len(kept) < keep {
+			return 0, nil
+		}
+		q = q.Where("id NOT IN ?", kept)
+	}
+	res := q.Delete(&loginStateRow{})
+	if res.Error != nil {
+		return 0, wrapErr(op, res.Error)
+	}
+	return res.RowsAffected, nil
+}

@@ -207,6 +207,12 @@ func migrations() []migration {
 			)`,
 			`CREATE INDEX ocrepo_revocations_issuer ON ocrepo_revocations (issuer_id, created)`,
 		}},
+		{9, "import quotas: bytes and claim of pick results", []string{
+			`ALTER TABLE ocrepo_pick_results ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0`,
+			`ALTER TABLE ocrepo_pick_results ADD COLUMN claimed {time}`,
+			`CREATE INDEX ocrepo_pick_results_user ON ocrepo_pick_results (user_id)`,
+			`CREATE INDEX ocrepo_import_jobs_user ON ocrepo_import_jobs (user_id)`,
+		}},
 	}
 }
 

@@ -15,8 +15,12 @@ type pickResultRow struct {
 	InstanceID int64  `gorm:"column:instance_id"`
 	Type       uint8  `gorm:"column:type"`
 	Payload    []byte `gorm:"column:payload"`
+	Bytes      int64  `gorm:"column:bytes"`
 	Created    dbTime `gorm:"column:created"`
+	Claimed    dbTime `gorm:"column:claimed"`
 }
+
+const pickResultColumns = "id, user_id, course, instance_id, type, payload, bytes, created, claimed"
 
 func (pickResultRow) TableName() string { return "ocrepo_pick_results" }
 
@@ -41,7 +45,9 @@ func (s *Store) CreatePickResult(ctx context.Context, p store.PickResult) error 
 		InstanceID: p.InstanceID,
 		Type:       uint8(p.Type),
 		Payload:    payload,
+		Bytes:      p.Bytes,
 		Created:    timeOf(created),
+		Claimed:    timeOf(p.Claimed),
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		return wrapErr("create pick result", err)
@@ -58,7 +64,10 @@ func (s *Store) GetPickResult(ctx context.Context, id string) (store.PickResult,
 	if len(rows) == 0 {
 		return store.PickResult{}, notFound("get pick result")
 	}
-	r := rows[0]
+	return pickResultFromRow(rows[0]), nil
+}
+
+func pickResultFromRow(r pickResultRow) store.PickResult {
 	payload := r.Payload
 	if len(payload) == 0 {
 		payload = nil
@@ -70,8 +79,10 @@ func (s *Store) GetPickResult(ctx context.Context, id string) (store.PickResult,
 		InstanceID: r.InstanceID,
 		Type:       store.ReturnTypes(r.Type),
 		Payload:    payload,
+		Bytes:      r.Bytes,
 		Created:    r.Created.Time,
-	}, nil
+		Claimed:    r.Claimed.Time,
+	}
 }
 
 // DeletePickResultsBefore removes the pick results created before t and returns how many.
@@ -81,4 +92,58 @@ func (s *Store) DeletePickResultsBefore(ctx context.Context, t time.Time) (int64
 		return 0, wrapErr("delete pick results", res.Error)
 	}
 	return res.RowsAffected, nil
+}
+
+// ClaimPickResult marks a result taken over by the host; the first claim's time stays.
+func (s *Store) ClaimPickResult(ctx context.Context, id string, at time.Time) error {
+	op := "claim pick result"
+	db := s.db.WithContext(ctx)
+	res := db.Model(&pickResultRow{}).Where("id = ? AND claimed IS NULL", id).Update("claimed", timeOf(at))
+	if res.Error != nil {
+		return wrapErr(op, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		var n int64
+		if err := db.Model(&pickResultRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+			return wrapErr(op, err)
+		}
+		if n == 0 {
+			return notFound(op)
+		}
+	}
+	return nil
+}
+
+// UnclaimedBytes sums the bytes of a user's unclaimed results.
+func (s *Store) UnclaimedBytes(ctx context.Context, userID string) (int64, error) {
+	var sum []int64
+	err := s.db.WithContext(ctx).Model(&pickResultRow{}).Where("user_id = ? AND claimed IS NULL", userID).
+		Pluck("COALESCE(SUM(bytes), 0)", &sum).Error
+	if err != nil {
+		return 0, wrapErr("unclaimed bytes", err)
+	}
+	if len(sum) == 0 {
+		return 0, nil
+	}
+	return sum[0], nil
+}
+
+// TakeExpiredImports deletes and returns at most limit unclaimed results with bytes created before t, in one
+// statement, so that concurrent sweepers never take the same result.
+func (s *Store) TakeExpiredImports(ctx context.Context, before time.Time, limit int) ([]store.PickResult, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var rows []pickResultRow
+	err := s.db.WithContext(ctx).Raw("DELETE FROM ocrepo_pick_results WHERE id IN (SELECT id FROM ocrepo_pick_results "+
+		"WHERE claimed IS NULL AND bytes > 0 AND created < ? ORDER BY created LIMIT ?) AND claimed IS NULL RETURNING "+pickResultColumns,
+		timeOf(before), limit).Scan(&rows).Error
+	if err != nil {
+		return nil, wrapErr("take expired imports", err)
+	}
+	out := make([]store.PickResult, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, pickResultFromRow(r))
+	}
+	return out, nil
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ocrepo/ocrepo/store"
 )
@@ -159,4 +161,108 @@ func testPickResultDeleteBefore(t *testing.T, s store.Store) {
 			noErr(t, "kept pick result", err)
 		}
 	}
+}
+
+func testImportQuotas(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mk := func(id, user string, bytes int64, day int) {
+		noErr(t, "CreatePickResult "+id, s.CreatePickResult(ctx, store.PickResult{ID: id, UserID: user, Type: 1, Bytes: bytes,
+			Payload: []byte("[]"), Created: at(day)}))
+	}
+	mk("a-old", "alice", 100, 1)
+	mk("a-mid", "alice", 200, 2)
+	mk("a-new", "alice", 400, 5)
+	mk("a-link", "alice", 0, 1)
+	mk("b-old", "bob", 1000, 1)
+
+	n, err := s.UnclaimedBytes(ctx, "alice")
+	noErr(t, "UnclaimedBytes", err)
+	same(t, "alice's unclaimed bytes", n, int64(700))
+	n, err = s.UnclaimedBytes(ctx, "nobody")
+	noErr(t, "UnclaimedBytes nobody", err)
+	same(t, "nobody's unclaimed bytes", n, int64(0))
+
+	noErr(t, "ClaimPickResult", s.ClaimPickResult(ctx, "a-mid", at(3)))
+	noErr(t, "ClaimPickResult again", s.ClaimPickResult(ctx, "a-mid", at(4)))
+	got, err := s.GetPickResult(ctx, "a-mid")
+	noErr(t, "GetPickResult", err)
+	same(t, "claimed at the first claim", got.Claimed.Sub(at(3)).Abs() < time.Millisecond, true)
+	same(t, "bytes", got.Bytes, int64(200))
+	wantErr(t, "ClaimPickResult missing", s.ClaimPickResult(ctx, "missing", at(3)), store.ErrNotFound)
+	n, err = s.UnclaimedBytes(ctx, "alice")
+	noErr(t, "UnclaimedBytes after claim", err)
+	same(t, "alice's unclaimed bytes after a claim", n, int64(500))
+
+	// Expired: unclaimed imports created before day 3, oldest first, at most limit; links and claimed ones stay.
+	taken, err := s.TakeExpiredImports(ctx, at(3), 1)
+	noErr(t, "TakeExpiredImports", err)
+	if len(taken) != 1 || (taken[0].ID != "a-old" && taken[0].ID != "b-old") {
+		t.Fatalf("first take: %+v", taken)
+	}
+	more, err := s.TakeExpiredImports(ctx, at(3), 10)
+	noErr(t, "TakeExpiredImports again", err)
+	if len(more) != 1 || more[0].ID == taken[0].ID || more[0].Bytes == 0 {
+		t.Fatalf("second take: %+v (first %s)", more, taken[0].ID)
+	}
+	none, err := s.TakeExpiredImports(ctx, at(3), 10)
+	noErr(t, "TakeExpiredImports empty", err)
+	same(t, "nothing left to take", len(none), 0)
+	for id, kept := range map[string]bool{"a-old": false, "b-old": false, "a-mid": true, "a-new": true, "a-link": true} {
+		_, err := s.GetPickResult(ctx, id)
+		if kept {
+			noErr(t, "kept "+id, err)
+		} else {
+			wantErr(t, "taken "+id, err, store.ErrNotFound)
+		}
+	}
+
+	// Concurrent sweepers never take the same result.
+	for i := range 20 {
+		mk(fmt.Sprintf("c-%d", i), "carol", 10, 1)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	race(4, func(int) {
+		for {
+			got, err := s.TakeExpiredImports(ctx, at(3), 3)
+			if err != nil {
+				t.Errorf("TakeExpiredImports concurrent: %v", err)
+				return
+			}
+			if len(got) == 0 {
+				return
+			}
+			mu.Lock()
+			for _, p := range got {
+				seen[p.ID]++
+			}
+			mu.Unlock()
+		}
+	})
+	if len(seen) != 20 {
+		t.Fatalf("sweepers took %d distinct results, want 20", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s taken %d times", id, n)
+		}
+	}
+}
+
+func testCountRunningImports(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	for i, st := range []store.ImportState{store.ImportRunning, store.ImportRunning, store.ImportDone} {
+		noErr(t, "CreateImportJob", s.CreateImportJob(ctx, store.ImportJob{ID: fmt.Sprintf("j%d", i), UserID: "alice",
+			State: store.ImportRunning, Created: at(1), Updated: at(1)}))
+		if st != store.ImportRunning {
+			noErr(t, "FinishImportJob", s.FinishImportJob(ctx, fmt.Sprintf("j%d", i), st, "", "r"))
+		}
+	}
+	noErr(t, "CreateImportJob bob", s.CreateImportJob(ctx, store.ImportJob{ID: "jb", UserID: "bob", State: store.ImportRunning}))
+	n, err := s.CountRunningImports(ctx, "alice", time.Hour)
+	noErr(t, "CountRunningImports", err)
+	same(t, "alice's running imports", n, int64(2))
+	n, err = s.CountRunningImports(ctx, "alice", -time.Hour)
+	noErr(t, "CountRunningImports later", err)
+	same(t, "running imports updated after the limit", n, int64(0))
 }

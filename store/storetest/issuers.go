@@ -230,3 +230,44 @@ func testDeleteIssuerCascades(t *testing.T, s store.Store) {
 	noErr(t, "ListIssuers", err)
 	same(t, "issuers after delete", list, []store.Issuer{kept})
 }
+
+func testReplaceIssuerServer(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	moved := newIssuer(t, s, "moved")
+	kept := newIssuer(t, s, "kept")
+	for _, iss := range []store.Issuer{moved, kept} {
+		_, err := s.PutToken(ctx, newToken(systemKey(iss.ID), 1))
+		noErr(t, "PutToken system", err)
+		for _, u := range []string{"alice", "bob"} {
+			_, err = s.PutToken(ctx, newToken(userKey(iss.ID, u), 1))
+			noErr(t, "PutToken "+u, err)
+		}
+		noErr(t, "CreateLoginState", s.CreateLoginState(ctx, store.LoginState{
+			ID: "state-" + iss.Name, IssuerID: iss.ID, UserID: "alice", Verifier: "v", Expires: at(20),
+		}))
+	}
+	next := moved
+	next.BaseURL = "https://elsewhere.example.org/"
+	next.ClientSecret = "typed-again"
+	next.Endpoints = []store.Endpoint{{Name: "token_endpoint", URL: "https://elsewhere.example.org/token"}}
+	got, dropped, err := s.ReplaceIssuerServer(ctx, next)
+	noErr(t, "ReplaceIssuerServer", err)
+	same(t, "tokens dropped", dropped, int64(3))
+	same(t, "new base URL", got.BaseURL, next.BaseURL)
+	same(t, "new secret", got.ClientSecret, "typed-again")
+	same(t, "new endpoints", got.Endpoints, next.Endpoints)
+	for _, k := range []store.TokenKey{systemKey(moved.ID), userKey(moved.ID, "alice"), userKey(moved.ID, "bob")} {
+		_, err := s.GetToken(ctx, k)
+		wantErr(t, "token of the moved issuer", err, store.ErrNotFound)
+	}
+	_, err = s.TakeLoginState(ctx, "state-moved")
+	wantErr(t, "login state of the moved issuer", err, store.ErrNotFound)
+	for _, k := range []store.TokenKey{systemKey(kept.ID), userKey(kept.ID, "alice"), userKey(kept.ID, "bob")} {
+		_, err := s.GetToken(ctx, k)
+		noErr(t, "token of the other issuer", err)
+	}
+	_, err = s.TakeLoginState(ctx, "state-kept")
+	noErr(t, "login state of the other issuer", err)
+	_, _, err = s.ReplaceIssuerServer(ctx, store.Issuer{ID: 99999, Name: "ghost"})
+	wantErr(t, "ReplaceIssuerServer unknown", err, store.ErrNotFound)
+}

@@ -131,3 +131,55 @@ func testLoginStateDeleteBefore(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+func testLoginStatePending(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	iss := newIssuer(t, s, "a")
+	base := store.LoginState{IssuerID: iss.ID, UserID: "alice", InstanceID: 0, ReturnTo: "/picker?r=1", Popup: true, Verifier: "v"}
+	mk := func(id string, day int, change func(*store.LoginState)) {
+		st := base
+		st.ID, st.Created, st.Expires = id, at(day), at(day+10)
+		if change != nil {
+			change(&st)
+		}
+		noErr(t, "CreateLoginState "+id, s.CreateLoginState(ctx, st))
+	}
+	mk("older", 1, nil)
+	mk("newer", 2, nil)
+	mk("used", 3, nil)
+	_, err := s.TakeLoginState(ctx, "used")
+	noErr(t, "TakeLoginState", err)
+	mk("other-return", 4, func(st *store.LoginState) { st.ReturnTo = "/elsewhere" })
+	mk("other-user", 4, func(st *store.LoginState) { st.UserID = "bob" })
+	mk("system", 5, func(st *store.LoginState) { st.System = true })
+	mk("no-popup", 6, func(st *store.LoginState) { st.Popup = false })
+
+	got, err := s.PendingLoginState(ctx, base, at(5))
+	noErr(t, "PendingLoginState", err)
+	same(t, "pending state", got.ID, "newer")
+	same(t, "pending verifier", got.Verifier, "v")
+	_, err = s.PendingLoginState(ctx, base, at(12)) // newer expires at(12): not after it
+	wantErr(t, "PendingLoginState too close to expiry", err, store.ErrNotFound)
+	want := base
+	want.ReturnTo = "/nowhere"
+	_, err = s.PendingLoginState(ctx, want, at(5))
+	wantErr(t, "PendingLoginState other return", err, store.ErrNotFound)
+
+	// Trim keeps alice's newest unused states; used ones and other users' stay.
+	n, err := s.TrimLoginStates(ctx, "alice", 2)
+	noErr(t, "TrimLoginStates", err)
+	same(t, "trimmed", n, int64(3)) // of older, newer, other-return, system, no-popup the three oldest go
+	for id, kept := range map[string]bool{"older": false, "newer": false, "other-return": false, "system": true, "no-popup": true, "other-user": true} {
+		_, err := s.TakeLoginState(ctx, id)
+		if kept {
+			noErr(t, "kept state "+id, err)
+		} else {
+			wantErr(t, "trimmed state "+id, err, store.ErrNotFound)
+		}
+	}
+	_, err = s.TakeLoginState(ctx, "used")
+	wantErr(t, "used state", err, store.ErrAlreadyUsed)
+	n, err = s.TrimLoginStates(ctx, "nobody", 2)
+	noErr(t, "TrimLoginStates nobody", err)
+	same(t, "trimmed for nobody", n, int64(0))
+}

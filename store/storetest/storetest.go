@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IssuerDuplicateEndpointOrMapping", testIssuerDuplicates},
 		{"IssuerList", testIssuerList},
 		{"DeleteIssuerCascades", testDeleteIssuerCascades},
+		{"ReplaceIssuerServerDropsLogins", testReplaceIssuerServer},
 
 		{"TokenRoundTrip", testTokenRoundTrip},
 		{"TokenKeysAreDistinct", testTokenKeys},
@@ -39,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LoginStateNotFoundAndDuplicate", testLoginStateErrors},
 		{"LoginStateTakeConcurrent", testLoginStateConcurrent},
 		{"LoginStateDeleteBefore", testLoginStateDeleteBefore},
+		{"LoginStatePendingAndTrim", testLoginStatePending},
 
 		{"InstanceRoundTrip", testInstanceRoundTrip},
 		{"InstanceNotFound", testInstanceNotFound},
@@ -52,6 +54,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"PickResultRoundTrip", testPickResult},
 		{"PickResultDeleteBefore", testPickResultDeleteBefore},
+		{"ImportQuotas", testImportQuotas},
+		{"CountRunningImports", testCountRunningImports},
 
 		{"ControlledLinkRoundTrip", testControlledLinkRoundTrip},
 		{"ControlledLinkListAndCount", testControlledLinkList},
