@@ -61,7 +61,7 @@ func WithLogger(l logger.Interface) Option {
 
 // New returns a store on db that seals secrets with keys. db may be the host's own handle: the store works on a
 // session of its own (its logger, no default transaction) and never changes db's settings. Only SQLite and
-// PostgreSQL, MySQL and MariaDB are supported (open MySQL with gormmysql.Open or its settings). New does not touch the
+// PostgreSQL and MariaDB are supported (open MariaDB with gormmysql.Open or its settings). New does not touch the
 // database; call Migrate before first use.
 func New(db *gorm.DB, keys *seal.Keyring, opts ...Option) (*Store, error) {
 	if db == nil {
