@@ -66,6 +66,7 @@ type options struct {
 	importSize int
 	think      time.Duration
 	postgres   string
+	mysql      string
 	timeout    time.Duration
 	cpuProfile string
 }
@@ -78,11 +79,15 @@ func main() {
 	flag.IntVar(&o.importSize, "import-size", 64<<10, "bytes of each file the users import")
 	flag.DurationVar(&o.think, "think", 0, "pause between a user's actions (0: none, the users go flat out)")
 	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN to use instead of a SQLite file (in a schema of its own, dropped at the end)")
+	flag.StringVar(&o.mysql, "mysql", "", "MariaDB (or MySQL) DSN to use instead of a SQLite file, e.g. root@tcp(127.0.0.1:3306)/test (in a database of its own, dropped at the end)")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "per-action timeout")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the work phase to this file")
 	flag.Parse()
 	if o.users < 1 || o.files < 1 || o.duration <= 0 || o.importSize < 1 {
 		log.Fatal("load: -users, -files, -duration and -import-size must be positive")
+	}
+	if o.postgres != "" && o.mysql != "" {
+		log.Fatal("load: -postgres and -mysql exclude each other")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -201,6 +206,9 @@ const pgConns = 32
 func openDB(o options, closers *[]func()) (*gorm.DB, error) {
 	if o.postgres != "" {
 		return openPostgres(o.postgres, closers)
+	}
+	if o.mysql != "" {
+		return openMySQL(o.mysql, closers)
 	}
 	dir, err := os.MkdirTemp("", "ocrepo-load-")
 	if err != nil {
@@ -502,8 +510,8 @@ func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f'
 
 // table writes one Markdown row per action and a total, in the order given.
 func (s *stats) table(w io.Writer, names []string, window time.Duration) {
-	fmt.Fprintln(w, "| action | done | errors | per second | p50 ms | p99 ms | max ms |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| action | done | errors | per second | p50 ms | p95 ms | p99 ms | max ms |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	total, totalErrs := 0, 0
 	for _, n := range names {
 		l := slices.Clone(s.lat[n])
@@ -514,11 +522,11 @@ func (s *stats) table(w io.Writer, names []string, window time.Duration) {
 		if window > 0 {
 			rate = strconv.FormatFloat(float64(len(l))/window.Seconds(), 'f', 1, 64)
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s |\n", n, len(l), s.errs[n], rate,
-			ms(percentile(l, 0.5)), ms(percentile(l, 0.99)), ms(percentile(l, 1)))
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s | %s |\n", n, len(l), s.errs[n], rate,
+			ms(percentile(l, 0.5)), ms(percentile(l, 0.95)), ms(percentile(l, 0.99)), ms(percentile(l, 1)))
 	}
 	if window > 0 {
-		fmt.Fprintf(w, "| all | %d | %d | %.1f | | | |\n", total, totalErrs, float64(total)/window.Seconds())
+		fmt.Fprintf(w, "| all | %d | %d | %.1f | | | | |\n", total, totalErrs, float64(total)/window.Seconds())
 	}
 }
 
@@ -583,8 +591,11 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	}
 
 	db := "SQLite (WAL, one file)"
-	if o.postgres != "" {
+	switch {
+	case o.postgres != "":
 		db = "PostgreSQL"
+	case o.mysql != "":
+		db = "MariaDB/MySQL"
 	}
 	fmt.Fprintf(w, "ocrepo load: %d users, %s, %d files a folder, %d-byte imports, think %s, %s\n",
 		o.users, o.duration, o.files, o.importSize, o.think, db)
@@ -635,6 +646,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	var gc0 runtime.MemStats
 	runtime.ReadMemStats(&gc0)
 	start = time.Now()
+	shown := showProgress(wctx, os.Stderr, st, start, o.duration, 2*time.Second)
 	for _, u := range users {
 		wg.Go(func() {
 			for {
@@ -664,6 +676,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	wg.Wait()
 	window := time.Since(start)
 	<-pk.done
+	<-shown
 	u1, s1 := cpuTime()
 	var gc1 runtime.MemStats
 	runtime.ReadMemStats(&gc1)
