@@ -7,14 +7,18 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ocrepo/ocrepo/repository"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
+	"github.com/ocrepo/ocrepo/store/gormstore"
 )
 
 // healthOf calls Health from n goroutines at once and returns one answer, failing on any difference in state.
@@ -125,5 +129,61 @@ func TestHealthCostsAtMostOneProbePerInterval(t *testing.T) {
 	h.Clock.Advance(2 * time.Minute)
 	if got = healthOf(t, h, 3); got.State != repository.HealthUp {
 		t.Fatalf("restarted cloud: %+v, want up", got)
+	}
+}
+
+// TestMetricsRegisterOnTheHostsRegistryOnly: a second Repository on the same registry is refused with a clear
+// error (the names are taken), and without a registry nothing is registered anywhere.
+func TestMetricsRegisterOnTheHostsRegistryOnly(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	cfg := func() repository.Config {
+		db, err := gormstore.OpenSQLite(":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if sqlDB, err := db.DB(); err == nil {
+				_ = sqlDB.Close()
+			}
+		})
+		return repository.Config{DB: db, SecretKey: make([]byte, 32), PublicURL: "https://lms.example/cloud",
+			Users: host.UsersFunc(nil), Admins: host.AdminsFunc(nil), Files: host.FileSinkFunc(nil), Metrics: reg}
+	}
+	if _, err := repository.New(cfg()); err != nil {
+		t.Fatalf("first New: %v", err)
+	}
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if !strings.HasPrefix(f.GetName(), "ocrepo_") {
+			t.Errorf("registered %s, not an ocrepo_ family", f.GetName())
+		}
+	}
+	if _, err := repository.New(cfg()); err == nil || !strings.Contains(err.Error(), "metrics") {
+		t.Fatalf("second New on the same registry = %v, want a metrics registration error", err)
+	}
+	before, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	noMetrics := cfg()
+	noMetrics.Metrics = nil
+	if _, err := repository.New(noMetrics); err != nil {
+		t.Fatalf("New without metrics: %v", err)
+	}
+	after, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("New without a registry changed the global registry: %d families, then %d", len(before), len(after))
+	}
+	for _, f := range after {
+		if strings.HasPrefix(f.GetName(), "ocrepo_") {
+			t.Fatalf("%s is registered globally", f.GetName())
+		}
 	}
 }

@@ -66,16 +66,20 @@ type issuerSeen struct {
 
 func newHealthTracker() *healthTracker { return &healthTracker{seen: map[int64]*issuerSeen{}} }
 
-// saw records one observed request.
+// saw records one observed request. A request its caller gave up on says nothing about the cloud: it is counted,
+// and changes nothing else.
 func (h *healthTracker) saw(issuerID int64, o cloud.Observation, now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	is := h.entry(issuerID)
-	is.lastSeen, is.lastOutcome, is.lastOp = now, o.Outcome(), o.Operation
 	is.requests++
+	if o.Outcome() == cloud.OutcomeCancelled {
+		return
+	}
+	is.lastSeen, is.lastOutcome, is.lastOp = now, o.Outcome(), o.Operation
 	if o.Answered() {
 		is.lastAnswer = now
-	} else if o.Outcome() != cloud.OutcomeCancelled {
+	} else {
 		is.failures++
 	}
 }
