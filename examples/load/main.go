@@ -14,6 +14,14 @@
 //	go run ./examples/load -users 50 -duration 30s
 //	go run ./examples/load -users 200 -duration 30s -think 1s
 //
+// -postgres or -mysql put ocrepo's store on PostgreSQL or MariaDB (in a schema or database of its own, dropped at
+// the end) instead of a SQLite file. -lms drives the demo LMS (go run ./examples/lms) running as another process
+// instead, over HTTP only (see runRemote). A progress line on stderr shows time, actions, rate and errors while
+// the users work; the summary gives throughput and p50/p95/p99 per action.
+//
+//	go run ./examples/load -users 50 -duration 20s -mysql "root@tcp(127.0.0.1:3306)/test"
+//	go run ./examples/load -lms http://127.0.0.1:8080 -lms-cloud http://127.0.0.1:8081/ -users 10
+//
 // Users, the fake cloud and ocrepo share the machine, so the figures are a lower bound for ocrepo alone; the
 // report names the machine (CPUs, Go version) and the CPU time the process used.
 package main
