@@ -190,6 +190,7 @@ func (s *site) adminRoutes(iss store.Issuer, inst store.Instance) []route {
 		{"POST", in, instForm},
 		{"GET", in + "/delete", nil},
 		{"GET", mount + "/admin/audit", nil},
+		{"GET", mount + "/admin/health", nil},
 		{"POST", in + "/delete", url.Values{"confirm": {"yes"}}},
 		{"POST", is + "/delete", url.Values{"confirm": {"yes"}}},
 	}

@@ -20,6 +20,7 @@ const (
 	sectionInstances = "instances"
 	sectionAudit     = "audit"
 	sectionLinks     = "links"
+	sectionHealth    = "health"
 
 	// The sections of a course's pages.
 	sectionCourseRepos = "course-repositories"
@@ -63,6 +64,7 @@ func (h *handler) frame(c echo.Context, title, section string) templates.AdminFr
 			{Key: sectionInstances, Label: "Repository instances", URL: h.env.Routes.URL("admin.instances")},
 			{Key: sectionLinks, Label: "Controlled links", URL: h.env.Routes.URL("admin.links")},
 			{Key: sectionAudit, Label: "Audit trail", URL: h.env.Routes.URL("admin.audit")},
+			{Key: sectionHealth, Label: "Cloud health", URL: h.env.Routes.URL("admin.health")},
 		},
 	}
 	if text := noticeText(c.QueryParam("notice")); text != "" {

@@ -55,6 +55,7 @@ func Register(g *echo.Group, env *web.Env) {
 	env.Handle(g, post, "/admin/links/:id/regrant", "admin.link.regrant", h.linkRegrant, admin)
 
 	env.Handle(g, get, "/admin/audit", "admin.audit", h.auditList, admin)
+	env.Handle(g, get, "/admin/health", "admin.health", h.healthPanel, admin)
 
 	env.Handle(g, get, "/course/:course", "course", h.courseSettings)
 	env.Handle(g, post, "/course/:course/instances/:id", "course.instance", h.courseToggle)

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"github.com/ocrepo/ocrepo/admin"
@@ -162,6 +163,13 @@ type Config struct {
 	ListingTTL time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Metrics receives ocrepo's Prometheus collectors (ocrepo_*: cloud requests and their latency, token refreshes,
+	// logins, imports, the listing cache, controlled links, connection checks); default nil: no metrics. Pass the
+	// host's own registry; ocrepo never registers anything globally. New fails if a name is already registered.
+	Metrics prometheus.Registerer
+	// HealthInterval is how recent an answer from a cloud must be for Health to take the cloud for up without
+	// asking, and how often at most Health reads an issuer's status.php; default 1 minute.
+	HealthInterval time.Duration
 }
 
 // ConfigError is a Config that New cannot use.
@@ -251,22 +259,24 @@ func New(cfg Config) (*Repository, error) {
 		r.store, r.gorm = gs, gs
 	}
 	svc, err := service.New(service.Config{
-		Store:         r.store,
-		SigningKey:    seal.DeriveKey(cfg.SecretKey, "ocrepo sign v1"),
-		CallbackURL:   pu.String() + "/callback",
-		Files:         cfg.Files,
-		Courses:       cfg.Courses,
-		LinkAccess:    cfg.LinkAccess,
-		Items:         cfg.Items,
-		Logger:        cfg.Logger,
-		Timeout:       cfg.Timeout,
-		AllowLoopback: cfg.AllowLoopback,
-		HTTPTransport: cfg.HTTPTransport,
-		ListingTTL:    cfg.ListingTTL,
-		LinkPolicy:    cfg.LinkPolicy,
-		ImportLimits:  cfg.ImportLimits,
-		LinkURL:       func(id int64) string { return linkPath(pu, id) },
-		Now:           cfg.Now,
+		Store:          r.store,
+		SigningKey:     seal.DeriveKey(cfg.SecretKey, "ocrepo sign v1"),
+		CallbackURL:    pu.String() + "/callback",
+		Files:          cfg.Files,
+		Courses:        cfg.Courses,
+		LinkAccess:     cfg.LinkAccess,
+		Items:          cfg.Items,
+		Logger:         cfg.Logger,
+		Timeout:        cfg.Timeout,
+		AllowLoopback:  cfg.AllowLoopback,
+		HTTPTransport:  cfg.HTTPTransport,
+		ListingTTL:     cfg.ListingTTL,
+		LinkPolicy:     cfg.LinkPolicy,
+		ImportLimits:   cfg.ImportLimits,
+		LinkURL:        func(id int64) string { return linkPath(pu, id) },
+		Now:            cfg.Now,
+		Metrics:        cfg.Metrics,
+		HealthInterval: cfg.HealthInterval,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("repository: %w", err)

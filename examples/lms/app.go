@@ -37,6 +37,7 @@ type app struct {
 	log      *slog.Logger
 	cloud    *cloudtest.Server // the built-in test cloud, or nil
 	now      func() time.Time
+	metrics  http.Handler // the Prometheus registry ocrepo counts into, in the text format
 }
 
 // routes registers the LMS's pages and mounts ocrepo. Everything outside /cloud gets the LMS's own security
@@ -69,6 +70,10 @@ func (a *app) routes(e *echo.Echo) {
 	e.POST("/assignments/:assignment/remove", a.removeDraft)
 	e.POST("/assignments/:assignment/delete", a.assignmentDelete)
 	e.GET("/files/:ref", a.file)
+	// For the operator: ocrepo's metrics and each cloud's health. The demo listens on loopback; a real LMS serves
+	// these to its monitoring only (another listener, or behind its own access rules).
+	e.GET("/metrics", echo.WrapHandler(a.metrics))
+	e.GET("/healthz", echo.WrapHandler(a.repo.HealthHandler()))
 
 	a.repo.Mount(e.Group(mountPath))
 }

@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ocrepo/ocrepo/repository"
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -192,6 +195,13 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	sess := sessions{key: seal.DeriveKey(key, "lms session v1"), now: o.Now}
 	hooks := &Hooks{db: db, sessions: sess}
+	// ocrepo counts into a registry of the LMS's own (never the global one), served at /metrics with the Go
+	// runtime's and the process's figures.
+	reg := prometheus.NewRegistry()
+	if err := errors.Join(reg.Register(collectors.NewGoCollector()),
+		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))); err != nil {
+		return fmt.Errorf("lms: metrics: %w", err)
+	}
 	// Every hook but Courses comes from the LMS (hooks.go, sink.go); Courses stays nil, so ocrepo keeps the
 	// per-course switches itself, on its course settings page.
 	repo, err := repository.New(repository.Config{
@@ -209,6 +219,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		HomeURL:        "/",  // ocrepo's admin and link pages link back here
 		HomeName:       "Lakeside LMS",
 		Now:            o.Now,
+		Metrics:        reg,
 	})
 	if err != nil {
 		return fmt.Errorf("lms: %w", err)
@@ -239,7 +250,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	a := &app{db: db, repo: repo, st: st, sink: sink, sessions: sess, pages: pages, log: log, cloud: fake, now: o.Now}
+	a := &app{db: db, repo: repo, st: st, sink: sink, sessions: sess, pages: pages, log: log, cloud: fake, now: o.Now,
+		metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)})}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Listener = ln
@@ -352,5 +364,7 @@ func printWelcome(ctx context.Context, w io.Writer, a *app, info Info) {
 				"  (or restart with -client-id and -client-secret to have it added for you).\n\n", info.URL)
 		}
 	}
+	fmt.Fprintf(w, "For the operator: metrics at %s/metrics, cloud health at %s/healthz and on %s/cloud/admin/health.\n",
+		info.URL, info.URL, info.URL)
 	fmt.Fprintf(w, "Data: %s (delete it to start over). Stop with Ctrl-C.\n\n", info.DataDir)
 }

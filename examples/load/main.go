@@ -14,6 +14,14 @@
 //	go run ./examples/load -users 50 -duration 30s
 //	go run ./examples/load -users 200 -duration 30s -think 1s
 //
+// -postgres or -mysql put ocrepo's store on PostgreSQL or MariaDB (in a schema or database of its own, dropped at
+// the end) instead of a SQLite file. -lms drives the demo LMS (go run ./examples/lms) running as another process
+// instead, over HTTP only (see runRemote). A progress line on stderr shows time, actions, rate and errors while
+// the users work; the summary gives throughput and p50/p95/p99 per action.
+//
+//	go run ./examples/load -users 50 -duration 20s -mysql "root@tcp(127.0.0.1:3306)/test"
+//	go run ./examples/load -lms http://127.0.0.1:8080 -lms-cloud http://127.0.0.1:8081/ -users 10
+//
 // Users, the fake cloud and ocrepo share the machine, so the figures are a lower bound for ocrepo alone; the
 // report names the machine (CPUs, Go version) and the CPU time the process used.
 package main
@@ -66,6 +74,10 @@ type options struct {
 	importSize int
 	think      time.Duration
 	postgres   string
+	mysql      string
+	lms        string
+	lmsCloud   string
+	lmsUsers   string
 	timeout    time.Duration
 	cpuProfile string
 }
@@ -78,11 +90,18 @@ func main() {
 	flag.IntVar(&o.importSize, "import-size", 64<<10, "bytes of each file the users import")
 	flag.DurationVar(&o.think, "think", 0, "pause between a user's actions (0: none, the users go flat out)")
 	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN to use instead of a SQLite file (in a schema of its own, dropped at the end)")
+	flag.StringVar(&o.mysql, "mysql", "", "MariaDB (or MySQL) DSN to use instead of a SQLite file, e.g. root@tcp(127.0.0.1:3306)/test (in a database of its own, dropped at the end)")
+	flag.StringVar(&o.lms, "lms", "", "drive the demo LMS (go run ./examples/lms) running at this URL instead of a host in this process")
+	flag.StringVar(&o.lmsCloud, "lms-cloud", "http://127.0.0.1:8081/", "with -lms: the base URL of the LMS's built-in test cloud")
+	flag.StringVar(&o.lmsUsers, "lms-users", "alice", "with -lms: the demo accounts the users sign in as, in turn, comma separated (the session uses alice's files)")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "per-action timeout")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the work phase to this file")
 	flag.Parse()
 	if o.users < 1 || o.files < 1 || o.duration <= 0 || o.importSize < 1 {
 		log.Fatal("load: -users, -files, -duration and -import-size must be positive")
+	}
+	if o.postgres != "" && o.mysql != "" {
+		log.Fatal("load: -postgres and -mysql exclude each other")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -202,6 +221,9 @@ func openDB(o options, closers *[]func()) (*gorm.DB, error) {
 	if o.postgres != "" {
 		return openPostgres(o.postgres, closers)
 	}
+	if o.mysql != "" {
+		return openMySQL(o.mysql, closers)
+	}
 	dir, err := os.MkdirTemp("", "ocrepo-load-")
 	if err != nil {
 		return nil, fmt.Errorf("load: temporary directory: %w", err)
@@ -303,8 +325,11 @@ func discard(_ context.Context, _ repository.FileInfo, r io.Reader) (string, err
 type user struct {
 	id, cloudUser string
 	c             *http.Client
-	h             *host
-	token         string // the signed pick request
+	h             *host      // the in-process host; nil when driving a running LMS
+	remote        *remoteLMS // the running LMS; nil in process
+	base          string     // the host's base URL
+	instID        int64      // the repository instance the picker shows
+	token         string     // the signed pick request
 	csrf          string
 	imports       int
 }
@@ -315,7 +340,7 @@ func newUser(h *host, n int, tr http.RoundTripper) *user {
 	id := "user" + strconv.Itoa(n)
 	jar.SetCookies(u, []*http.Cookie{{Name: userCookie, Value: id, Path: "/"}})
 	pu, _ := url.Parse(h.repo.PickerURL(repository.PickRequest{User: id, Course: "load", Expires: time.Now().Add(24 * time.Hour)}))
-	return &user{id: id, cloudUser: "cloud" + strconv.Itoa(n), h: h, token: pu.Query().Get("r"),
+	return &user{id: id, cloudUser: "cloud" + strconv.Itoa(n), h: h, base: h.url, instID: h.inst.ID, token: pu.Query().Get("r"),
 		c: &http.Client{Transport: tr, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
@@ -325,7 +350,11 @@ func (u *user) do(ctx context.Context, method, path string, form url.Values, wan
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.h.url+path, body)
+	target := path
+	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
+		target = u.base + path
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return "", nil, err
 	}
@@ -351,7 +380,7 @@ func (u *user) do(ctx context.Context, method, path string, form url.Values, wan
 
 // query is the picker's r and i parameters with more pairs.
 func (u *user) query(kv ...string) string {
-	q := url.Values{"r": {u.token}, "i": {strconv.FormatInt(u.h.inst.ID, 10)}}
+	q := url.Values{"r": {u.token}, "i": {strconv.FormatInt(u.instID, 10)}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		q.Set(kv[i], kv[i+1])
 	}
@@ -380,9 +409,20 @@ func (u *user) login(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	state := to.Query().Get("state")
-	code := u.h.cloud.AuthorizeCode(u.cloudUser, state, to.Query().Get("code_challenge"))
-	body, _, err := u.do(ctx, http.MethodGet, mount+"/callback?"+url.Values{"state": {state}, "code": {code}}.Encode(), nil, http.StatusOK)
+	callback := mount + "/callback?"
+	if u.remote != nil {
+		// Another process's test cloud: walk its login pages as a browser does (the demo's passwords are the names).
+		back, err := cloudtest.WalkLogin(ctx, u.c, u.remote.cloudURL, to.String(), u.cloudUser, u.cloudUser)
+		if err != nil {
+			return err
+		}
+		callback = back.String()
+	} else {
+		state := to.Query().Get("state")
+		code := u.h.cloud.AuthorizeCode(u.cloudUser, state, to.Query().Get("code_challenge"))
+		callback += url.Values{"state": {state}, "code": {code}}.Encode()
+	}
+	body, _, err := u.do(ctx, http.MethodGet, callback, nil, http.StatusOK)
 	if err != nil {
 		return err
 	}
@@ -404,7 +444,11 @@ func (u *user) login(ctx context.Context) error {
 // The actions of a session.
 
 func (u *user) list(ctx context.Context, kv ...string) error {
-	body, _, err := u.do(ctx, http.MethodGet, mount+"/picker/list?"+u.query(append([]string{"path", "/Docs"}, kv...)...), nil, http.StatusOK)
+	folder := "/Docs"
+	if u.remote != nil {
+		folder = u.remote.folder
+	}
+	body, _, err := u.do(ctx, http.MethodGet, mount+"/picker/list?"+u.query(append([]string{"path", folder}, kv...)...), nil, http.StatusOK)
 	if err == nil && !strings.Contains(body, `data-testid="row"`) {
 		err = errors.New("a listing without rows")
 	}
@@ -424,7 +468,10 @@ func between(s, before, after string) (string, bool) {
 func (u *user) importOne(ctx context.Context) error {
 	u.imports++
 	p := fmt.Sprintf("/Docs/import-%02d.pdf", u.imports%importFiles)
-	form := url.Values{"r": {u.token}, "i": {strconv.FormatInt(u.h.inst.ID, 10)}, "as": {"import"}, "path": {p}}
+	if u.remote != nil {
+		p = u.remote.importPath
+	}
+	form := url.Values{"r": {u.token}, "i": {strconv.FormatInt(u.instID, 10)}, "as": {"import"}, "path": {p}}
 	body, _, err := u.do(ctx, http.MethodPost, mount+"/picker/pick", form, http.StatusAccepted)
 	if err != nil {
 		return err
@@ -432,6 +479,9 @@ func (u *user) importOne(ctx context.Context) error {
 	id, ok := between(body, `id="status-`, `"`)
 	if !ok {
 		return errors.New("no import status in the answer")
+	}
+	if u.remote != nil {
+		return u.awaitRemote(ctx, id)
 	}
 	j, err := u.h.repo.AwaitImport(ctx, repository.User{ID: u.id}, id)
 	if err != nil {
@@ -502,8 +552,8 @@ func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f'
 
 // table writes one Markdown row per action and a total, in the order given.
 func (s *stats) table(w io.Writer, names []string, window time.Duration) {
-	fmt.Fprintln(w, "| action | done | errors | per second | p50 ms | p99 ms | max ms |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| action | done | errors | per second | p50 ms | p95 ms | p99 ms | max ms |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	total, totalErrs := 0, 0
 	for _, n := range names {
 		l := slices.Clone(s.lat[n])
@@ -514,11 +564,11 @@ func (s *stats) table(w io.Writer, names []string, window time.Duration) {
 		if window > 0 {
 			rate = strconv.FormatFloat(float64(len(l))/window.Seconds(), 'f', 1, 64)
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s |\n", n, len(l), s.errs[n], rate,
-			ms(percentile(l, 0.5)), ms(percentile(l, 0.99)), ms(percentile(l, 1)))
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s | %s |\n", n, len(l), s.errs[n], rate,
+			ms(percentile(l, 0.5)), ms(percentile(l, 0.95)), ms(percentile(l, 0.99)), ms(percentile(l, 1)))
 	}
 	if window > 0 {
-		fmt.Fprintf(w, "| all | %d | %d | %.1f | | | |\n", total, totalErrs, float64(total)/window.Seconds())
+		fmt.Fprintf(w, "| all | %d | %d | %.1f | | | | |\n", total, totalErrs, float64(total)/window.Seconds())
 	}
 }
 
@@ -561,6 +611,9 @@ func watchPeaks(ctx context.Context) *peaks {
 }
 
 func run(ctx context.Context, o options, w io.Writer) error {
+	if o.lms != "" {
+		return runRemote(ctx, o, w)
+	}
 	h, closeAll, err := startHost(ctx, o)
 	if err != nil {
 		return err
@@ -583,14 +636,28 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	}
 
 	db := "SQLite (WAL, one file)"
-	if o.postgres != "" {
+	switch {
+	case o.postgres != "":
 		db = "PostgreSQL"
+	case o.mysql != "":
+		db = "MariaDB/MySQL"
 	}
 	fmt.Fprintf(w, "ocrepo load: %d users, %s, %d files a folder, %d-byte imports, think %s, %s\n",
 		o.users, o.duration, o.files, o.importSize, o.think, db)
 	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d), %s %s/%s; users, fake cloud and ocrepo share it\n\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return work(ctx, o, w, users, h.cloud.ResetCounts, func(w io.Writer, window time.Duration) {
+		fmt.Fprintf(w, "\ncloud requests: %d PROPFIND, %d GET, %d token (%.1f a second)\n",
+			h.cloud.CountMethod(cloudtest.EPWebDAV, "PROPFIND"), h.cloud.CountMethod(cloudtest.EPWebDAV, http.MethodGet),
+			h.cloud.Count(cloudtest.EPToken), float64(h.cloud.Count(cloudtest.EPWebDAV))/window.Seconds())
+	})
+}
 
+// work logs every user in at once, then lets them repeat the session until the time is up, and writes the
+// summary: per action throughput, p50/p95/p99 and errors, then what cloudReport adds, then the process's CPU and
+// memory. beforeWork runs between the logins and the work.
+func work(ctx context.Context, o options, w io.Writer, users []*user, beforeWork func(),
+	cloudReport func(w io.Writer, window time.Duration)) error {
 	// Everybody logs in at once.
 	logins := &stats{lat: map[string][]time.Duration{}, errs: map[string]int{}}
 	start := time.Now()
@@ -614,7 +681,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	fmt.Fprintln(w)
 
 	// Then they work until the time is up.
-	h.cloud.ResetCounts()
+	beforeWork()
 	acts := session(o)
 	st := &stats{lat: map[string][]time.Duration{}, errs: map[string]int{}}
 	wctx, cancel := context.WithTimeout(ctx, o.duration)
@@ -635,6 +702,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	var gc0 runtime.MemStats
 	runtime.ReadMemStats(&gc0)
 	start = time.Now()
+	shown := showProgress(wctx, os.Stderr, st, start, o.duration, 2*time.Second)
 	for _, u := range users {
 		wg.Go(func() {
 			for {
@@ -664,15 +732,14 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	wg.Wait()
 	window := time.Since(start)
 	<-pk.done
+	<-shown
 	u1, s1 := cpuTime()
 	var gc1 runtime.MemStats
 	runtime.ReadMemStats(&gc1)
 
 	fmt.Fprintf(w, "work: %s\n\n", window.Round(time.Millisecond))
 	st.table(w, []string{"list", "page", "sort", "filter", "import"}, window)
-	fmt.Fprintf(w, "\ncloud requests: %d PROPFIND, %d GET, %d token (%.1f a second)\n",
-		h.cloud.CountMethod(cloudtest.EPWebDAV, "PROPFIND"), h.cloud.CountMethod(cloudtest.EPWebDAV, http.MethodGet),
-		h.cloud.Count(cloudtest.EPToken), float64(h.cloud.Count(cloudtest.EPWebDAV))/window.Seconds())
+	cloudReport(w, window)
 	fmt.Fprintf(w, "process: CPU %s user + %s system over %s (%.0f%% of %d CPUs), %d GCs, peak heap %.1f MiB, peak goroutines %d\n",
 		(u1 - u0).Round(time.Millisecond), (s1 - s0).Round(time.Millisecond), window.Round(time.Millisecond),
 		100*float64(u1-u0+s1-s0)/float64(window)/float64(runtime.NumCPU()), runtime.NumCPU(),

@@ -105,6 +105,8 @@ type Config struct {
 	// Timeout bounds each call; 0 means DefaultTimeout (30 s). Streams (Open) time out only while waiting for the
 	// response headers and when no byte arrives for this long.
 	Timeout time.Duration
+	// Observer, when set, learns of every request the client sends (see Observer); nil: none.
+	Observer Observer
 }
 
 // Client talks to one server. Safe for concurrent use.
@@ -206,6 +208,9 @@ func New(cfg Config) (*Client, error) {
 		c.mappings[path] = field
 	}
 	c.hc = httpClient(cfg.HTTPClient)
+	if cfg.Observer != nil {
+		c.hc = c.observed(c.hc, cfg.Observer)
+	}
 	return c, nil
 }
 

@@ -204,6 +204,9 @@ func routeTable() []routeCall {
 		{"admin.audit", get, admins, func(m *matrix, role string) (int, string, http.Header) {
 			return m.get(role, path("admin", "audit"))
 		}},
+		{"admin.health", get, admins, func(m *matrix, role string) (int, string, http.Header) {
+			return m.get(role, path("admin", "health"))
+		}},
 		{"course", get, courseManagers, func(m *matrix, role string) (int, string, http.Header) {
 			return m.get(role, path("course", course))
 		}},

@@ -85,7 +85,11 @@ func (s *Service) PickControlled(ctx context.Context, u host.User, inst store.In
 		files = append(files, host.PickedFile{Name: l.Name, ContentType: l.ContentType, Size: l.Size,
 			ControlledLinkID: l.ID, ControlledURL: s.controlledURL(l.ID)})
 	}
-	return s.savePick(ctx, u, inst, req, host.ReturnControlledLink, files)
+	res, err := s.savePick(ctx, u, inst, req, host.ReturnControlledLink, files)
+	if err == nil {
+		s.countControlled(controlledCreated, len(made))
+	}
+	return res, err
 }
 
 func (s *Service) controlledURL(id int64) string {

@@ -41,6 +41,7 @@ func (s *Service) OpenControlled(ctx context.Context, viewer host.User, id int64
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return ControlledOpen{}, fmt.Errorf("service: read share record: %w", err)
 	}
+	s.countControlled(controlledOpened, 1)
 	return o, nil
 }
 
@@ -278,7 +279,11 @@ func (s *Service) moveFree(ctx context.Context, c *cloud.Conn, src, dir, name st
 // the host still allows keep read and update; its other shares become read-only; shares the library never made
 // (re-shares, public links, shares made at the cloud) are removed. Calling it again repeats the sweep.
 func (s *Service) MarkSubmitted(ctx context.Context, id int64) error {
-	return s.withLinkLock(ctx, id, func() error { return s.submitLocked(ctx, id) })
+	err := s.withLinkLock(ctx, id, func() error { return s.submitLocked(ctx, id) })
+	if err == nil {
+		s.countControlled(controlledSubmitted, 1)
+	}
+	return err
 }
 
 func (s *Service) submitLocked(ctx context.Context, id int64) error {

@@ -153,6 +153,7 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 		summary += " (" + strings.Join(failed, ", ") + ")"
 	}
 	s.audit(ctx, actor, "issuer.check", issuerTarget(iss.ID), summary)
+	s.metrics.checks.WithLabelValues(issuerLabel(iss.ID), checkResult(d)).Inc()
 	return d, nil
 }
 

@@ -91,6 +91,8 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 	s.imports[job.ID] = run
 	s.importsWG.Add(1)
 	s.importsMu.Unlock()
+	s.metrics.importsStarted.Inc()
+	began := time.Now()
 	go func() {
 		defer s.importsWG.Done()
 		defer func() {
@@ -101,6 +103,7 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 			close(run.done)
 		}()
 		s.runImport(jctx, u, inst, req, conn, acc, job, paths)
+		s.metrics.importDuration.Observe(time.Since(began).Seconds())
 	}()
 	return job.ID, nil
 }
@@ -170,6 +173,7 @@ func (s *Service) runImport(ctx context.Context, u host.User, inst store.Instanc
 
 // finishImport records the end of a job even when the job's own context is gone.
 func (s *Service) finishImport(id string, state store.ImportState, words, resultID string) {
+	s.metrics.importEnded(state)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.store.FinishImportJob(ctx, id, state, words, resultID); err != nil {
@@ -312,6 +316,7 @@ type progress struct {
 
 func (p *progress) add(n int64) error {
 	p.done += n
+	p.s.metrics.importBytes.Add(float64(n))
 	if err := p.ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrCancelled, err)
 	}

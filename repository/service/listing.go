@@ -74,6 +74,11 @@ func (s *Service) List(ctx context.Context, u host.User, inst store.Instance, re
 	if !q.Reload {
 		f, cached = s.listings.get(key)
 	}
+	if cached {
+		s.metrics.listingHits.Inc()
+	} else {
+		s.metrics.listingMisses.Inc()
+	}
 	if !cached {
 		self, children, err := conn.ReadDir(ctx, q.Path)
 		if err != nil {

@@ -96,6 +96,7 @@ func (s *Service) StartLogin(ctx context.Context, u host.User, ls LoginStart) (s
 	} else if n > 0 {
 		s.log.DebugContext(ctx, "ocrepo: swept expired login states", "count", n)
 	}
+	s.metrics.loginsStarted.WithLabelValues(issuerLabel(ls.IssuerID)).Inc()
 	return c.AuthCodeURL(state, want.Verifier, s.cfg.CallbackURL), nil
 }
 
@@ -138,6 +139,12 @@ type LoginDone struct {
 
 // FinishLogin checks the state, redeems the code (1 token call), reads userinfo (1 call) and stores the token.
 func (s *Service) FinishLogin(ctx context.Context, u host.User, cb Callback) (LoginDone, error) {
+	done, err := s.finishLogin(ctx, u, cb)
+	s.countLogin(done, err)
+	return done, err
+}
+
+func (s *Service) finishLogin(ctx context.Context, u host.User, cb Callback) (LoginDone, error) {
 	if cb.State == "" {
 		return LoginDone{}, &LoginError{Kind: LoginStateMissing}
 	}

@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -74,6 +75,11 @@ type Config struct {
 	LinkPolicy LinkPolicy
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
+	// Metrics, when set, receives the service's Prometheus collectors (see metrics.go); nil: none registered.
+	Metrics prometheus.Registerer
+	// HealthInterval is how recent an answer must be for Health, and how often at most it probes an issuer; 0
+	// means DefaultHealthInterval.
+	HealthInterval time.Duration
 }
 
 // LinkPolicy is the admin's rule for public links made by the picker.
@@ -103,6 +109,9 @@ type Service struct {
 	background  sync.WaitGroup // revocation retries; guarded by importsMu with closed
 	closed      bool
 	lastSweep   atomic.Int64 // when this process last swept expired imports (Unix nanoseconds)
+
+	metrics *metrics
+	health  *healthTracker
 }
 
 // New checks cfg and returns a Service. It starts nothing.
@@ -138,6 +147,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.LoginTTL <= 0 {
 		cfg.LoginTTL = 15 * time.Minute
 	}
+	if cfg.HealthInterval <= 0 {
+		cfg.HealthInterval = DefaultHealthInterval
+	}
 	if cfg.MaxConcurrentImports <= 0 {
 		cfg.MaxConcurrentImports = 16
 	}
@@ -152,6 +164,13 @@ func New(cfg Config) (*Service, error) {
 		listings:    newListingCache(cfg.ListingCacheEntries, cfg.ListingTTL, cfg.Now),
 		importSlots: make(chan struct{}, cfg.MaxConcurrentImports),
 		imports:     map[string]*runningImport{},
+		metrics:     newMetrics(),
+		health:      newHealthTracker(),
+	}
+	if cfg.Metrics != nil {
+		if err := s.metrics.register(cfg.Metrics); err != nil {
+			return nil, fmt.Errorf("service: register metrics: %w", err)
+		}
 	}
 	if s.courses == nil {
 		s.courses = storeCourses{cfg.Store}
@@ -221,6 +240,7 @@ func (s *Service) clientWith(iss store.Issuer, hc *http.Client) (*cloud.Client, 
 		Mappings:     mappings,
 		HTTPClient:   hc,
 		Timeout:      s.cfg.Timeout,
+		Observer:     s.observer(iss.ID),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("service: issuer %d: %w", iss.ID, err)

@@ -80,6 +80,9 @@ func (ts *tokenSource) RenewAccessToken(ctx context.Context, refused string) (st
 	case tok.AccessToken == refused && fresh && ts.s.now().Sub(issuedAt(tok)) < renewGrace:
 		return "", false, nil
 	}
+	if tok.AccessToken == refused && fresh {
+		ts.s.metrics.tokensRefused.WithLabelValues(issuerLabel(ts.key.IssuerID)).Inc()
+	}
 	tok, err = ts.refreshRefused(ctx, refused)
 	if err != nil {
 		return "", false, err
@@ -224,6 +227,7 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 		}
 		s.log.WarnContext(ctx, "ocrepo: token refresh failed", "issuer", ts.key.IssuerID, "system", ts.key.System,
 			"user", ts.key.UserID, "err", err)
+		s.countRefresh(ts.key.IssuerID, err)
 		return store.Token{}, fmt.Errorf("service: refresh token: %w", err)
 	}
 	next := claimed
@@ -236,6 +240,7 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 	next.LeaseHolder, next.LeaseUntil = "", time.Time{}
 	next.LastError = ""
 	stored, err := s.store.SwapToken(ctx, next, claimed.Version)
+	s.countRefreshStored(ts.key.IssuerID, err)
 	if err == nil {
 		s.retryRevocationsLater(ts.key.IssuerID) // the cloud answers: settle what logouts still owe it
 	}

@@ -1,5 +1,6 @@
 // Package gormstore implements store.Store on GORM, for SQLite (gorm.io/driver/sqlite, the default for one
-// process) and PostgreSQL (gorm.io/driver/postgres, for several replicas sharing one database).
+// process), PostgreSQL (gorm.io/driver/postgres) and MariaDB (gorm.io/driver/mysql, opened by package gormmysql),
+// the last two for several replicas sharing one database.
 //
 // # Opening
 //
@@ -18,7 +19,9 @@
 // Every table is prefixed "ocrepo_", so the store can share the host's database. Migrate applies numbered steps,
 // each recorded in ocrepo_schema_migrations; a step is never edited once released, changes come as new steps.
 // Migrate runs all pending steps in one transaction, under a transaction-scoped advisory lock on PostgreSQL, so
-// several processes may call it at once on start-up.
+// several processes may call it at once on start-up. On MariaDB each DDL statement commits on its own, so the
+// steps run one by one under a named lock (GET_LOCK) per database instead; a step that fails halfway leaves its
+// earlier statements applied and is not recorded.
 //
 // Foreign keys tie endpoints, mappings, tokens, login states and instances to their issuer, course settings to
 // their instance and shares to their link; writing a row whose parent is missing gives store.ErrNotFound. Deletes

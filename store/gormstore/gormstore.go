@@ -29,6 +29,7 @@ import (
 const (
 	dialectSQLite   = "sqlite"
 	dialectPostgres = "postgres"
+	dialectMySQL    = "mysql" // MySQL and MariaDB
 )
 
 // sqliteMaxConns bounds the connections OpenSQLite keeps to one file: SQLite has one writer at a time, so more
@@ -60,7 +61,8 @@ func WithLogger(l logger.Interface) Option {
 
 // New returns a store on db that seals secrets with keys. db may be the host's own handle: the store works on a
 // session of its own (its logger, no default transaction) and never changes db's settings. Only SQLite and
-// PostgreSQL are supported. New does not touch the database; call Migrate before first use.
+// PostgreSQL and MariaDB are supported (open MariaDB with gormmysql.Open or its settings). New does not touch the
+// database; call Migrate before first use.
 func New(db *gorm.DB, keys *seal.Keyring, opts ...Option) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("gormstore: nil *gorm.DB")
@@ -73,10 +75,14 @@ func New(db *gorm.DB, keys *seal.Keyring, opts ...Option) (*Store, error) {
 		opt(&o)
 	}
 	name := db.Dialector.Name()
-	if name != dialectSQLite && name != dialectPostgres {
-		return nil, fmt.Errorf("gormstore: unsupported database %q (want sqlite or postgres)", name)
+	if name != dialectSQLite && name != dialectPostgres && name != dialectMySQL {
+		return nil, fmt.Errorf("gormstore: unsupported database %q (want sqlite, postgres or mysql)", name)
 	}
 	session := db.Session(&gorm.Session{NewDB: true, Logger: o.logger, SkipDefaultTransaction: true})
+	if name == dialectMySQL {
+		// The session has its own copy of the configuration: the host's handle keeps its setting.
+		session.Config.TranslateError = true
+	}
 	return &Store{db: session, keys: keys, dialect: name}, nil
 }
 

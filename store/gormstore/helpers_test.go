@@ -59,7 +59,7 @@ type backend struct {
 	fresh func(t testing.TB) (db *gorm.DB, reopen func() *gorm.DB)
 }
 
-// backends lists SQLite always and PostgreSQL when configured.
+// backends lists SQLite always, and PostgreSQL and MySQL/MariaDB when configured.
 func backends() []backend {
 	return []backend{
 		{"sqlite", func(t testing.TB) (*gorm.DB, func() *gorm.DB) {
@@ -69,6 +69,10 @@ func backends() []backend {
 		{"postgres", func(t testing.TB) (*gorm.DB, func() *gorm.DB) {
 			dsn := postgresSchema(t)
 			return openPostgres(t, dsn), func() *gorm.DB { return openPostgres(t, dsn) }
+		}},
+		{"mysql", func(t testing.TB) (*gorm.DB, func() *gorm.DB) {
+			dsn := storetest.MySQLDatabase(t)
+			return storetest.OpenMySQL(t, dsn), func() *gorm.DB { return storetest.OpenMySQL(t, dsn) }
 		}},
 	}
 }

@@ -93,6 +93,9 @@ func (s *Store) GetImportJob(ctx context.Context, id string) (store.ImportJob, e
 
 // UpdateImportProgress records done bytes and returns the job as it now stands, Cancel included.
 func (s *Store) UpdateImportProgress(ctx context.Context, id string, done int64) (store.ImportJob, error) {
+	if s.dialect == dialectMySQL {
+		return s.updateImportProgressMySQL(ctx, id, done)
+	}
 	var rows []importJobRow
 	err := s.db.WithContext(ctx).Raw("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ? RETURNING "+importJobColumns,
 		done, timeOf(now()), id).Scan(&rows).Error

@@ -274,7 +274,11 @@ func (s *Store) PutControlledShare(ctx context.Context, sh store.ControlledShare
 		created = t
 	}
 	var rows []controlledShareRow
-	err := s.db.WithContext(ctx).Raw(`INSERT INTO ocrepo_controlled_shares (link_id, user_id, cloud_user, share_id,
+	var err error
+	if s.dialect == dialectMySQL {
+		rows, err = s.putControlledShareMySQL(ctx, sh, created, t)
+	} else {
+		err = s.db.WithContext(ctx).Raw(`INSERT INTO ocrepo_controlled_shares (link_id, user_id, cloud_user, share_id,
 			permissions, target, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (link_id, user_id) DO UPDATE SET
@@ -284,8 +288,9 @@ func (s *Store) PutControlledShare(ctx context.Context, sh store.ControlledShare
 			target = excluded.target,
 			updated = excluded.updated
 		RETURNING `+controlledShareColumns,
-		sh.LinkID, sh.UserID, sh.CloudUser, sh.ShareID, sh.Permissions, sh.Target, timeOf(created), timeOf(t),
-	).Scan(&rows).Error
+			sh.LinkID, sh.UserID, sh.CloudUser, sh.ShareID, sh.Permissions, sh.Target, timeOf(created), timeOf(t),
+		).Scan(&rows).Error
+	}
 	if err != nil {
 		return store.ControlledShare{}, wrapErr(op, err)
 	}

@@ -69,8 +69,13 @@ func (s *Store) TakeLoginState(ctx context.Context, id string) (store.LoginState
 	op := "take login state"
 	db := s.db.WithContext(ctx)
 	var rows []loginStateRow
-	err := db.Raw("UPDATE ocrepo_login_states SET used = ? WHERE id = ? AND used IS NULL RETURNING "+loginStateColumns,
-		timeOf(now()), id).Scan(&rows).Error
+	var err error
+	if s.dialect == dialectMySQL {
+		rows, err = s.takeLoginStateRowsMySQL(db, id)
+	} else {
+		err = db.Raw("UPDATE ocrepo_login_states SET used = ? WHERE id = ? AND used IS NULL RETURNING "+loginStateColumns,
+			timeOf(now()), id).Scan(&rows).Error
+	}
 	if err != nil {
 		return store.LoginState{}, wrapErr(op, err)
 	}

@@ -13,7 +13,10 @@ import (
 const migrationLockClass = 0x6f637270
 
 // migration is one numbered schema step. Statements use placeholders for the types that differ between databases:
-// {id} an auto-increment 64-bit primary key, {time} a timestamp with time zone, {bytes} a byte string.
+// {id} an auto-increment 64-bit primary key, {time} a timestamp with time zone, {bytes} a byte string, {key} text
+// that is part of a key or an index or has a default (MySQL cannot index TEXT without a prefix length, nor give it a
+// default: VARCHAR(255) there, TEXT elsewhere, so the SQL of the released steps is unchanged on SQLite and
+// PostgreSQL).
 type migration struct {
 	version    int
 	name       string
@@ -41,14 +44,14 @@ func migrations() []migration {
 			)`,
 			`CREATE TABLE ocrepo_issuer_endpoints (
 				issuer_id BIGINT NOT NULL REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
-				name TEXT NOT NULL,
+				name {key} NOT NULL,
 				url TEXT NOT NULL,
 				seq INTEGER NOT NULL,
 				CONSTRAINT ocrepo_issuer_endpoints_pkey PRIMARY KEY (issuer_id, name)
 			)`,
 			`CREATE TABLE ocrepo_issuer_mappings (
 				issuer_id BIGINT NOT NULL REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
-				external TEXT NOT NULL,
+				external {key} NOT NULL,
 				internal TEXT NOT NULL,
 				seq INTEGER NOT NULL,
 				CONSTRAINT ocrepo_issuer_mappings_pkey PRIMARY KEY (issuer_id, external)
@@ -58,7 +61,7 @@ func migrations() []migration {
 			`CREATE TABLE ocrepo_tokens (
 				issuer_id BIGINT NOT NULL REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
 				system BOOLEAN NOT NULL,
-				user_id TEXT NOT NULL,
+				user_id {key} NOT NULL,
 				cloud_user TEXT NOT NULL,
 				cloud_email TEXT NOT NULL,
 				cloud_name TEXT NOT NULL,
@@ -74,7 +77,7 @@ func migrations() []migration {
 				CONSTRAINT ocrepo_tokens_pkey PRIMARY KEY (issuer_id, system, user_id)
 			)`,
 			`CREATE TABLE ocrepo_login_states (
-				id TEXT NOT NULL PRIMARY KEY,
+				id {key} NOT NULL PRIMARY KEY,
 				issuer_id BIGINT NOT NULL REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
 				user_id TEXT NOT NULL,
 				system BOOLEAN NOT NULL,
@@ -103,7 +106,7 @@ func migrations() []migration {
 			)`,
 			`CREATE INDEX ocrepo_instances_issuer ON ocrepo_instances (issuer_id)`,
 			`CREATE TABLE ocrepo_course_instances (
-				course TEXT NOT NULL,
+				course {key} NOT NULL,
 				instance_id BIGINT NOT NULL REFERENCES ocrepo_instances (id) ON DELETE CASCADE,
 				enabled BOOLEAN NOT NULL,
 				updated {time} NOT NULL,
@@ -113,7 +116,7 @@ func migrations() []migration {
 		}},
 		{4, "import jobs and pick results", []string{
 			`CREATE TABLE ocrepo_import_jobs (
-				id TEXT NOT NULL PRIMARY KEY,
+				id {key} NOT NULL PRIMARY KEY,
 				user_id TEXT NOT NULL,
 				instance_id BIGINT NOT NULL,
 				name TEXT NOT NULL,
@@ -128,7 +131,7 @@ func migrations() []migration {
 			)`,
 			`CREATE INDEX ocrepo_import_jobs_updated ON ocrepo_import_jobs (updated)`,
 			`CREATE TABLE ocrepo_pick_results (
-				id TEXT NOT NULL PRIMARY KEY,
+				id {key} NOT NULL PRIMARY KEY,
 				user_id TEXT NOT NULL,
 				course TEXT NOT NULL,
 				instance_id BIGINT NOT NULL,
@@ -143,9 +146,9 @@ func migrations() []migration {
 				id {id},
 				instance_id BIGINT REFERENCES ocrepo_instances (id) ON DELETE SET NULL,
 				issuer_id BIGINT NOT NULL,
-				course TEXT NOT NULL,
+				course {key} NOT NULL,
 				context TEXT NOT NULL,
-				owner_user_id TEXT NOT NULL,
+				owner_user_id {key} NOT NULL,
 				owner_cloud TEXT NOT NULL,
 				original_path TEXT NOT NULL,
 				system_path TEXT NOT NULL,
@@ -163,7 +166,7 @@ func migrations() []migration {
 			`CREATE TABLE ocrepo_controlled_shares (
 				id {id},
 				link_id BIGINT NOT NULL REFERENCES ocrepo_controlled_links (id) ON DELETE CASCADE,
-				user_id TEXT NOT NULL,
+				user_id {key} NOT NULL,
 				cloud_user TEXT NOT NULL,
 				share_id TEXT NOT NULL,
 				permissions INTEGER NOT NULL,
@@ -185,7 +188,7 @@ func migrations() []migration {
 			`CREATE INDEX ocrepo_audit_at ON ocrepo_audit (at, id)`,
 		}},
 		{7, "a lock per controlled link", []string{
-			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_holder TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_holder {key} NOT NULL DEFAULT ''`,
 			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_until {time}`,
 			`ALTER TABLE ocrepo_controlled_links ADD COLUMN lock_version BIGINT NOT NULL DEFAULT 0`,
 		}},
@@ -195,7 +198,7 @@ func migrations() []migration {
 				until {time} NOT NULL
 			)`,
 			`CREATE TABLE ocrepo_revocations (
-				id TEXT NOT NULL PRIMARY KEY,
+				id {key} NOT NULL PRIMARY KEY,
 				issuer_id BIGINT NOT NULL REFERENCES ocrepo_issuers (id) ON DELETE CASCADE,
 				user_id TEXT NOT NULL,
 				cloud_user TEXT NOT NULL,
@@ -218,12 +221,16 @@ func migrations() []migration {
 
 // types returns the placeholder replacements of s's database.
 func (s *Store) types() *strings.Replacer {
-	if s.dialect == dialectPostgres {
+	switch s.dialect {
+	case dialectPostgres:
 		return strings.NewReplacer(
 			"{id}", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
 			"{time}", "TIMESTAMPTZ",
 			"{bytes}", "BYTEA",
+			"{key}", "TEXT",
 		)
+	case dialectMySQL:
+		return mysqlTypes()
 	}
 	// SQLite: AUTOINCREMENT never hands out an ID again after its row is deleted; the mattn driver returns DATETIME
 	// columns as time.Time.
@@ -231,6 +238,7 @@ func (s *Store) types() *strings.Replacer {
 		"{id}", "INTEGER PRIMARY KEY AUTOINCREMENT",
 		"{time}", "DATETIME",
 		"{bytes}", "BLOB",
+		"{key}", "TEXT",
 	)
 }
 
@@ -239,48 +247,56 @@ func (s *Store) types() *strings.Replacer {
 // on PostgreSQL it holds a transaction-scoped advisory lock, and SQLite serialises writing transactions anyway.
 // Steps recorded by a newer release that this one does not know are left alone.
 func (s *Store) Migrate(ctx context.Context) error {
+	if s.dialect == dialectMySQL {
+		return s.migrateMySQL(ctx)
+	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if s.dialect == dialectPostgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))", migrationLockClass).Error; err != nil {
 				return fmt.Errorf("lock: %w", err)
 			}
 		}
-		types := s.types()
-		create := `CREATE TABLE IF NOT EXISTS ocrepo_schema_migrations (
-			version INTEGER NOT NULL PRIMARY KEY,
-			name TEXT NOT NULL,
-			applied {time} NOT NULL
-		)`
-		if err := tx.Exec(types.Replace(create)).Error; err != nil {
-			return fmt.Errorf("create ocrepo_schema_migrations: %w", err)
-		}
-		var applied []int
-		if err := tx.Raw("SELECT version FROM ocrepo_schema_migrations").Scan(&applied).Error; err != nil {
-			return fmt.Errorf("read ocrepo_schema_migrations: %w", err)
-		}
-		done := make(map[int]bool, len(applied))
-		for _, v := range applied {
-			done[v] = true
-		}
-		for _, m := range migrations() {
-			if done[m.version] {
-				continue
-			}
-			for _, stmt := range m.statements {
-				if err := tx.Exec(types.Replace(stmt)).Error; err != nil {
-					return fmt.Errorf("step %d (%s): %w", m.version, m.name, err)
-				}
-			}
-			err := tx.Exec("INSERT INTO ocrepo_schema_migrations (version, name, applied) VALUES (?, ?, ?)",
-				m.version, m.name, timeOf(now())).Error
-			if err != nil {
-				return fmt.Errorf("record step %d: %w", m.version, err)
-			}
-		}
-		return nil
+		return s.applyMigrations(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("gormstore: migrate: %w", err)
+	}
+	return nil
+}
+
+// applyMigrations creates the migrations table if needed and applies every step it does not record, on db.
+func (s *Store) applyMigrations(db *gorm.DB) error {
+	types := s.types()
+	create := `CREATE TABLE IF NOT EXISTS ocrepo_schema_migrations (
+		version INTEGER NOT NULL PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied {time} NOT NULL
+	)`
+	if err := db.Exec(types.Replace(create)).Error; err != nil {
+		return fmt.Errorf("create ocrepo_schema_migrations: %w", err)
+	}
+	var applied []int
+	if err := db.Raw("SELECT version FROM ocrepo_schema_migrations").Scan(&applied).Error; err != nil {
+		return fmt.Errorf("read ocrepo_schema_migrations: %w", err)
+	}
+	done := make(map[int]bool, len(applied))
+	for _, v := range applied {
+		done[v] = true
+	}
+	for _, m := range migrations() {
+		if done[m.version] {
+			continue
+		}
+		for _, stmt := range m.statements {
+			if err := db.Exec(types.Replace(stmt)).Error; err != nil {
+				return fmt.Errorf("step %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		err := db.Exec("INSERT INTO ocrepo_schema_migrations (version, name, applied) VALUES (?, ?, ?)",
+			m.version, m.name, timeOf(now())).Error
+		if err != nil {
+			return fmt.Errorf("record step %d: %w", m.version, err)
+		}
 	}
 	return nil
 }

@@ -134,6 +134,9 @@ func (s *Store) TakeExpiredImports(ctx context.Context, before time.Time, limit 
 	if limit <= 0 {
 		return nil, nil
 	}
+	if s.dialect == dialectMySQL {
+		return s.takeExpiredImportsMySQL(ctx, before, limit)
+	}
 	var rows []pickResultRow
 	err := s.db.WithContext(ctx).Raw("DELETE FROM ocrepo_pick_results WHERE id IN (SELECT id FROM ocrepo_pick_results "+
 		"WHERE claimed IS NULL AND bytes > 0 AND created < ? ORDER BY created LIMIT ?) AND claimed IS NULL RETURNING "+pickResultColumns,

@@ -18,8 +18,13 @@ func (clientPauseRow) TableName() string { return "ocrepo_client_pauses" }
 // PauseClient pauses refreshes for an issuer until until. An issuer that does not exist gives store.ErrNotFound.
 func (s *Store) PauseClient(ctx context.Context, issuerID int64, until time.Time) error {
 	op := fmt.Sprintf("pause issuer %d client", issuerID)
-	err := s.db.WithContext(ctx).Exec(`INSERT INTO ocrepo_client_pauses (issuer_id, until) VALUES (?, ?)
+	var err error
+	if s.dialect == dialectMySQL {
+		err = s.pauseClientMySQL(ctx, issuerID, until)
+	} else {
+		err = s.db.WithContext(ctx).Exec(`INSERT INTO ocrepo_client_pauses (issuer_id, until) VALUES (?, ?)
 		ON CONFLICT (issuer_id) DO UPDATE SET until = excluded.until`, issuerID, dbTime{normTime(until)}).Error
+	}
 	if err != nil {
 		return wrapErr(op, err)
 	}

@@ -71,8 +71,11 @@ func tables(t *testing.T, db *gorm.DB) []string {
 	t.Helper()
 	var names []string
 	query := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'ocrepo%'`
-	if db.Dialector.Name() == "sqlite" {
+	switch db.Dialector.Name() {
+	case "sqlite":
 		query = `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ocrepo%'`
+	case "mysql":
+		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'ocrepo%'`
 	}
 	if err := db.Raw(query).Scan(&names).Error; err != nil {
 		t.Fatal(err)

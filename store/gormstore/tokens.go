@@ -105,11 +105,11 @@ func (s *Store) PutToken(ctx context.Context, t store.Token) (store.Token, error
 	if created.IsZero() {
 		created = now()
 	}
-	var rows []struct {
-		Version int64  `gorm:"column:version"`
-		Created dbTime `gorm:"column:created"`
-	}
-	err = s.db.WithContext(ctx).Raw(`INSERT INTO ocrepo_tokens (issuer_id, system, user_id, cloud_user, cloud_email,
+	var rows []tokenVersionRow
+	if s.dialect == dialectMySQL {
+		rows, err = s.putTokenMySQL(ctx, t, access, refresh, created)
+	} else {
+		err = s.db.WithContext(ctx).Raw(`INSERT INTO ocrepo_tokens (issuer_id, system, user_id, cloud_user, cloud_email,
 			cloud_name, access_token, refresh_token, expiry, version, lease_holder, lease_until, created, refreshed,
 			last_error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, '', NULL, ?, ?, ?)
@@ -127,9 +127,10 @@ func (s *Store) PutToken(ctx context.Context, t store.Token) (store.Token, error
 			refreshed = excluded.refreshed,
 			last_error = excluded.last_error
 		RETURNING version, created`,
-		t.Key.IssuerID, t.Key.System, t.Key.UserID, t.CloudUser, t.CloudEmail, t.CloudName, access, refresh,
-		timeOf(t.Expiry), timeOf(created), timeOf(t.Refreshed), t.LastError,
-	).Scan(&rows).Error
+			t.Key.IssuerID, t.Key.System, t.Key.UserID, t.CloudUser, t.CloudEmail, t.CloudName, access, refresh,
+			timeOf(t.Expiry), timeOf(created), timeOf(t.Refreshed), t.LastError,
+		).Scan(&rows).Error
+	}
 	if err != nil {
 		return store.Token{}, wrapErr(op, err)
 	}
@@ -156,15 +157,25 @@ func (s *Store) SwapToken(ctx context.Context, t store.Token, expect int64) (sto
 	var rows []struct {
 		Created dbTime `gorm:"column:created"`
 	}
-	err = db.Raw(`UPDATE ocrepo_tokens SET
+	if s.dialect == dialectMySQL {
+		var created []dbTime
+		created, err = s.swapTokenMySQL(db, t, access, refresh, expect)
+		for _, c := range created {
+			rows = append(rows, struct {
+				Created dbTime `gorm:"column:created"`
+			}{c})
+		}
+	} else {
+		err = db.Raw(`UPDATE ocrepo_tokens SET
 			cloud_user = ?, cloud_email = ?, cloud_name = ?, access_token = ?, refresh_token = ?, expiry = ?,
 			version = ?, lease_holder = ?, lease_until = ?, refreshed = ?, last_error = ?
 		WHERE issuer_id = ? AND system = ? AND user_id = ? AND version = ?
 		RETURNING created`,
-		t.CloudUser, t.CloudEmail, t.CloudName, access, refresh, timeOf(t.Expiry),
-		expect+1, t.LeaseHolder, timeOf(t.LeaseUntil), timeOf(t.Refreshed), t.LastError,
-		t.Key.IssuerID, t.Key.System, t.Key.UserID, expect,
-	).Scan(&rows).Error
+			t.CloudUser, t.CloudEmail, t.CloudName, access, refresh, timeOf(t.Expiry),
+			expect+1, t.LeaseHolder, timeOf(t.LeaseUntil), timeOf(t.Refreshed), t.LastError,
+			t.Key.IssuerID, t.Key.System, t.Key.UserID, expect,
+		).Scan(&rows).Error
+	}
 	if err != nil {
 		return store.Token{}, wrapErr(op, err)
 	}

@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite for implementations of package store: one set of tests that every
-// implementation (gormstore on SQLite, gormstore on PostgreSQL, any other) must pass, so that the application layer
+// implementation (gormstore on SQLite, PostgreSQL and MariaDB, any other) must pass, so that the application layer
 // can rely on the behaviour rather than on one database.
 //
 // Call Run from an implementation's tests with a function that returns a fresh, empty, migrated store:

@@ -22,11 +22,18 @@ const maxLoginHops = 12
 // sends the browser to, off this server: the registered redirect URI with state and code. A page that shows an
 // error (a wrong password) ends the walk with that error's words.
 func (s *Server) BrowserLogin(ctx context.Context, authorizeURL, user, password string) (*url.URL, error) {
+	return WalkLogin(ctx, s.Client(), s.URL, authorizeURL, user, password)
+}
+
+// WalkLogin is BrowserLogin for a test cloud that runs in another process (the demo LMS's, for a load test): it
+// walks the login pages of the test cloud at cloudURL through a copy of client with a cookie jar of its own, and
+// returns the first URL off that cloud the walk is sent to.
+func WalkLogin(ctx context.Context, client *http.Client, cloudURL, authorizeURL, user, password string) (*url.URL, error) {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return nil, fmt.Errorf("cloudtest: cookie jar: %w", err)
 	}
-	hc := *s.Client()
+	hc := *client
 	hc.Jar = jar
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	next, err := http.NewRequestWithContext(ctx, http.MethodGet, authorizeURL, nil)
@@ -48,7 +55,7 @@ func (s *Server) BrowserLogin(ctx context.Context, authorizeURL, user, password 
 			if err != nil {
 				return nil, fmt.Errorf("cloudtest: login: redirect: %w", err)
 			}
-			if !strings.HasPrefix(loc.String(), s.URL) {
+			if !strings.HasPrefix(loc.String(), cloudURL) {
 				return loc, nil
 			}
 			if next, err = http.NewRequestWithContext(ctx, http.MethodGet, loc.String(), nil); err != nil {
