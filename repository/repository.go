@@ -3,7 +3,7 @@
 // A host creates one Repository with New, runs Migrate once at start-up, and mounts it on an Echo group:
 //
 //	repo, err := repository.New(repository.Config{
-//		DB:        db,                  // *gorm.DB (gormstore.OpenSQLite("ocrepo.db") or the host's PostgreSQL)
+//		DB:        db,                  // *gorm.DB (gormsqlite.Open("ocrepo.db") or the host's PostgreSQL)
 //		SecretKey: key,                 // 32 random bytes, kept secret: seals tokens at rest, signs URLs
 //		PublicURL: "https://lms.example.org/cloud",
 //		Users:     repository.UsersFunc(currentUser),

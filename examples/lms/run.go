@@ -23,6 +23,7 @@ import (
 	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 	"github.com/ocrepo/ocrepo/store/seal"
 )
 
@@ -113,7 +114,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	gdb, err := gormstore.OpenSQLite(filepath.Join(o.DataDir, "lms.db"))
+	gdb, err := gormsqlite.Open(filepath.Join(o.DataDir, "lms.db"))
 	if err != nil {
 		return fmt.Errorf("lms: %w", err)
 	}

@@ -37,8 +37,9 @@ import (
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 	"github.com/ocrepo/ocrepo/store/seal"
-	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
 // The host users and their cloud accounts.
@@ -66,7 +67,7 @@ type Options struct {
 	Config func(*repository.Config)
 	// Logger receives ocrepo's logs; default: discarded.
 	Logger *slog.Logger
-	// Postgres runs the host on a PostgreSQL schema of its own (storetest.PostgresSchema) instead of SQLite; the
+	// Postgres runs the host on a PostgreSQL schema of its own (gormtest.PostgresSchema) instead of SQLite; the
 	// test is skipped, saying so, when OCREPO_TEST_POSTGRES_DSN is not set.
 	Postgres bool
 	// Budget is how long the test may take from New before requests through the Host's clients fail; default
@@ -105,10 +106,10 @@ func New(t testing.TB, opts Options) *Host {
 
 	var db *gorm.DB
 	if opts.Postgres {
-		db = storetest.OpenPostgres(t, storetest.PostgresSchema(t))
+		db = gormtest.OpenPostgres(t, gormtest.PostgresSchema(t))
 	} else {
 		var err error
-		if db, err = gormstore.OpenSQLite(filepath.Join(t.TempDir(), "ocrepo.db")); err != nil {
+		if db, err = gormsqlite.Open(filepath.Join(t.TempDir(), "ocrepo.db")); err != nil {
 			t.Fatalf("repositorytest: open sqlite: %v", err)
 		}
 	}

@@ -22,8 +22,8 @@ import (
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 	"github.com/ocrepo/ocrepo/store/seal"
-	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
 // The load of TestTwoReplicasOnPostgres.
@@ -73,7 +73,7 @@ func (o *outcome) fail(format string, args ...any) {
 // (no login was lost).
 func TestTwoReplicasOnPostgres(t *testing.T) {
 	t.Parallel()
-	dsn := storetest.PostgresSchema(t) // skips, saying so, without OCREPO_TEST_POSTGRES_DSN
+	dsn := gormtest.PostgresSchema(t) // skips, saying so, without OCREPO_TEST_POSTGRES_DSN
 	clock := &repositorytest.Clock{}
 	cl := cloudtest.NewServer(t, cloudtest.Options{ClientID: repositorytest.ClientID, ClientSecret: repositorytest.ClientSecret,
 		Now: clock.Now, TokenLifetime: replicaTokenTTL})
@@ -95,7 +95,7 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db1, db2 := storetest.OpenPostgres(t, dsn), storetest.OpenPostgres(t, dsn)
+	db1, db2 := gormtest.OpenPostgres(t, dsn), gormtest.OpenPostgres(t, dsn)
 	setup, err := gormstore.New(db1, keys)
 	if err != nil {
 		t.Fatal(err)

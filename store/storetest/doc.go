@@ -6,7 +6,7 @@
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) store.Store {
-//			db, err := gormstore.OpenSQLite(filepath.Join(t.TempDir(), "ocrepo.db"))
+//			db, err := gormsqlite.Open(filepath.Join(t.TempDir(), "ocrepo.db"))
 //			...
 //			return s
 //		})
