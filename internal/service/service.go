@@ -175,9 +175,6 @@ func (s *Service) Close() {
 // CallbackURL is the OAuth redirect URI to register at every cloud.
 func (s *Service) CallbackURL() string { return s.cfg.CallbackURL }
 
-// Store returns the store, for handlers that only read plain records.
-func (s *Service) Store() store.Store { return s.store }
-
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
 
