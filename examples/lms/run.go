@@ -102,7 +102,7 @@ func (o *Options) defaults() {
 func Run(ctx context.Context, o Options) (err error) {
 	o.defaults()
 	log := o.Logger
-	product := cloud.Product(o.Product)
+	product := cloud.FlavorID(o.Product)
 	if product != cloud.Nextcloud && product != cloud.OwnCloud {
 		return fmt.Errorf("lms: unknown product %q (nextcloud or owncloud)", o.Product)
 	}

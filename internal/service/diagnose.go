@@ -445,23 +445,37 @@ func (r *checkRun) checkStatus(ctx context.Context) (c Check) {
 		c.fail("maintenance", "The server is in maintenance mode.")
 	default:
 		c.pass(fmt.Sprintf("%s %s answers.", orWord(st.ProductName, "The server"), version))
-		if mismatch(r.iss.Preset, st.ProductName) {
+		if mismatch(r.iss.Preset, st.ProductName, version) {
 			c.warn("product_mismatch", fmt.Sprintf("%s %s answers, but the endpoints follow the %s preset.", st.ProductName, version, PresetLabel(r.iss.Preset)))
 		}
 	}
 	return c
 }
 
-// mismatch reports whether a detected product contradicts the issuer's preset.
-func mismatch(preset, product string) bool {
-	p := strings.ToLower(product)
-	switch preset {
-	case PresetNextcloud:
-		return strings.Contains(p, "owncloud")
-	case PresetOwnCloud:
-		return strings.Contains(p, "nextcloud")
+// mismatch reports whether the flavour status.php identifies lays out its endpoints differently from the issuer's
+// preset (both read from the cloud's flavour table). An unknown product or a custom preset is no mismatch.
+func mismatch(preset, product, version string) bool {
+	want, ok := cloud.FlavorByID(cloud.FlavorID(preset))
+	if !ok {
+		return false
 	}
-	return false
+	got, ok := cloud.IdentifyFlavor(product, version)
+	return ok && !got.SameLayout(want)
+}
+
+// basicOnlyAdvice names, from the flavour table, the servers whose token endpoint takes the client only by HTTP
+// Basic, for an issuer that sends it in the form body.
+func basicOnlyAdvice() string {
+	var labels []string
+	for _, f := range cloud.Flavors() {
+		if f.Preset && f.TokenAuth == cloud.TokenAuthBasic {
+			labels = append(labels, f.Label)
+		}
+	}
+	if len(labels) == 0 {
+		return ""
+	}
+	return " " + strings.Join(labels, " and ") + " accepts the client only through HTTP headers: turn on \"Authenticate token requests via HTTP headers\"."
 }
 
 func orWord(s, alt string) string {
@@ -608,7 +622,7 @@ func (r *checkRun) probeToken(ctx context.Context, start Check, raw string) (c C
 	case "invalid_client", "unauthorized_client":
 		c.fail("client_auth", "The cloud refused the client id or secret ("+reply.Error+").")
 		if !r.iss.BasicAuth {
-			c.Fix += " ownCloud 10 accepts the client only through HTTP headers: turn on \"Authenticate token requests via HTTP headers\"."
+			c.Fix += basicOnlyAdvice()
 		}
 	case "invalid_grant", "invalid_request":
 		c.pass("Reachable: it answers as an OAuth 2.0 token endpoint (" + reply.Error + " for a made-up refresh token, as expected). " +
@@ -675,7 +689,7 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 		c.fail("client_auth", "The cloud refused the client id or secret ("+se.OAuthError+") when refreshing the system account's token.")
 		c.Fix += " The stored logins (the system account's and the users') are kept: the cloud did not use up their refresh tokens, so they work again as soon as the corrected secret is saved."
 		if !r.iss.BasicAuth {
-			c.Fix += " ownCloud 10 accepts the client only through HTTP headers: turn on \"Authenticate token requests via HTTP headers\"."
+			c.Fix += basicOnlyAdvice()
 		}
 	case errors.As(err, &se) && se.StatusCode >= 300 && se.StatusCode < 400,
 		errors.As(err, &ie) && (ie.StatusCode >= 300 && ie.StatusCode < 400 || strings.Contains(ie.ContentType, "html")):

@@ -319,8 +319,8 @@ func TestAdviceCoversEveryFailure(t *testing.T) {
 // pass; the same server reached without index.php still fails.
 func TestCheckAuthorizeRecognisesEveryLoginShape(t *testing.T) {
 	t.Parallel()
-	for _, fl := range []cloudtest.Flavor{cloudtest.Nextcloud, cloudtest.NextcloudLegacy, cloudtest.OwnCloud} {
-		t.Run(fl.String(), func(t *testing.T) {
+	for _, fl := range []cloud.FlavorID{cloud.Nextcloud, cloud.NextcloudLegacy, cloud.OwnCloud} {
+		t.Run(string(fl), func(t *testing.T) {
 			t.Parallel()
 			f := newAdminFixture(t, fixtureOptions{cloud: cloudtest.Options{Flavor: fl}})
 			iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))

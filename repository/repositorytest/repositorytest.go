@@ -85,7 +85,7 @@ type Host struct {
 	Clock  *Clock
 	Echo   *echo.Echo
 	Access *AccessRules
-	flavor cloudtest.Flavor
+	flavor cloud.FlavorID
 	srv    *httptest.Server
 	// deadline ends every request of the Host's clients (zero for benchmarks: none).
 	deadline time.Time
@@ -315,7 +315,7 @@ func (c *Client) do(t testing.TB, req *http.Request) (int, string, http.Header) 
 func (h *Host) AddIssuer(t testing.TB, name string) store.Issuer {
 	t.Helper()
 	product := cloud.Nextcloud
-	if h.flavor == cloudtest.OwnCloud {
+	if h.flavor == cloud.OwnCloud {
 		product = cloud.OwnCloud
 	}
 	eps, err := cloud.PresetEndpoints(product, h.Cloud.URL)
