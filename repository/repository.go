@@ -31,7 +31,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -244,12 +243,18 @@ func New(cfg Config) (*Repository, error) {
 		if err != nil {
 			return nil, &ConfigError{"SecretKey", err.Error()}
 		}
-		gs, err := gormstore.New(cfg.DB, keys)
+		gs, err := gormstore.New(cfg.DB, keys, gormstore.WithClock(cfg.Now))
 		if err != nil {
 			return nil, fmt.Errorf("repository: store: %w", err)
 		}
 		r.store, r.gorm = gs, gs
 	}
+	// The route table knows the entry points before Mount adds them: the URLs handed to hosts come from it.
+	routes := web.NewRoutes()
+	mount := strings.TrimSuffix(pu.Path, "/")
+	routes.Declare("picker", mount+web.RoutePicker)
+	routes.Declare("link", mount+web.RouteLink)
+	routes.Declare("static", mount+web.RouteStatic)
 	svc, err := service.New(service.Config{
 		Store:         r.store,
 		SigningKey:    seal.DeriveKey(cfg.SecretKey, "ocrepo sign v1"),
@@ -265,7 +270,7 @@ func New(cfg Config) (*Repository, error) {
 		ListingTTL:    cfg.ListingTTL,
 		LinkPolicy:    cfg.LinkPolicy,
 		ImportLimits:  cfg.ImportLimits,
-		LinkURL:       func(id int64) string { return linkPath(pu, id) },
+		LinkURL:       func(id int64) string { return routes.URL("link", id) },
 		Now:           cfg.Now,
 	})
 	if err != nil {
@@ -287,7 +292,7 @@ func New(cfg Config) (*Repository, error) {
 		SecureCookies:  pu.Scheme == "https",
 		CookiePath:     path,
 		HostOrigin:     pu.Scheme + "://" + pu.Host,
-		Routes:         web.NewRoutes(),
+		Routes:         routes,
 	}
 	if home != "" {
 		name := cfg.HomeName
@@ -334,8 +339,8 @@ func (r *Repository) Migrate(ctx context.Context) error {
 // route handles under the mount (an unknown path, a wrong method, OPTIONS) is answered by not-found routes on the
 // mount's own paths, with the same security headers; the host's routes outside the mount are untouched.
 func (r *Repository) Mount(g *echo.Group) {
-	static := r.env.Static(strings.TrimSuffix(r.publicURL.Path, "/")+"/static/", templates.Static())
-	r.env.HandlePublic(g, http.MethodGet, "/static/*", "static", static)
+	static := r.env.Static(r.env.Routes.Prefix("static"), templates.Static())
+	r.env.HandlePublic(g, http.MethodGet, web.RouteStatic, "static", static)
 	picker.Register(g, r.env)
 	admin.Register(g, r.env)
 	r.env.Fallbacks(g)
@@ -350,7 +355,7 @@ func (r *Repository) PickerURL(req PickRequest) string {
 	if req.Want == 0 {
 		req.Want = host.ReturnAny
 	}
-	return web.WithQuery(strings.TrimSuffix(r.publicURL.Path, "/")+"/picker", "r", r.svc.SignPick(req))
+	return web.WithQuery(r.env.Routes.URL("picker"), "r", r.svc.SignPick(req))
 }
 
 // PickResult returns a completed pick by the id the picker handed back, if it belongs to userID. Looking it up
@@ -380,11 +385,7 @@ func (r *Repository) SweepImports(ctx context.Context) (int, error) {
 
 // ControlledLinkURL is where the host links viewers to for an access controlled link (a path on the host's
 // origin). Opening it asks the LinkAccess hook what the viewer may do.
-func (r *Repository) ControlledLinkURL(id int64) string { return linkPath(r.publicURL, id) }
-
-func linkPath(pu *url.URL, id int64) string {
-	return strings.TrimSuffix(pu.Path, "/") + "/link/" + strconv.FormatInt(id, 10)
-}
+func (r *Repository) ControlledLinkURL(id int64) string { return r.env.Routes.URL("link", id) }
 
 // ControlledLink describes an access controlled link, for hosts that show it in their pages.
 func (r *Repository) ControlledLink(ctx context.Context, id int64) (ControlledLinkInfo, error) {

@@ -24,7 +24,7 @@ func (auditRow) TableName() string { return "ocrepo_audit" }
 func (s *Store) AddAudit(ctx context.Context, e store.AuditEntry) error {
 	at := normTime(e.At)
 	if at.IsZero() {
-		at = now()
+		at = s.now()
 	}
 	row := auditRow{At: timeOf(at), Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {

@@ -30,6 +30,7 @@ type Store struct {
 	db      *gorm.DB
 	keys    *seal.Keyring
 	dialect string
+	clock   func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -39,6 +40,17 @@ type Option func(*options)
 
 type options struct {
 	logger logger.Interface
+	clock  func() time.Time
+}
+
+// WithClock makes the store read the time from now instead of time.Now, for the times it sets itself (Created and
+// Updated, lease and use times, the ages DeleteBefore-style calls compare with).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.clock = now
+		}
+	}
 }
 
 // WithLogger makes the store log through l instead of staying silent. Parameter values reach a gorm logger only
@@ -57,7 +69,7 @@ func New(db *gorm.DB, keys *seal.Keyring, opts ...Option) (*Store, error) {
 	if keys == nil {
 		return nil, errors.New("gormstore: nil keyring")
 	}
-	o := options{logger: quietLogger()}
+	o := options{logger: quietLogger(), clock: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -69,7 +81,7 @@ func New(db *gorm.DB, keys *seal.Keyring, opts ...Option) (*Store, error) {
 	// The session's configuration is its own copy: driver errors are translated into GORM's sentinels on it
 	// whatever the host set on db, so classifying them needs no driver types (and no cgo).
 	session.Config.TranslateError = true
-	return &Store{db: session, keys: keys, dialect: name}, nil
+	return &Store{db: session, keys: keys, dialect: name, clock: o.clock}, nil
 }
 
 // quietLogger logs nothing; when switched to a louder level it would still print queries without parameters.
@@ -81,8 +93,9 @@ func quietLogger() logger.Interface {
 	})
 }
 
-// now is the store's clock: UTC, at the precision every supported database keeps.
-func now() time.Time { return normTime(time.Now()) }
+// now is the store's clock (WithClock, time.Now by default): UTC, at the precision every supported database
+// keeps.
+func (s *Store) now() time.Time { return normTime(s.clock()) }
 
 // normTime is t as the store keeps it: UTC, truncated to the microsecond (PostgreSQL's precision, so that both
 // databases give back exactly what they were given).

@@ -441,3 +441,25 @@ func TestHostHandleWithoutTranslation(t *testing.T) {
 		})
 	}
 }
+
+// TestWithClock: the times the store sets itself come from its clock.
+func TestWithClock(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	at := time.Date(2031, 2, 3, 4, 5, 6, 7000, time.UTC)
+	s := newStore(t, openSQLite(t, ":memory:"), keyring(t, secret(1)), gormstore.WithClock(func() time.Time { return at }))
+	iss, err := s.CreateIssuer(ctx, store.Issuer{Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !iss.Created.Equal(at) || !iss.Updated.Equal(at) {
+		t.Errorf("created %v, updated %v; want both %v", iss.Created, iss.Updated, at)
+	}
+	if err := s.AddAudit(ctx, store.AuditEntry{Action: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := s.ListAudit(ctx, store.AuditFilter{})
+	if err != nil || len(entries) != 1 || !entries[0].At.Equal(at) {
+		t.Errorf("audit %+v, %v; want one entry at %v", entries, err, at)
+	}
+}

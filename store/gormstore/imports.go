@@ -54,7 +54,7 @@ func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
 	if j.State == "" {
 		j.State = store.ImportRunning
 	}
-	t := now()
+	t := s.now()
 	created := normTime(j.Created)
 	if created.IsZero() {
 		created = t
@@ -95,7 +95,7 @@ func (s *Store) GetImportJob(ctx context.Context, id string) (store.ImportJob, e
 func (s *Store) UpdateImportProgress(ctx context.Context, id string, done int64) (store.ImportJob, error) {
 	var rows []importJobRow
 	err := s.db.WithContext(ctx).Raw("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ? RETURNING "+importJobColumns,
-		done, timeOf(now()), id).Scan(&rows).Error
+		done, timeOf(s.now()), id).Scan(&rows).Error
 	if err != nil {
 		return store.ImportJob{}, wrapErr(s.db, "update import progress", err)
 	}
@@ -126,7 +126,7 @@ func (s *Store) CancelImportJob(ctx context.Context, id string) error {
 }
 
 func (s *Store) updateImportJob(ctx context.Context, op, id string, set map[string]any) error {
-	set["updated"] = timeOf(now())
+	set["updated"] = timeOf(s.now())
 	res := s.db.WithContext(ctx).Model(&importJobRow{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {
 		return wrapErr(s.db, op, res.Error)
@@ -151,7 +151,7 @@ func (s *Store) DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64,
 func (s *Store) CountRunningImports(ctx context.Context, userID string, stale time.Duration) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&importJobRow{}).
-		Where("user_id = ? AND state = ? AND updated > ?", userID, string(store.ImportRunning), timeOf(now().Add(-stale))).
+		Where("user_id = ? AND state = ? AND updated > ?", userID, string(store.ImportRunning), timeOf(s.now().Add(-stale))).
 		Count(&n).Error
 	if err != nil {
 		return 0, wrapErr(s.db, "count running imports", err)

@@ -80,7 +80,7 @@ func getInstance(db *gorm.DB, id int64) (store.Instance, error) {
 // CreateInstance stores a new instance. in.ID is ignored; Created is kept when set, else now; Updated is now. An
 // issuer that does not exist gives store.ErrNotFound.
 func (s *Store) CreateInstance(ctx context.Context, in store.Instance) (store.Instance, error) {
-	t := now()
+	t := s.now()
 	created := normTime(in.Created)
 	if created.IsZero() {
 		created = t
@@ -114,7 +114,7 @@ func (s *Store) UpdateInstance(ctx context.Context, in store.Instance) (store.In
 			"supported":              uint8(in.Supported),
 			"default_return":         uint8(in.DefaultReturn),
 			"enabled":                in.Enabled,
-			"updated":                timeOf(now()),
+			"updated":                timeOf(s.now()),
 		})
 		if res.Error != nil {
 			return wrapErr(s.db, op, res.Error)
@@ -181,7 +181,7 @@ func (s *Store) CourseInstanceEnabled(ctx context.Context, course string, instan
 // gives store.ErrNotFound.
 func (s *Store) SetCourseInstanceEnabled(ctx context.Context, course string, instanceID int64, enabled bool) error {
 	op := fmt.Sprintf("set course instance %d enabled", instanceID)
-	row := courseInstanceRow{Course: course, InstanceID: instanceID, Enabled: enabled, Updated: timeOf(now())}
+	row := courseInstanceRow{Course: course, InstanceID: instanceID, Enabled: enabled, Updated: timeOf(s.now())}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "course"}, {Name: "instance_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"enabled", "updated"}),

@@ -143,7 +143,7 @@ func (s *Store) issuerFromRow(r issuerRow) (store.Issuer, error) {
 // CreateIssuer stores a new issuer. iss.ID is ignored; Created is kept when set, else now; Updated is now.
 // Two endpoints with one name, or two mappings with one external path, give store.ErrDuplicate.
 func (s *Store) CreateIssuer(ctx context.Context, iss store.Issuer) (store.Issuer, error) {
-	t := now()
+	t := s.now()
 	created := normTime(iss.Created)
 	if created.IsZero() {
 		created = t
@@ -233,7 +233,7 @@ func (s *Store) updateIssuer(ctx context.Context, iss store.Issuer, dropLogins b
 			"product":               iss.Product,
 			"version":               iss.Version,
 			"allow_private_network": iss.AllowPrivateNetwork,
-			"updated":               timeOf(now()),
+			"updated":               timeOf(s.now()),
 		})
 		if res.Error != nil {
 			return wrapErr(s.db, op, res.Error)

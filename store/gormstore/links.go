@@ -88,7 +88,7 @@ func (s *Store) CreateControlledLink(ctx context.Context, l store.ControlledLink
 	if err != nil {
 		return store.ControlledLink{}, err
 	}
-	t := now()
+	t := s.now()
 	created := normTime(l.Created)
 	if created.IsZero() {
 		created = t
@@ -197,7 +197,7 @@ func (s *Store) UpdateControlledLink(ctx context.Context, l store.ControlledLink
 			"content_type":  l.ContentType,
 			"size":          l.Size,
 			"submitted":     l.Submitted,
-			"updated":       timeOf(now()),
+			"updated":       timeOf(s.now()),
 		})
 		if res.Error != nil {
 			return wrapErr(s.db, op, res.Error)
@@ -268,7 +268,7 @@ func (r controlledShareRow) share() store.ControlledShare {
 // gives store.ErrNotFound.
 func (s *Store) PutControlledShare(ctx context.Context, sh store.ControlledShare) (store.ControlledShare, error) {
 	op := fmt.Sprintf("put controlled share of link %d", sh.LinkID)
-	t := now()
+	t := s.now()
 	created := normTime(sh.Created)
 	if created.IsZero() {
 		created = t

@@ -43,7 +43,7 @@ func (s *Store) CreateLoginState(ctx context.Context, st store.LoginState) error
 	}
 	created := normTime(st.Created)
 	if created.IsZero() {
-		created = now()
+		created = s.now()
 	}
 	row := loginStateRow{
 		ID:         st.ID,
@@ -70,7 +70,7 @@ func (s *Store) TakeLoginState(ctx context.Context, id string) (store.LoginState
 	db := s.db.WithContext(ctx)
 	var rows []loginStateRow
 	err := db.Raw("UPDATE ocrepo_login_states SET used = ? WHERE id = ? AND used IS NULL RETURNING "+loginStateColumns,
-		timeOf(now()), id).Scan(&rows).Error
+		timeOf(s.now()), id).Scan(&rows).Error
 	if err != nil {
 		return store.LoginState{}, wrapErr(s.db, op, err)
 	}

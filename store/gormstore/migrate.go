@@ -272,7 +272,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 				}
 			}
 			err := tx.Exec("INSERT INTO ocrepo_schema_migrations (version, name, applied) VALUES (?, ?, ?)",
-				m.version, m.name, timeOf(now())).Error
+				m.version, m.name, timeOf(s.now())).Error
 			if err != nil {
 				return fmt.Errorf("record step %d: %w", m.version, err)
 			}

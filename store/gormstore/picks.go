@@ -32,7 +32,7 @@ func (s *Store) CreatePickResult(ctx context.Context, p store.PickResult) error 
 	}
 	created := normTime(p.Created)
 	if created.IsZero() {
-		created = now()
+		created = s.now()
 	}
 	payload := p.Payload
 	if payload == nil {

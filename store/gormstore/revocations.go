@@ -76,7 +76,7 @@ func (s *Store) AddRevocation(ctx context.Context, r store.PendingRevocation) er
 	}
 	created := normTime(r.Created)
 	if created.IsZero() {
-		created = now()
+		created = s.now()
 	}
 	row := revocationRow{ID: r.ID, IssuerID: r.IssuerID, UserID: r.UserID, CloudUser: r.CloudUser, AccessToken: access,
 		RefreshToken: refresh, Created: dbTime{created}, Attempts: r.Attempts, LastError: r.LastError}

@@ -103,7 +103,7 @@ func (s *Store) PutToken(ctx context.Context, t store.Token) (store.Token, error
 	}
 	created := normTime(t.Created)
 	if created.IsZero() {
-		created = now()
+		created = s.now()
 	}
 	var rows []struct {
 		Version int64  `gorm:"column:version"`
