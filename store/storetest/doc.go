@@ -2,7 +2,8 @@
 // implementation (gormstore on SQLite, gormstore on PostgreSQL, any other) must pass, so that the application layer
 // can rely on the behaviour rather than on one database.
 //
-// Call Run from an implementation's tests with a function that returns a fresh, empty, migrated store:
+// It imports nothing but package store, so a store of any kind runs it without pulling in GORM or cgo. Call Run
+// from an implementation's tests with a function that returns a fresh, empty, migrated store:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) store.Store {
