@@ -3,7 +3,7 @@ package admin
 import (
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/internal/web"
 )
 
 // courseLinks lists one course's access controlled links for its managers (teachers) and site admins, with the

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/templates"
 )
 

@@ -5,7 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/templates"
 )
 

@@ -24,7 +24,7 @@ func (h *handler) instanceList(c echo.Context) error {
 	}
 	if len(all) == 0 {
 		// Every instance has an issuer, so only an empty list can lack them.
-		issuers, err := h.svc.Store().ListIssuers(ctx)
+		issuers, err := h.svc.IssuerLabels(ctx)
 		if err != nil {
 			return h.failed(c, "list of repository instances", err)
 		}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/templates"
 )
 
@@ -124,7 +124,7 @@ func (h *handler) renderLinks(c echo.Context, s linkScope) error {
 	if err != nil {
 		return h.failed(c, "list of access controlled links", err)
 	}
-	issuers, err := h.svc.Store().ListIssuers(ctx)
+	issuers, err := h.svc.IssuerLabels(ctx)
 	if err != nil {
 		return h.failed(c, "list of access controlled links", err)
 	}
@@ -209,9 +209,10 @@ func (h *handler) linkRow(c echo.Context, s linkScope, r service.ControlledRow, 
 
 // freshRow loads one link's row again, for a swap after an action.
 func (h *handler) freshRow(c echo.Context, s linkScope, r service.ControlledRow, back string) templates.LinkRow {
-	cloudName := ""
-	if iss, err := h.svc.Store().GetIssuer(c.Request().Context(), r.Link.IssuerID); err == nil {
-		cloudName = iss.Name
+	cloudName, err := h.svc.IssuerName(c.Request().Context(), r.Link.IssuerID)
+	if err != nil {
+		// The row still shows and acts; only its cloud's name is missing.
+		h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: admin: issuer name of a link row", "link", r.Link.ID, "err", err)
 	}
 	return h.linkRow(c, s, r, cloudName, back)
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 )
 
 // handler holds what every admin action needs.

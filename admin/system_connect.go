@@ -6,9 +6,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/cloud"
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
 )
 
 // systemConnect starts the login of an issuer's system account: the admin logs in at the cloud with the

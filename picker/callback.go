@@ -5,8 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/templates"
 )
 
@@ -33,8 +33,10 @@ func (h *handler) callback(c echo.Context) error {
 	if err != nil {
 		cloudName := "the cloud"
 		if d.IssuerID != 0 {
-			if iss, ierr := h.svc.Store().GetIssuer(ctx, d.IssuerID); ierr == nil && iss.Name != "" {
-				cloudName = iss.Name
+			if name, ierr := h.svc.IssuerName(ctx, d.IssuerID); ierr != nil {
+				h.env.Logger.WarnContext(ctx, "ocrepo: login callback: issuer name", "issuer", d.IssuerID, "err", ierr)
+			} else if name != "" {
+				cloudName = name
 			}
 		}
 		p := web.ProblemFor(err, cloudName)

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ocrepo/ocrepo/repository"
+	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
@@ -135,8 +136,8 @@ func TestControlledLinkChainPartlyThere(t *testing.T) {
 
 func TestControlledLinkAlreadySharedOnOlderServers(t *testing.T) {
 	t.Parallel()
-	for _, fl := range []cloudtest.Flavor{cloudtest.Nextcloud, cloudtest.NextcloudLegacy, cloudtest.OwnCloud} {
-		t.Run(fl.String(), func(t *testing.T) {
+	for _, fl := range []cloud.FlavorID{cloud.Nextcloud, cloud.NextcloudLegacy, cloud.OwnCloud} {
+		t.Run(string(fl), func(t *testing.T) {
 			t.Parallel()
 			f := controlledFixture(t, repositorytest.Options{Cloud: cloudtest.Options{Flavor: fl}})
 			f.h.Cloud.WriteFile("alice", "/essay.pdf", []byte("essay"))

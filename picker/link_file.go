@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/internal/web"
 )
 
 // linkFile streams a controlled link's copy through the system account: one request to the cloud, no share, so

@@ -7,9 +7,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/host"
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/templates"
 )
@@ -53,8 +53,11 @@ func (h *handler) linkFailed(c echo.Context, err error) error {
 func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *service.Granted, problem *templates.Alert) error {
 	l := o.Link
 	cloudName := "the cloud"
-	if iss, err := h.svc.Store().GetIssuer(c.Request().Context(), l.IssuerID); err == nil && iss.Name != "" {
-		cloudName = iss.Name
+	if name, err := h.svc.IssuerName(c.Request().Context(), l.IssuerID); err != nil {
+		// The page still works; only the cloud's name is generic.
+		h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: controlled link: issuer name", "link", l.ID, "err", err)
+	} else if name != "" {
+		cloudName = name
 	}
 	v := templates.ControlledPage{
 		Name: l.Name, Owner: l.OwnerUserID, Submitted: l.Submitted, CanEdit: o.Access >= host.AccessEdit,
@@ -70,7 +73,9 @@ func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *
 			Detail: "Find it at " + granted.Share.Target + "."}
 	} else if o.Share != nil && o.Share.Target != "" {
 		v.SharedHere = o.Share.Target
-		if iss, err := h.svc.Store().GetIssuer(c.Request().Context(), l.IssuerID); err == nil {
+		if iss, err := h.svc.GetIssuer(c.Request().Context(), l.IssuerID); err != nil {
+			h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: controlled link: issuer for the web link", "link", l.ID, "err", err)
+		} else {
 			v.WebURL = service.Available{Issuer: iss}.WebUI(parentDir(o.Share.Target))
 		}
 	}

@@ -5,8 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 )
 
 // login starts the cloud login for the current instance and sends the browser (the popup) to the cloud.

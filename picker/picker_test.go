@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
@@ -433,7 +434,7 @@ func TestSearch(t *testing.T) {
 	})
 	t.Run("owncloud says search is unavailable", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, repositorytest.Options{Cloud: cloudtest.Options{Flavor: cloudtest.OwnCloud}})
+		f := newFixture(t, repositorytest.Options{Cloud: cloudtest.Options{Flavor: cloud.OwnCloud}})
 		f.h.Connect(t, f.iss.ID, "student")
 		q := url.Values{"r": {token(t, f.pickerPath(host.PickRequest{}))}, "i": {strconv.FormatInt(f.inst.ID, 10)}, "q": {"report"}}
 		_, body, _ := f.c.Get(t, repositorytest.Mount+"/picker/search?"+q.Encode(), "HX-Request", "true")

@@ -12,13 +12,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/repository/web"
+	"github.com/ocrepo/ocrepo/internal/web"
 )
 
 // Register mounts the picker's routes and the OAuth callback on g.
 func Register(g *echo.Group, env *web.Env) {
 	h := &handler{env: env, svc: env.Service}
-	env.Handle(g, http.MethodGet, "/picker", "picker", h.page)
+	env.Handle(g, http.MethodGet, web.RoutePicker, "picker", h.page)
 	env.Handle(g, http.MethodGet, "/picker/list", "picker.list", h.list)
 	env.Handle(g, http.MethodGet, "/picker/search", "picker.search", h.search)
 	env.HandleSized(g, http.MethodPost, "/picker/pick", "picker.pick", web.BodyLimitLargeForm, h.pick)
@@ -27,7 +27,7 @@ func Register(g *echo.Group, env *web.Env) {
 	env.Handle(g, http.MethodGet, "/picker/login/:instance", "picker.login", h.login)
 	env.Handle(g, http.MethodPost, "/picker/logout/:instance", "picker.logout", h.logout)
 	env.Handle(g, http.MethodGet, "/callback", "callback", h.callback)
-	env.Handle(g, http.MethodGet, "/link/:id", "link", h.linkOpen)
+	env.Handle(g, http.MethodGet, web.RouteLink, "link", h.linkOpen)
 	env.Handle(g, http.MethodGet, "/link/:id/file", "link.file", h.linkFile)
 	env.Handle(g, http.MethodPost, "/link/:id/share", "link.share", h.linkShare)
 }

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/host"
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/templates"
 )

@@ -24,12 +24,13 @@ import (
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 	"github.com/ocrepo/ocrepo/store/seal"
 )
 
 // A host creates the repository, migrates, mounts it on an Echo group and hands users signed picker URLs.
 func Example() {
-	db, err := gormstore.OpenSQLite("") // in memory here; a file or the host's PostgreSQL in production
+	db, err := gormsqlite.Open("") // in memory here; a file or the host's PostgreSQL in production
 	if err != nil {
 		panic(err)
 	}
@@ -170,7 +171,7 @@ func ExampleRepository_PickResult() {
 }
 
 func newStore(ctx context.Context, key []byte) store.Store {
-	db, err := gormstore.OpenSQLite("")
+	db, err := gormsqlite.Open("")
 	if err != nil {
 		panic(err)
 	}

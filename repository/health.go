@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ocrepo/ocrepo/repository/service"
+	"github.com/ocrepo/ocrepo/internal/service"
 )
 
 // IssuerHealth is one cloud server as ocrepo sees it (see Repository.Health).

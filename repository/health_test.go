@@ -18,7 +18,7 @@ import (
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
-	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 )
 
 // healthOf calls Health from n goroutines at once and returns one answer, failing on any difference in state.
@@ -138,7 +138,7 @@ func TestMetricsRegisterOnTheHostsRegistryOnly(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
 	cfg := func() repository.Config {
-		db, err := gormstore.OpenSQLite(":memory:")
+		db, err := gormsqlite.Open(":memory:")
 		if err != nil {
 			t.Fatal(err)
 		}

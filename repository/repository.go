@@ -3,7 +3,7 @@
 // A host creates one Repository with New, runs Migrate once at start-up, and mounts it on an Echo group:
 //
 //	repo, err := repository.New(repository.Config{
-//		DB:        db,                  // *gorm.DB (gormstore.OpenSQLite("ocrepo.db") or the host's PostgreSQL)
+//		DB:        db,                  // *gorm.DB (gormsqlite.Open("ocrepo.db") or the host's PostgreSQL)
 //		SecretKey: key,                 // 32 random bytes, kept secret: seals tokens at rest, signs URLs
 //		PublicURL: "https://lms.example.org/cloud",
 //		Users:     repository.UsersFunc(currentUser),
@@ -31,7 +31,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,10 +39,10 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ocrepo/ocrepo/admin"
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/picker"
 	"github.com/ocrepo/ocrepo/repository/host"
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
 	"github.com/ocrepo/ocrepo/store/seal"
@@ -252,12 +251,18 @@ func New(cfg Config) (*Repository, error) {
 		if err != nil {
 			return nil, &ConfigError{"SecretKey", err.Error()}
 		}
-		gs, err := gormstore.New(cfg.DB, keys)
+		gs, err := gormstore.New(cfg.DB, keys, gormstore.WithClock(cfg.Now))
 		if err != nil {
 			return nil, fmt.Errorf("repository: store: %w", err)
 		}
 		r.store, r.gorm = gs, gs
 	}
+	// The route table knows the entry points before Mount adds them: the URLs handed to hosts come from it.
+	routes := web.NewRoutes()
+	mount := strings.TrimSuffix(pu.Path, "/")
+	routes.Declare("picker", mount+web.RoutePicker)
+	routes.Declare("link", mount+web.RouteLink)
+	routes.Declare("static", mount+web.RouteStatic)
 	svc, err := service.New(service.Config{
 		Store:          r.store,
 		SigningKey:     seal.DeriveKey(cfg.SecretKey, "ocrepo sign v1"),
@@ -273,7 +278,7 @@ func New(cfg Config) (*Repository, error) {
 		ListingTTL:     cfg.ListingTTL,
 		LinkPolicy:     cfg.LinkPolicy,
 		ImportLimits:   cfg.ImportLimits,
-		LinkURL:        func(id int64) string { return linkPath(pu, id) },
+		LinkURL:        func(id int64) string { return routes.URL("link", id) },
 		Now:            cfg.Now,
 		Metrics:        cfg.Metrics,
 		HealthInterval: cfg.HealthInterval,
@@ -297,7 +302,7 @@ func New(cfg Config) (*Repository, error) {
 		SecureCookies:  pu.Scheme == "https",
 		CookiePath:     path,
 		HostOrigin:     pu.Scheme + "://" + pu.Host,
-		Routes:         web.NewRoutes(),
+		Routes:         routes,
 	}
 	if home != "" {
 		name := cfg.HomeName
@@ -344,8 +349,8 @@ func (r *Repository) Migrate(ctx context.Context) error {
 // route handles under the mount (an unknown path, a wrong method, OPTIONS) is answered by not-found routes on the
 // mount's own paths, with the same security headers; the host's routes outside the mount are untouched.
 func (r *Repository) Mount(g *echo.Group) {
-	static := r.env.Static(strings.TrimSuffix(r.publicURL.Path, "/")+"/static/", templates.Static())
-	r.env.HandlePublic(g, http.MethodGet, "/static/*", "static", static)
+	static := r.env.Static(r.env.Routes.Prefix("static"), templates.Static())
+	r.env.HandlePublic(g, http.MethodGet, web.RouteStatic, "static", static)
 	picker.Register(g, r.env)
 	admin.Register(g, r.env)
 	r.env.Fallbacks(g)
@@ -360,7 +365,7 @@ func (r *Repository) PickerURL(req PickRequest) string {
 	if req.Want == 0 {
 		req.Want = host.ReturnAny
 	}
-	return web.WithQuery(strings.TrimSuffix(r.publicURL.Path, "/")+"/picker", "r", r.svc.SignPick(req))
+	return web.WithQuery(r.env.Routes.URL("picker"), "r", r.svc.SignPick(req))
 }
 
 // PickResult returns a completed pick by the id the picker handed back, if it belongs to userID. Looking it up
@@ -390,11 +395,7 @@ func (r *Repository) SweepImports(ctx context.Context) (int, error) {
 
 // ControlledLinkURL is where the host links viewers to for an access controlled link (a path on the host's
 // origin). Opening it asks the LinkAccess hook what the viewer may do.
-func (r *Repository) ControlledLinkURL(id int64) string { return linkPath(r.publicURL, id) }
-
-func linkPath(pu *url.URL, id int64) string {
-	return strings.TrimSuffix(pu.Path, "/") + "/link/" + strconv.FormatInt(id, 10)
-}
+func (r *Repository) ControlledLinkURL(id int64) string { return r.env.Routes.URL("link", id) }
 
 // ControlledLink describes an access controlled link, for hosts that show it in their pages.
 func (r *Repository) ControlledLink(ctx context.Context, id int64) (ControlledLinkInfo, error) {

@@ -91,7 +91,7 @@ func (c IssuerChoice) label() string {
 	return c.Name + " — unsuitable: " + c.Note
 }
 
-func (f InstanceForm) issuerField() Field {
+func (f InstanceForm) issuerField() formField {
 	opts := []Option{{Value: "", Label: "Choose a cloud server", Selected: true}}
 	for _, c := range f.Issuers {
 		if c.Selected {
@@ -99,7 +99,7 @@ func (f InstanceForm) issuerField() Field {
 		}
 		opts = append(opts, Option{Value: strconv.FormatInt(c.ID, 10), Label: c.label(), Selected: c.Selected})
 	}
-	return Field{ID: "instance-issuer", Name: "issuer", Label: "Cloud server", Type: "select", Options: opts,
+	return formField{ID: "instance-issuer", Name: "issuer", Label: "Cloud server", Type: "select", Options: opts,
 		Error: f.Errors["issuer"], Required: true, Focus: f.Focus == "instance-issuer",
 		Hint: "Suitable servers have all five endpoints. Without a connected system account an instance works, but offers no access controlled links."}
 }
@@ -388,7 +388,7 @@ func InstanceListPage(v InstanceList) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = AdminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = adminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -468,7 +468,7 @@ func InstanceFormPage(v InstancePage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = AdminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var18), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = adminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var18), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -524,11 +524,11 @@ func InstanceFormFragment(f InstanceForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Announce(f.Announce).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = announce(f.Announce).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ErrorSummary(f.Summary).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = errorSummary(f.Summary).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -549,12 +549,12 @@ func InstanceFormFragment(f InstanceForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(Field{ID: "instance-name", Name: "name", Label: "Display name", Type: "text", Value: f.Name, Required: true,
+		templ_7745c5c3_Err = fieldRow(formField{ID: "instance-name", Name: "name", Label: "Display name", Type: "text", Value: f.Name, Required: true,
 			Hint: "The tab's name in the file picker.", Error: f.Errors["name"], Focus: f.Focus == "instance-name"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(f.issuerField()).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = fieldRow(f.issuerField()).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -637,7 +637,7 @@ func InstanceFormFragment(f InstanceForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(Field{ID: "instance-folder", Name: "folder", Label: "Controlled-link folder", Type: "text", Value: f.Folder, Required: true,
+		templ_7745c5c3_Err = fieldRow(formField{ID: "instance-folder", Name: "folder", Label: "Controlled-link folder", Type: "text", Value: f.Folder, Required: true,
 			Hint:  "The folder in each user's cloud that receives access controlled links: one name, no slashes, not starting with a dot.",
 			Error: f.Errors["folder"], Focus: f.Focus == "instance-folder"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
@@ -657,12 +657,12 @@ func InstanceFormFragment(f InstanceForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(Field{ID: "instance-import", Name: "import", ErrKey: "import", Label: "Internal files (a copy is imported into this site)", Type: "checkbox",
+		templ_7745c5c3_Err = fieldRow(formField{ID: "instance-import", Name: "import", ErrKey: "import", Label: "Internal files (a copy is imported into this site)", Type: "checkbox",
 			Checked: f.Import, Focus: f.Focus == "instance-import"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(Field{ID: "instance-link", Name: "link", ErrKey: "link", Label: "External links (a share link to the file in the cloud; access controlled links need a system account)", Type: "checkbox",
+		templ_7745c5c3_Err = fieldRow(formField{ID: "instance-link", Name: "link", ErrKey: "link", Label: "External links (a share link to the file in the cloud; access controlled links need a system account)", Type: "checkbox",
 			Checked: f.Link}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -690,12 +690,12 @@ func InstanceFormFragment(f InstanceForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(Field{ID: "instance-default", Name: "default_return", Label: "Default way", Type: "select", Options: f.Defaults,
+		templ_7745c5c3_Err = fieldRow(formField{ID: "instance-default", Name: "default_return", Label: "Default way", Type: "select", Options: f.Defaults,
 			Hint: "Preselected in the file picker; it must be one of the supported ways.", Error: f.Errors["default_return"], Focus: f.Focus == "instance-default"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(Field{ID: "instance-enabled", Name: "enabled", Label: "Enabled and visible", Type: "checkbox", Checked: f.Enabled,
+		templ_7745c5c3_Err = fieldRow(formField{ID: "instance-enabled", Name: "enabled", Label: "Enabled and visible", Type: "checkbox", Checked: f.Enabled,
 			Hint: "When off, the instance is hidden from every course's file picker."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -860,7 +860,7 @@ func InstanceDeletePage(v InstanceDelete) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = AdminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var32), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = adminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var32), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

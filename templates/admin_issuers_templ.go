@@ -160,12 +160,12 @@ type IssuerDelete struct {
 
 func (f IssuerForm) err(key string) string { return f.Errors[key] }
 
-func (f IssuerForm) textField(id, name, label, typ, value, hint string, required bool) Field {
-	return Field{ID: id, Name: name, Label: label, Type: typ, Value: value, Hint: hint, Error: f.err(name),
+func (f IssuerForm) textField(id, name, label, typ, value, hint string, required bool) formField {
+	return formField{ID: id, Name: name, Label: label, Type: typ, Value: value, Hint: hint, Error: f.err(name),
 		Required: required, Focus: f.Focus == id}
 }
 
-func (f IssuerForm) secretField() Field {
+func (f IssuerForm) secretField() formField {
 	hint := "Shown once by the cloud when you register this site. It is stored encrypted and never shown again."
 	if f.SecretSet {
 		hint = "A secret is set. Leave this empty to keep it, or type a new one to replace it."
@@ -186,8 +186,8 @@ func (f IssuerForm) secretField() Field {
 	return fd
 }
 
-func (f IssuerForm) presetField() Field {
-	return Field{ID: "issuer-preset", Name: "preset", Label: "Product preset", Type: "select", Options: f.Presets,
+func (f IssuerForm) presetField() formField {
+	return formField{ID: "issuer-preset", Name: "preset", Label: "Product preset", Type: "select", Options: f.Presets,
 		Hint:  "Nextcloud and ownCloud 10 fill all five endpoints from the base URL; choose Custom to enter them yourself.",
 		Error: f.err("preset"), Focus: f.Focus == "issuer-preset"}
 }
@@ -244,7 +244,7 @@ func IssuerListPage(v IssuerList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = RedirectURI(v.CallbackURL).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = redirectURI(v.CallbackURL).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -460,7 +460,7 @@ func IssuerListPage(v IssuerList) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = AdminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = adminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -468,8 +468,8 @@ func IssuerListPage(v IssuerList) templ.Component {
 	})
 }
 
-// RedirectURI shows the exact redirect URI to register at the cloud, selectable, with a copy button.
-func RedirectURI(uri string) templ.Component {
+// redirectURI shows the exact redirect URI to register at the cloud, selectable, with a copy button.
+func redirectURI(uri string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -567,7 +567,7 @@ func IssuerFormPage(v IssuerPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = RedirectURI(v.CallbackURL).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = redirectURI(v.CallbackURL).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -626,7 +626,7 @@ func IssuerFormPage(v IssuerPage) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = AdminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = adminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1259,7 +1259,7 @@ func SystemAccountPanel(p SystemPanel) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Announce(p.Announce).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = announce(p.Announce).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1643,11 +1643,11 @@ func IssuerFormFragment(f IssuerForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Announce(f.Announce).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = announce(f.Announce).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ErrorSummary(f.Summary).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = errorSummary(f.Summary).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1668,19 +1668,19 @@ func IssuerFormFragment(f IssuerForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(f.textField("issuer-name", "name", "Name", "text", f.Name, "Users see this name in the file picker.", true)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = fieldRow(f.textField("issuer-name", "name", "Name", "text", f.Name, "Users see this name in the file picker.", true)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(f.textField("issuer-base-url", "base_url", "Base URL", "url", f.BaseURL, "The cloud's address up to (not including) index.php, with port and sub-folder if any, e.g. https://cloud.example.org/nextcloud/.", true)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = fieldRow(f.textField("issuer-base-url", "base_url", "Base URL", "url", f.BaseURL, "The cloud's address up to (not including) index.php, with port and sub-folder if any, e.g. https://cloud.example.org/nextcloud/.", true)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(f.textField("issuer-client-id", "client_id", "Client identifier", "text", f.ClientID, "", true)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = fieldRow(f.textField("issuer-client-id", "client_id", "Client identifier", "text", f.ClientID, "", true)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(f.secretField()).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = fieldRow(f.secretField()).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1702,7 +1702,7 @@ func IssuerFormFragment(f IssuerForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldRow(Field{ID: "issuer-confirm-new-server", Name: "confirm_new_server", Label: "This is a new server: sign everybody out of it when saving", Type: "checkbox",
+			templ_7745c5c3_Err = fieldRow(formField{ID: "issuer-confirm-new-server", Name: "confirm_new_server", Label: "This is a new server: sign everybody out of it when saving", Type: "checkbox",
 				Checked: f.ConfirmNewServer, Error: f.err("confirm_new_server"), Focus: f.Focus == "issuer-confirm-new-server"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -1712,12 +1712,12 @@ func IssuerFormFragment(f IssuerForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = FieldRow(Field{ID: "issuer-basic-auth", Name: "basic_auth", Label: "Authenticate token requests via HTTP headers", Type: "checkbox", Checked: f.BasicAuth,
+		templ_7745c5c3_Err = fieldRow(formField{ID: "issuer-basic-auth", Name: "basic_auth", Label: "Authenticate token requests via HTTP headers", Type: "checkbox", Checked: f.BasicAuth,
 			Hint: "Sends the client id and secret by HTTP Basic. ownCloud 10 requires it; Nextcloud accepts both. Leave it on unless the cloud refuses it."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(Field{ID: "issuer-allow-private", Name: "allow_private", Label: "Allow private networks", Type: "checkbox", Checked: f.AllowPrivate,
+		templ_7745c5c3_Err = fieldRow(formField{ID: "issuer-allow-private", Name: "allow_private", Label: "Allow private networks", Type: "checkbox", Checked: f.AllowPrivate,
 			Hint: "Lets this server's URLs point at private, link-local or cloud-metadata addresses (loopback only where the site's configuration allows it). Leave it off unless the cloud lives in your internal network."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -1726,7 +1726,7 @@ func IssuerFormFragment(f IssuerForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldRow(f.presetField()).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = fieldRow(f.presetField()).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2690,7 +2690,7 @@ func IssuerDeletePage(v IssuerDelete) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = AdminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var113), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = adminLayout(v.Frame).Render(templ.WithChildren(ctx, templ_7745c5c3_Var113), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -33,9 +33,9 @@ type NavItem struct {
 	URL   string
 }
 
-// Field is one labelled form control with its hint and error. Error text is linked to the control with
+// formField is one labelled form control with its hint and error. Error text is linked to the control with
 // aria-describedby, and the control is marked aria-invalid.
-type Field struct {
+type formField struct {
 	ID       string // element id
 	Name     string // form field name
 	ErrKey   string // the key of its error and of data-testid="error-<key>"; Name when empty
@@ -58,14 +58,14 @@ type Option struct {
 	Selected bool
 }
 
-func (f Field) errKey() string {
+func (f formField) errKey() string {
 	if f.ErrKey != "" {
 		return f.ErrKey
 	}
 	return f.Name
 }
 
-func (f Field) describedBy() string {
+func (f formField) describedBy() string {
 	ids := ""
 	if f.Hint != "" {
 		ids = f.ID + "-hint"
@@ -80,7 +80,7 @@ func (f Field) describedBy() string {
 }
 
 // controlAttrs are the accessibility and test attributes of the control itself.
-func (f Field) controlAttrs() templ.Attributes {
+func (f formField) controlAttrs() templ.Attributes {
 	a := templ.Attributes{"data-testid": "field-" + f.errKey()}
 	if d := f.describedBy(); d != "" {
 		a["aria-describedby"] = d
@@ -101,8 +101,8 @@ func (f Field) controlAttrs() templ.Attributes {
 	return a
 }
 
-// AdminLayout frames an admin page: the stylesheet of the admin pages, the navigation, the notice.
-func AdminLayout(f AdminFrame) templ.Component {
+// adminLayout frames an admin page: the stylesheet of the admin pages, the navigation, the notice.
+func adminLayout(f AdminFrame) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -268,7 +268,7 @@ func AdminLayout(f AdminFrame) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(f.Page).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(f.Page).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -276,8 +276,8 @@ func AdminLayout(f AdminFrame) templ.Component {
 	})
 }
 
-// FieldRow renders a labelled control with its hint and error.
-func FieldRow(f Field) templ.Component {
+// fieldRow renders a labelled control with its hint and error.
+func fieldRow(f formField) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -614,7 +614,7 @@ func FieldRow(f Field) templ.Component {
 	})
 }
 
-func fieldNotes(f Field) templ.Component {
+func fieldNotes(f formField) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -712,8 +712,8 @@ func fieldNotes(f Field) templ.Component {
 	})
 }
 
-// ErrorSummary heads a form that came back with errors.
-func ErrorSummary(text string) templ.Component {
+// errorSummary heads a form that came back with errors.
+func errorSummary(text string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -766,8 +766,8 @@ func ErrorSummary(text string) templ.Component {
 	})
 }
 
-// Announce is an invisible element whose text ocrepo.js reads out after a swap.
-func Announce(text string) templ.Component {
+// announce is an invisible element whose text ocrepo.js reads out after a swap.
+func announce(text string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -14,13 +14,13 @@ import (
 	"time"
 
 	"github.com/ocrepo/ocrepo/repository"
-	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 )
 
 // newTestDB is a seeded LMS database in a temporary folder.
 func newTestDB(t *testing.T) DB {
 	t.Helper()
-	g, err := gormstore.OpenSQLite(filepath.Join(t.TempDir(), "lms.db"))
+	g, err := gormsqlite.Open(filepath.Join(t.TempDir(), "lms.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 	"github.com/ocrepo/ocrepo/store/seal"
 )
 
@@ -104,7 +105,7 @@ func (o *Options) defaults() {
 func Run(ctx context.Context, o Options) (err error) {
 	o.defaults()
 	log := o.Logger
-	product := cloud.Product(o.Product)
+	product := cloud.FlavorID(o.Product)
 	if product != cloud.Nextcloud && product != cloud.OwnCloud {
 		return fmt.Errorf("lms: unknown product %q (nextcloud or owncloud)", o.Product)
 	}
@@ -116,7 +117,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	gdb, err := gormstore.OpenSQLite(filepath.Join(o.DataDir, "lms.db"))
+	gdb, err := gormsqlite.Open(filepath.Join(o.DataDir, "lms.db"))
 	if err != nil {
 		return fmt.Errorf("lms: %w", err)
 	}

@@ -112,7 +112,7 @@ type cloudTarget struct {
 	BaseURL      string
 	ClientID     string
 	ClientSecret string
-	Product      cloud.Product
+	Product      cloud.FlavorID
 }
 
 // seedOcrepo sets ocrepo up on the first start, as an admin would on the admin pages: a cloud server with the

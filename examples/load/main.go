@@ -63,6 +63,8 @@ import (
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormpostgres"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 	"github.com/ocrepo/ocrepo/store/seal"
 )
 
@@ -229,7 +231,7 @@ func openDB(o options, closers *[]func()) (*gorm.DB, error) {
 		return nil, fmt.Errorf("load: temporary directory: %w", err)
 	}
 	*closers = append(*closers, func() { _ = os.RemoveAll(dir) })
-	db, err := gormstore.OpenSQLite(filepath.Join(dir, "ocrepo.db"))
+	db, err := gormsqlite.Open(filepath.Join(dir, "ocrepo.db"))
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
@@ -238,7 +240,7 @@ func openDB(o options, closers *[]func()) (*gorm.DB, error) {
 
 // openPostgres creates a schema of its own in the database dsn names and opens a pool that uses it.
 func openPostgres(dsn string, closers *[]func()) (*gorm.DB, error) {
-	admin, err := gormstore.OpenPostgres(dsn)
+	admin, err := gormpostgres.Open(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
@@ -266,7 +268,7 @@ func openPostgres(dsn string, closers *[]func()) (*gorm.DB, error) {
 	} else {
 		dsn += " search_path=" + schema
 	}
-	db, err := gormstore.OpenPostgres(dsn)
+	db, err := gormpostgres.Open(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ocrepo/ocrepo/repository"
-	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 )
 
 func main() {
@@ -34,7 +34,7 @@ func main() {
 	if err != nil || len(key) != 32 {
 		log.Fatal("minimal: -key must be 64 hex digits (for example: openssl rand -hex 32)")
 	}
-	db, err := gormstore.OpenSQLite("minimal.db")
+	db, err := gormsqlite.Open("minimal.db")
 	if err != nil {
 		log.Fatal(err)
 	}

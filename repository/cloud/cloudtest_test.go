@@ -21,18 +21,18 @@ const redirectURI = "https://lms.example.org/cloud/callback"
 // flavours are the servers the client must work with, under a root and a sub-path.
 var flavours = []struct {
 	name    string
-	flavor  cloudtest.Flavor
-	product cloud.Product
+	flavor  cloud.FlavorID
+	product cloud.FlavorID
 	base    string
 }{
-	{"nextcloud", cloudtest.Nextcloud, cloud.Nextcloud, "/"},
-	{"nextcloud under /nc/", cloudtest.Nextcloud, cloud.Nextcloud, "/nc/"},
-	{"nextcloud 22", cloudtest.NextcloudLegacy, cloud.Nextcloud, "/"},
-	{"owncloud 10 under /oc/", cloudtest.OwnCloud, cloud.OwnCloud, "/oc/"},
+	{"nextcloud", cloud.Nextcloud, cloud.Nextcloud, "/"},
+	{"nextcloud under /nc/", cloud.Nextcloud, cloud.Nextcloud, "/nc/"},
+	{"nextcloud 22", cloud.NextcloudLegacy, cloud.Nextcloud, "/"},
+	{"owncloud 10 under /oc/", cloud.OwnCloud, cloud.OwnCloud, "/oc/"},
 }
 
 // fakeCloud starts a fake server with users and returns a client for it.
-func fakeCloud(t *testing.T, flavor cloudtest.Flavor, product cloud.Product, base string, mutate ...func(*cloudtest.Options, *cloud.Config)) (*cloudtest.Server, *cloud.Client) {
+func fakeCloud(t *testing.T, flavor cloud.FlavorID, product cloud.FlavorID, base string, mutate ...func(*cloudtest.Options, *cloud.Config)) (*cloudtest.Server, *cloud.Client) {
 	t.Helper()
 	opts := cloudtest.Options{Flavor: flavor, BasePath: base, RedirectURI: redirectURI, DisableBruteForce: true}
 	cfg := cloud.Config{ClientID: "ocrepo", ClientSecret: "secret", BasicAuth: true, Timeout: 10 * time.Second}
@@ -130,7 +130,7 @@ func TestFakeCloudLogin(t *testing.T) {
 			}
 
 			st, err := c.Status(ctx)
-			want := map[cloud.Product]string{cloud.Nextcloud: "Nextcloud", cloud.OwnCloud: "ownCloud"}[fl.product]
+			want := map[cloud.FlavorID]string{cloud.Nextcloud: "Nextcloud", cloud.OwnCloud: "ownCloud"}[fl.product]
 			if err != nil || !st.Installed || st.Product != want || st.Version == "" {
 				t.Errorf("status %+v, %v", st, err)
 			}
@@ -140,7 +140,7 @@ func TestFakeCloudLogin(t *testing.T) {
 
 func TestFakeCloudWrongClientSecret(t *testing.T) {
 	t.Parallel()
-	srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
+	srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
 		cfg.ClientSecret = "wrong-secret"
 	})
 	_, refresh, _ := srv.IssueToken("alice")
@@ -155,7 +155,7 @@ func TestFakeCloudWrongClientSecret(t *testing.T) {
 
 func TestFakeCloudBodyClientAuth(t *testing.T) {
 	t.Parallel()
-	srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
+	srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
 		cfg.BasicAuth = false
 	})
 	code := srv.AuthorizeCode("alice", "s", "")
@@ -310,7 +310,7 @@ func TestFakeCloudWebDAV(t *testing.T) {
 
 func TestFakeCloudBigFolder(t *testing.T) {
 	t.Parallel()
-	srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/")
+	srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/")
 	srv.SeedFolder("alice", "/big", 10000)
 	srv.ResetCounts()
 	self, children, err := c.As("alice", tokenFor(srv, "alice")).ReadDir(context.Background(), "/big")
@@ -324,7 +324,7 @@ func TestFakeCloudBigFolder(t *testing.T) {
 
 func TestFakeCloudLargeDownloadStreams(t *testing.T) {
 	t.Parallel()
-	srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/")
+	srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/")
 	const size = 64 << 20
 	srv.SeedGeneratedFile("alice", "/video.bin", size)
 	f, err := c.As("alice", tokenFor(srv, "alice")).Open(context.Background(), "/video.bin", 0)
@@ -349,7 +349,7 @@ func TestFakeCloudSearch(t *testing.T) {
 			srv.WriteFile("bob smith", "/b/notes.txt", []byte("333"))
 			srv.ResetCounts()
 			got, err := c.As("bob smith", tokenFor(srv, "bob smith")).Search(context.Background(), "report", 10)
-			if fl.flavor == cloudtest.OwnCloud {
+			if fl.flavor == cloud.OwnCloud {
 				if !errors.Is(err, cloud.ErrUnsupported) {
 					t.Fatalf("ownCloud search: %v", err)
 				}
@@ -407,7 +407,7 @@ func TestFakeCloudShares(t *testing.T) {
 				ShareWith: "lms-system", Permissions: cloud.PermRead})
 			oneOCS("create again")
 			switch fl.flavor {
-			case cloudtest.Nextcloud:
+			case cloud.Nextcloud:
 				if err != nil || again.ID != sh.ID {
 					t.Errorf("repeated share on Nextcloud 34: %+v, %v", again, err)
 				}
@@ -472,7 +472,7 @@ func TestFakeCloudOCSFormats(t *testing.T) {
 	} {
 		t.Run(ep, func(t *testing.T) {
 			t.Parallel()
-			srv, c0 := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/")
+			srv, c0 := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/")
 			_ = c0
 			eps, _ := cloud.PresetEndpoints(cloud.Nextcloud, srv.URL)
 			eps[cloud.EndpointOCS] = srv.URL + ep
@@ -508,7 +508,7 @@ func TestFakeCloudOCSFormats(t *testing.T) {
 
 func TestFakeCloudShareRateLimit(t *testing.T) {
 	t.Parallel()
-	srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/", func(o *cloudtest.Options, _ *cloud.Config) {
+	srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/", func(o *cloudtest.Options, _ *cloud.Config) {
 		o.ShareLimit = 2
 	})
 	srv.WriteFile("alice", "/f.txt", []byte("x"))
@@ -601,7 +601,7 @@ func TestFakeCloudFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
+			srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
 				cfg.Timeout = 200 * time.Millisecond
 			})
 			srv.WriteFile("alice", "/Docs/a.txt", []byte("a"))
@@ -639,7 +639,7 @@ func TestFakeCloudTokenFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
+			srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
 				cfg.Timeout = 200 * time.Millisecond
 			})
 			_, refresh, _ := srv.IssueToken("alice")
@@ -662,7 +662,7 @@ func TestFakeCloudTokenFaults(t *testing.T) {
 // The token endpoint without index.php answers with a redirect to a login page on servers without pretty URLs.
 func TestFakeCloudTokenWithoutIndexPHP(t *testing.T) {
 	t.Parallel()
-	srv, _ := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "/")
+	srv, _ := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/")
 	eps, _ := cloud.PresetEndpoints(cloud.Nextcloud, srv.URL)
 	eps[cloud.EndpointToken] = srv.URL + "apps/oauth2/api/v1/token"
 	c, err := cloud.New(cloud.Config{BaseURL: srv.URL, ClientID: "ocrepo", ClientSecret: "secret", BasicAuth: true,
@@ -686,7 +686,7 @@ func TestFakeCloudTokenWithoutIndexPHP(t *testing.T) {
 // confirms.
 func TestSharesWithMeFindsTheRealMount(t *testing.T) {
 	t.Parallel()
-	srv, c := fakeCloud(t, cloudtest.Nextcloud, cloud.Nextcloud, "")
+	srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "")
 	srv.WriteFile("alice", "/x.txt", []byte("alice's"))
 	srv.WriteFile("lms-system", "/x.txt", []byte("system's own"))
 	alice := c.As("alice", tokenFor(srv, "alice"))

@@ -34,44 +34,8 @@ const (
 	FieldName     = "name" // display name
 )
 
-// Product is a server flavour a preset knows.
-type Product string
-
-// The products with presets.
-const (
-	Nextcloud Product = "nextcloud"
-	OwnCloud  Product = "owncloud" // ownCloud 10
-)
-
 // DefaultTimeout bounds each call when Config.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
-
-// PresetEndpoints derives all five endpoints from a base URL (port and sub-path kept). WebDAV for Nextcloud is
-// remote.php/dav/files/{userid}/ ({userid} is replaced per user); for ownCloud 10 remote.php/webdav/. The OAuth
-// paths carry index.php, which servers without pretty URLs need and servers with them accept.
-func PresetEndpoints(p Product, baseURL string) (map[string]string, error) {
-	base, err := parseBaseURL(baseURL)
-	if err != nil {
-		return nil, err
-	}
-	var webdav string
-	switch p {
-	case Nextcloud:
-		webdav = "remote.php/dav/files/" + UserIDPlaceholder + "/"
-	case OwnCloud:
-		webdav = "remote.php/webdav/"
-	default:
-		return nil, &ConfigError{Field: "Product", Reason: fmt.Sprintf("no preset for %q", string(p))}
-	}
-	b := base.String()
-	return map[string]string{
-		EndpointAuthorization: b + "index.php/apps/oauth2/authorize",
-		EndpointToken:         b + "index.php/apps/oauth2/api/v1/token",
-		EndpointUserinfo:      b + "ocs/v2.php/cloud/user?format=json",
-		EndpointWebDAV:        b + webdav,
-		EndpointOCS:           b + "ocs/v1.php/apps/files_sharing/api/v1/shares",
-	}, nil
-}
 
 // DefaultMappings are the default user-field mappings: ocs-data-id -> username, ocs-data-email -> email,
 // ocs-data-display-name -> name.

@@ -65,4 +65,9 @@
 // endpoint URLs ending in ?format=xml), v1 (HTTP 200 even for failures) and v2 (HTTP status mirrors the code).
 // Success is decided from meta.statuscode (100 or 200). Share ids, types and permissions are accepted as numbers
 // or strings. A 429 with an empty body on share creation (the per-user share creation limit) is ErrThrottled.
+//
+// The flavour table (Flavors, flavor.go) is the one place that says how the kinds of server differ: endpoint
+// layout, token auth, login shape, how status.php names them, and their quirks; presets, the connection check and
+// the test cloud read it. Prober makes the connection check's probes against settings that may be wrong and
+// returns typed observations; judging them is the caller's business.
 package cloud

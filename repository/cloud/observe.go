@@ -13,17 +13,17 @@ import (
 // the request's goroutine, when the response headers arrived or the request failed: it must be quick and safe for
 // concurrent use.
 type Observer interface {
-	ObserveRequest(o Observation)
+	ObserveRequest(o RequestObservation)
 }
 
 // ObserverFunc adapts a function to Observer.
-type ObserverFunc func(o Observation)
+type ObserverFunc func(o RequestObservation)
 
 // ObserveRequest calls f(o).
-func (f ObserverFunc) ObserveRequest(o Observation) { f(o) }
+func (f ObserverFunc) ObserveRequest(o RequestObservation) { f(o) }
 
-// Observation is one request as an Observer sees it. Nothing in it is a secret, a path or a user name.
-type Observation struct {
+// RequestObservation is one request as an Observer sees it. Nothing in it is a secret, a path or a user name.
+type RequestObservation struct {
 	// Operation names what the request was for, from a fixed set: "token", "userinfo", "status", "ocs_get",
 	// "ocs_post", "ocs_put", "ocs_delete", "webdav_propfind", "webdav_get", "webdav_put", "webdav_mkcol",
 	// "webdav_move", "webdav_copy", "webdav_delete", "webdav_search", "webdav_head", or "other".
@@ -50,7 +50,7 @@ const (
 )
 
 // Outcome classifies the observation into one of the Outcome constants.
-func (o Observation) Outcome() string {
+func (o RequestObservation) Outcome() string {
 	switch {
 	case o.Err != nil && errors.Is(o.Err, context.DeadlineExceeded):
 		return OutcomeTimeout
@@ -74,7 +74,7 @@ func (o Observation) Outcome() string {
 
 // Answered reports whether the server answered at all and was not failing: anything but a 5xx or no answer. A
 // 401 or a 404 is an answer from a working server.
-func (o Observation) Answered() bool {
+func (o RequestObservation) Answered() bool {
 	return o.Err == nil && o.StatusCode > 0 && o.StatusCode < 500
 }
 
@@ -100,7 +100,7 @@ type observingTransport struct {
 func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
-	ob := Observation{Operation: t.c.operationOf(req), Err: err, Duration: time.Since(start)}
+	ob := RequestObservation{Operation: t.c.operationOf(req), Err: err, Duration: time.Since(start)}
 	if err == nil {
 		ob.StatusCode = resp.StatusCode
 	}
@@ -109,7 +109,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 }
 
 // operationOf names a request's operation from its URL and method: the endpoint it goes to, and for OCS and
-// WebDAV the method. The result is always one of the names listed at Observation.Operation.
+// WebDAV the method. The result is always one of the names listed at RequestObservation.Operation.
 func (c *Client) operationOf(req *http.Request) string {
 	u := req.URL
 	if u == nil {
@@ -136,11 +136,4 @@ func (c *Client) operationOf(req *http.Request) string {
 		return "webdav_" + method
 	}
 	return "other"
-}
-
-func withoutQuery(raw string) string {
-	if i := strings.IndexByte(raw, '?'); i >= 0 {
-		return raw[:i]
-	}
-	return raw
 }

@@ -14,16 +14,16 @@ import (
 // observations collects what a client's Observer saw.
 type observations struct {
 	mu  sync.Mutex
-	all []cloud.Observation
+	all []cloud.RequestObservation
 }
 
-func (o *observations) ObserveRequest(ob cloud.Observation) {
+func (o *observations) ObserveRequest(ob cloud.RequestObservation) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.all = append(o.all, ob)
 }
 
-func (o *observations) take() []cloud.Observation {
+func (o *observations) take() []cloud.RequestObservation {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := o.all
@@ -109,7 +109,7 @@ func TestObserverNamesEveryRequest(t *testing.T) {
 	}
 }
 
-func presetFor(t *testing.T, product cloud.Product, base string) map[string]string {
+func presetFor(t *testing.T, product cloud.FlavorID, base string) map[string]string {
 	t.Helper()
 	eps, err := cloud.PresetEndpoints(product, base)
 	if err != nil {

@@ -499,7 +499,7 @@ func countRows() []countRow {
 // requests that reach the cloud counted exactly. Run with -v to print the table as Markdown. The same counts are
 // pinned closer to their features in picker/picker_test.go (listing, paging, reload, login), picker/pick_test.go
 // (import, public links), picker/controlled_test.go (controlled links, a class of 200 opening one) and
-// repository/service/tokens_test.go (refresh across goroutines and replicas).
+// internal/service/tokens_test.go (refresh across goroutines and replicas).
 func TestRequestCounts(t *testing.T) {
 	t.Parallel()
 	rows := countRows()

@@ -37,8 +37,9 @@ import (
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 	"github.com/ocrepo/ocrepo/store/seal"
-	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
 // The host users and their cloud accounts.
@@ -66,7 +67,7 @@ type Options struct {
 	Config func(*repository.Config)
 	// Logger receives ocrepo's logs; default: discarded.
 	Logger *slog.Logger
-	// Postgres runs the host on a PostgreSQL schema of its own (storetest.PostgresSchema) instead of SQLite; the
+	// Postgres runs the host on a PostgreSQL schema of its own (gormtest.PostgresSchema) instead of SQLite; the
 	// test is skipped, saying so, when OCREPO_TEST_POSTGRES_DSN is not set.
 	Postgres bool
 	// Budget is how long the test may take from New before requests through the Host's clients fail; default
@@ -84,7 +85,7 @@ type Host struct {
 	Clock  *Clock
 	Echo   *echo.Echo
 	Access *AccessRules
-	flavor cloudtest.Flavor
+	flavor cloud.FlavorID
 	srv    *httptest.Server
 	// deadline ends every request of the Host's clients (zero for benchmarks: none).
 	deadline time.Time
@@ -105,10 +106,10 @@ func New(t testing.TB, opts Options) *Host {
 
 	var db *gorm.DB
 	if opts.Postgres {
-		db = storetest.OpenPostgres(t, storetest.PostgresSchema(t))
+		db = gormtest.OpenPostgres(t, gormtest.PostgresSchema(t))
 	} else {
 		var err error
-		if db, err = gormstore.OpenSQLite(filepath.Join(t.TempDir(), "ocrepo.db")); err != nil {
+		if db, err = gormsqlite.Open(filepath.Join(t.TempDir(), "ocrepo.db")); err != nil {
 			t.Fatalf("repositorytest: open sqlite: %v", err)
 		}
 	}
@@ -314,7 +315,7 @@ func (c *Client) do(t testing.TB, req *http.Request) (int, string, http.Header) 
 func (h *Host) AddIssuer(t testing.TB, name string) store.Issuer {
 	t.Helper()
 	product := cloud.Nextcloud
-	if h.flavor == cloudtest.OwnCloud {
+	if h.flavor == cloud.OwnCloud {
 		product = cloud.OwnCloud
 	}
 	eps, err := cloud.PresetEndpoints(product, h.Cloud.URL)

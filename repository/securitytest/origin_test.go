@@ -16,10 +16,10 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
-	"github.com/ocrepo/ocrepo/repository/web"
 	"github.com/ocrepo/ocrepo/store"
 )
 

@@ -22,8 +22,8 @@ import (
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 	"github.com/ocrepo/ocrepo/store/seal"
-	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
 // The load of TestTwoReplicasOnPostgres.
@@ -73,16 +73,16 @@ func (o *outcome) fail(format string, args ...any) {
 // (no login was lost).
 func TestTwoReplicasOnPostgres(t *testing.T) {
 	t.Parallel()
-	dsn := storetest.PostgresSchema(t) // skips, saying so, without OCREPO_TEST_POSTGRES_DSN
-	twoReplicas(t, storetest.OpenPostgres(t, dsn), storetest.OpenPostgres(t, dsn))
+	dsn := gormtest.PostgresSchema(t) // skips, saying so, without OCREPO_TEST_POSTGRES_DSN
+	twoReplicas(t, gormtest.OpenPostgres(t, dsn), gormtest.OpenPostgres(t, dsn))
 }
 
 // TestTwoReplicasOnMySQL is TestTwoReplicasOnPostgres on MySQL or MariaDB: the refresh lease, the compare-and-swap
 // and the upserts on InnoDB's locking. It does not run in parallel: two runs of 200 users at once (this and the
 // PostgreSQL one, with their databases) on a two-CPU machine starve the fake cloud past the call timeout.
 func TestTwoReplicasOnMySQL(t *testing.T) {
-	dsn := storetest.MySQLDatabase(t) // skips, saying so, without OCREPO_TEST_MYSQL_DSN
-	twoReplicas(t, storetest.OpenMySQL(t, dsn), storetest.OpenMySQL(t, dsn))
+	dsn := gormtest.MySQLDatabase(t) // skips, saying so, without OCREPO_TEST_MYSQL_DSN
+	twoReplicas(t, gormtest.OpenMySQL(t, dsn), gormtest.OpenMySQL(t, dsn))
 }
 
 // twoReplicas runs the load of TestTwoReplicasOnPostgres on two handles of one database.

@@ -27,6 +27,7 @@ import (
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 	"github.com/ocrepo/ocrepo/store/seal"
 )
 
@@ -199,7 +200,7 @@ func newSecretsWorld(t *testing.T) *secretsWorld {
 	w.secrets.add("client secret", repositorytest.ClientSecret)
 
 	w.dbPath = filepath.Join(t.TempDir(), "ocrepo.db")
-	db, err := gormstore.OpenSQLite(w.dbPath)
+	db, err := gormsqlite.Open(w.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +404,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if !strings.Contains(logs, `"level":"WARN"`) || !strings.Contains(sql, "INSERT INTO") || !strings.Contains(sql, "ocrepo_tokens") {
 		t.Fatalf("the loggers saw too little to prove anything:\n%s\n%s", logs, sql)
 	}
-	db, err := gormstore.OpenSQLite(w.dbPath)
+	db, err := gormsqlite.Open(w.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +496,7 @@ func TestSealingKeyRotates(t *testing.T) {
 		Now: clock.Now, TokenLifetime: time.Hour})
 	cl.AddUser("alice", "alice", "alice@example.org", "Alice")
 	cl.WriteFile("alice", "/written-under-a.txt", []byte("a"))
-	db, err := gormstore.OpenSQLite(filepath.Join(t.TempDir(), "ocrepo.db"))
+	db, err := gormsqlite.Open(filepath.Join(t.TempDir(), "ocrepo.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

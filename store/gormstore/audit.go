@@ -24,11 +24,11 @@ func (auditRow) TableName() string { return "ocrepo_audit" }
 func (s *Store) AddAudit(ctx context.Context, e store.AuditEntry) error {
 	at := normTime(e.At)
 	if at.IsZero() {
-		at = now()
+		at = s.now()
 	}
 	row := auditRow{At: timeOf(at), Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return wrapErr("add audit entry", err)
+		return wrapErr(s.db, "add audit entry", err)
 	}
 	return nil
 }
@@ -43,7 +43,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	offset := max(f.Offset, 0)
 	var rows []auditRow
 	if err := s.db.WithContext(ctx).Order("at DESC, id DESC").Limit(limit).Offset(offset).Find(&rows).Error; err != nil {
-		return nil, wrapErr("list audit", err)
+		return nil, wrapErr(s.db, "list audit", err)
 	}
 	out := make([]store.AuditEntry, len(rows))
 	for i, r := range rows {

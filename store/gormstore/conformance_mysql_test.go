@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ocrepo/ocrepo/store"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
@@ -11,9 +12,9 @@ import (
 // without OCREPO_TEST_MYSQL_DSN.
 func TestConformanceMySQL(t *testing.T) {
 	t.Parallel()
-	storetest.MySQLDSN(t)
+	gormtest.MySQLDSN(t)
 	keys := keyring(t, secret(1))
 	storetest.Run(t, func(t *testing.T) store.Store {
-		return newStore(t, storetest.OpenMySQL(t, storetest.MySQLDatabase(t)), keys)
+		return newStore(t, gormtest.OpenMySQL(t, gormtest.MySQLDatabase(t)), keys)
 	})
 }

@@ -1,16 +1,18 @@
-// Package gormstore implements store.Store on GORM, for SQLite (gorm.io/driver/sqlite, the default for one
-// process), PostgreSQL (gorm.io/driver/postgres) and MariaDB (gorm.io/driver/mysql, opened by package gormmysql),
-// the last two for several replicas sharing one database.
+// Package gormstore implements store.Store on GORM, for SQLite (the default for one process), PostgreSQL and
+// MariaDB (the last two for several replicas sharing one database). It needs no cgo: it classifies errors through
+// GORM's translated errors (gorm.ErrDuplicatedKey, gorm.ErrForeignKeyViolated), never through driver types. The
+// openers live in driver packages of their own: gormsqlite (the only one that needs cgo), gormpostgres and
+// gormmysql; gormtest opens databases for tests.
 //
 // # Opening
 //
-//	db, err := gormstore.OpenSQLite("ocrepo.db") // or gormstore.OpenPostgres(dsn), or the host's own *gorm.DB
-//	keys, err := seal.NewKeyring(secretKey)      // the host's 32-byte secret
+//	db, err := gormsqlite.Open("ocrepo.db") // or gormpostgres.Open(dsn), or the host's own *gorm.DB
+//	keys, err := seal.NewKeyring(secretKey) // the host's 32-byte secret
 //	s, err := gormstore.New(db, keys)
 //	err = s.Migrate(ctx)
 //
 // New never changes the handle it is given: it works on a session of its own, with a silent logger unless
-// WithLogger supplies one. OpenSQLite sets SQLite up for concurrent use (WAL, a 5 s busy timeout, foreign keys,
+// WithLogger supplies one, and with GORM's error translation switched on whatever db says. gormsqlite.Open sets SQLite up for concurrent use (WAL, a 5 s busy timeout, foreign keys,
 // BEGIN IMMEDIATE transactions); a host that opens SQLite itself should do the same, or concurrent writers may fail
 // with "database is locked" and foreign keys go unchecked.
 //

@@ -2,22 +2,15 @@ package gormstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/mattn/go-sqlite3"
-	"gorm.io/driver/postgres"
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -32,16 +25,13 @@ const (
 	dialectMySQL    = "mysql" // MySQL and MariaDB
 )
 
-// sqliteMaxConns bounds the connections OpenSQLite keeps to one file: SQLite has one writer at a time, so more
-// connections only add busy-waiting, while a few let WAL readers proceed beside the writer.
-const sqliteMaxConns = 8
-
 // Store implements store.Store on GORM. It is safe for concurrent use, by several goroutines and by several
 // processes sharing one database.
 type Store struct {
 	db      *gorm.DB
 	keys    *seal.Keyring
 	dialect string
+	clock   func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -51,6 +41,17 @@ type Option func(*options)
 
 type options struct {
 	logger logger.Interface
+	clock  func() time.Time
+}
+
+// WithClock makes the store read the time from now instead of time.Now, for the times it sets itself (Created and
+// Updated, lease and use times, the ages DeleteBefore-style calls compare with).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.clock = now
+		}
+	}
 }
 
 // WithLogger makes the store log through l instead of staying silent. Parameter values reach a gorm logger only
@@ -70,7 +71,7 @@ func New(db *gorm.DB, keys *seal.Keyring, opts ...Option) (*Store, error) {
 	if keys == nil {
 		return nil, errors.New("gormstore: nil keyring")
 	}
-	o := options{logger: quietLogger()}
+	o := options{logger: quietLogger(), clock: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -79,11 +80,10 @@ func New(db *gorm.DB, keys *seal.Keyring, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("gormstore: unsupported database %q (want sqlite, postgres or mysql)", name)
 	}
 	session := db.Session(&gorm.Session{NewDB: true, Logger: o.logger, SkipDefaultTransaction: true})
-	if name == dialectMySQL {
-		// The session has its own copy of the configuration: the host's handle keeps its setting.
-		session.Config.TranslateError = true
-	}
-	return &Store{db: session, keys: keys, dialect: name}, nil
+	// The session's configuration is its own copy: driver errors are translated into GORM's sentinels on it
+	// whatever the host set on db, so classifying them needs no driver types (and no cgo).
+	session.Config.TranslateError = true
+	return &Store{db: session, keys: keys, dialect: name, clock: o.clock}, nil
 }
 
 // quietLogger logs nothing; when switched to a louder level it would still print queries without parameters.
@@ -95,98 +95,9 @@ func quietLogger() logger.Interface {
 	})
 }
 
-// gormConfig is the configuration OpenSQLite and OpenPostgres use.
-func gormConfig() *gorm.Config {
-	return &gorm.Config{
-		Logger:                 quietLogger(),
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	}
-}
-
-// OpenSQLite opens (creating it if needed) the SQLite database file at path, set up for concurrent use: WAL
-// journal, a 5 s busy timeout, foreign keys enforced, and transactions that take the write lock when they begin
-// (BEGIN IMMEDIATE), so that concurrent writers wait for each other instead of failing with "database is locked".
-// A host opening SQLite itself should use the same settings.
-//
-// path ":memory:" (or "") opens a private in-memory database instead, for tests: it lives on one connection that
-// the pool keeps open, and is gone when the returned handle is closed.
-func OpenSQLite(path string) (*gorm.DB, error) {
-	params := url.Values{}
-	params.Set("_busy_timeout", "5000")
-	params.Set("_foreign_keys", "on")
-	params.Set("_txlock", "immediate")
-	memory := path == "" || path == ":memory:"
-	var dsn string
-	if memory {
-		name, err := randomName()
-		if err != nil {
-			return nil, fmt.Errorf("gormstore: open sqlite: %w", err)
-		}
-		params.Set("mode", "memory")
-		params.Set("cache", "shared")
-		dsn = "file:ocrepo-" + name + "?" + params.Encode()
-	} else {
-		params.Set("_journal_mode", "WAL")
-		params.Set("_synchronous", "NORMAL")
-		escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-		dsn = "file:" + escaped + "?" + params.Encode()
-	}
-	db, err := gorm.Open(sqlite.Open(dsn), gormConfig())
-	if err != nil {
-		return nil, fmt.Errorf("gormstore: open sqlite %q: %w", path, err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("gormstore: open sqlite %q: %w", path, err)
-	}
-	if memory {
-		// Every connection would otherwise see the same shared cache with table-level locks that the busy
-		// timeout does not cover; one connection serialises instead, and keeps the database alive.
-		sqlDB.SetMaxOpenConns(1)
-		sqlDB.SetMaxIdleConns(1)
-		sqlDB.SetConnMaxLifetime(0)
-		sqlDB.SetConnMaxIdleTime(0)
-	} else {
-		sqlDB.SetMaxOpenConns(sqliteMaxConns)
-		sqlDB.SetMaxIdleConns(sqliteMaxConns)
-	}
-	if err := sqlDB.Ping(); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("gormstore: open sqlite %q: %w", path, err)
-	}
-	return db, nil
-}
-
-// OpenPostgres opens a PostgreSQL database. dsn is a libpq keyword/value string or a postgres:// URL, as pgx
-// accepts them. The error never repeats the DSN, which may hold a password.
-//
-// The pool keeps up to 32 idle connections (database/sql keeps 2 by default, so under load most queries would
-// open a fresh connection; measured: 4x fewer actions per second); adjust with db.DB() for your server.
-func OpenPostgres(dsn string) (*gorm.DB, error) {
-	db, err := gorm.Open(postgres.Open(dsn), gormConfig())
-	if err != nil {
-		return nil, fmt.Errorf("gormstore: open postgres: %w", err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("gormstore: open postgres: %w", err)
-	}
-	sqlDB.SetMaxIdleConns(32)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return db, nil
-}
-
-func randomName() (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b[:]), nil
-}
-
-// now is the store's clock: UTC, at the precision every supported database keeps.
-func now() time.Time { return normTime(time.Now()) }
+// now is the store's clock (WithClock, time.Now by default): UTC, at the precision every supported database
+// keeps.
+func (s *Store) now() time.Time { return normTime(s.clock()) }
 
 // normTime is t as the store keeps it: UTC, truncated to the microsecond (PostgreSQL's precision, so that both
 // databases give back exactly what they were given).
@@ -232,7 +143,19 @@ func (t *dbTime) Scan(src any) error {
 
 func (t *dbTime) parse(s string) error {
 	s = strings.TrimSuffix(s, "Z")
-	for _, layout := range sqlite3.SQLiteTimestampFormats {
+	// The layouts in which SQLite hands back a time as text (those go-sqlite3 writes and reads).
+	layouts := [...]string{
+		"2006-01-02 15:04:05.999999999-07:00",
+		"2006-01-02T15:04:05.999999999-07:00",
+		"2006-01-02 15:04:05.999999999",
+		"2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04:05",
+		"2006-01-02T15:04:05",
+		"2006-01-02 15:04",
+		"2006-01-02T15:04",
+		"2006-01-02",
+	}
+	for _, layout := range layouts {
 		if v, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			t.Time = normTime(v)
 			return nil
@@ -246,47 +169,41 @@ var (
 	_ sql.Scanner   = (*dbTime)(nil)
 )
 
-// wrapErr prefixes err with the operation and classifies driver errors into the store's sentinels: a unique key
-// taken is store.ErrDuplicate, a row referring to a missing parent is store.ErrNotFound.
-func wrapErr(op string, err error) error {
+// wrapErr prefixes err with the operation and classifies GORM's translated errors into the store's sentinels: a
+// unique key taken is store.ErrDuplicate, a row referring to a missing parent is store.ErrNotFound. db is the
+// handle the error came from: its dialect translates what GORM itself left untranslated (GORM hands back the
+// errors of Raw(...).Scan and Rows untranslated when the driver fails the query outright).
+func wrapErr(db *gorm.DB, op string, err error) error {
+	err = translate(db, err)
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return fmt.Errorf("gormstore: %s: %w", op, store.ErrNotFound)
-	case isUniqueViolation(err):
+	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("gormstore: %s: %w: %w", op, store.ErrDuplicate, err)
-	case isForeignKeyViolation(err):
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return fmt.Errorf("gormstore: %s: %w (the row it refers to is missing): %w", op, store.ErrNotFound, err)
 	}
 	return fmt.Errorf("gormstore: %s: %w", op, err)
 }
 
+// translate returns err as GORM's translated error when it, or an error it wraps, is a driver error the dialect
+// knows (gorm.ErrDuplicatedKey, gorm.ErrForeignKeyViolated), and err unchanged otherwise.
+func translate(db *gorm.DB, err error) error {
+	tr, ok := db.Dialector.(gorm.ErrorTranslator)
+	if !ok || errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return err
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if t := tr.Translate(e); errors.Is(t, gorm.ErrDuplicatedKey) || errors.Is(t, gorm.ErrForeignKeyViolated) {
+			return fmt.Errorf("%w (%w)", t, err)
+		}
+	}
+	return err
+}
+
 // notFound reports a missing row.
 func notFound(op string) error {
 	return fmt.Errorf("gormstore: %s: %w", op, store.ErrNotFound)
-}
-
-func isUniqueViolation(err error) bool {
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "23505" // unique_violation
-	}
-	return errors.Is(err, gorm.ErrDuplicatedKey)
-}
-
-func isForeignKeyViolation(err error) bool {
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		return se.ExtendedCode == sqlite3.ErrConstraintForeignKey
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "23503" // foreign_key_violation
-	}
-	return errors.Is(err, gorm.ErrForeignKeyViolated)
 }
 
 // tx runs fn in a transaction on the store's database.

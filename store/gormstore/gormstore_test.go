@@ -16,6 +16,7 @@ import (
 
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormpostgres"
 	"github.com/ocrepo/ocrepo/store/seal"
 )
 
@@ -368,7 +369,7 @@ func TestOpenSQLite(t *testing.T) {
 
 func TestOpenPostgresHidesPassword(t *testing.T) {
 	t.Parallel()
-	_, err := gormstore.OpenPostgres("host=127.0.0.1 user=ocrepo password=hunter2-secret port=not-a-port")
+	_, err := gormpostgres.Open("host=127.0.0.1 user=ocrepo password=hunter2-secret port=not-a-port")
 	if err == nil {
 		t.Fatal("OpenPostgres with a bad port succeeded")
 	}
@@ -410,5 +411,59 @@ func TestTimesAreStoredInUTC(t *testing.T) {
 				t.Fatalf("stored time = %q, want a +00:00 offset", raw)
 			}
 		})
+	}
+}
+
+// TestHostHandleWithoutTranslation: a host's own handle, opened without GORM's error translation, still gives the
+// store's sentinels for a taken unique key and a missing parent: the store switches translation on for its session.
+func TestHostHandleWithoutTranslation(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			db, _ := b.fresh(t)
+			host := db.Session(&gorm.Session{NewDB: true})
+			host.Config.TranslateError = false
+			s := newStore(t, host, keyring(t, secret(1)))
+
+			iss, err := s.CreateIssuer(ctx, store.Issuer{Name: "a"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			iss.Endpoints = []store.Endpoint{{Name: "token_endpoint", URL: "https://a/1"}, {Name: "token_endpoint", URL: "https://a/2"}}
+			if _, err := s.UpdateIssuer(ctx, iss); !errors.Is(err, store.ErrDuplicate) {
+				t.Fatalf("UpdateIssuer with one endpoint name twice: %v, want store.ErrDuplicate", err)
+			}
+			tok := store.Token{Key: store.TokenKey{IssuerID: iss.ID + 1000, UserID: "alice"}, AccessToken: "a", RefreshToken: "r"}
+			if _, err := s.PutToken(ctx, tok); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("PutToken for a missing issuer: %v, want store.ErrNotFound", err)
+			}
+			if host.Config.TranslateError {
+				t.Fatal("New changed the host's handle")
+			}
+		})
+	}
+}
+
+// TestWithClock: the times the store sets itself come from its clock.
+func TestWithClock(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	at := time.Date(2031, 2, 3, 4, 5, 6, 7000, time.UTC)
+	s := newStore(t, openSQLite(t, ":memory:"), keyring(t, secret(1)), gormstore.WithClock(func() time.Time { return at }))
+	iss, err := s.CreateIssuer(ctx, store.Issuer{Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !iss.Created.Equal(at) || !iss.Updated.Equal(at) {
+		t.Errorf("created %v, updated %v; want both %v", iss.Created, iss.Updated, at)
+	}
+	if err := s.AddAudit(ctx, store.AuditEntry{Action: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := s.ListAudit(ctx, store.AuditFilter{})
+	if err != nil || len(entries) != 1 || !entries[0].At.Equal(at) {
+		t.Errorf("audit %+v, %v; want one entry at %v", entries, err, at)
 	}
 }

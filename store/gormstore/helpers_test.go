@@ -7,13 +7,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 	"github.com/ocrepo/ocrepo/store/seal"
-	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
 // postgresEnv names the environment variable with the DSN of a PostgreSQL database for tests. Each test works in
 // a schema of its own.
-const postgresEnv = storetest.PostgresEnv
+const postgresEnv = gormtest.PostgresEnv
 
 func secret(b byte) []byte { return bytes.Repeat([]byte{b}, seal.KeySize) }
 
@@ -26,17 +26,17 @@ func keyring(t testing.TB, primary []byte, old ...[]byte) *seal.Keyring {
 	return k
 }
 
-func sqliteFile(t testing.TB) string { return storetest.SQLiteFile(t) }
+func sqliteFile(t testing.TB) string { return gormtest.SQLiteFile(t) }
 
-func openSQLite(t testing.TB, path string) *gorm.DB { return storetest.OpenSQLite(t, path) }
+func openSQLite(t testing.TB, path string) *gorm.DB { return gormtest.OpenSQLite(t, path) }
 
-func closeAtEnd(t testing.TB, db *gorm.DB) { storetest.CloseAtEnd(t, db) }
+func closeAtEnd(t testing.TB, db *gorm.DB) { gormtest.CloseAtEnd(t, db) }
 
-func postgresDSN(t testing.TB) string { return storetest.PostgresDSN(t) }
+func postgresDSN(t testing.TB) string { return gormtest.PostgresDSN(t) }
 
-func postgresSchema(t testing.TB) string { return storetest.PostgresSchema(t) }
+func postgresSchema(t testing.TB) string { return gormtest.PostgresSchema(t) }
 
-func openPostgres(t testing.TB, dsn string) *gorm.DB { return storetest.OpenPostgres(t, dsn) }
+func openPostgres(t testing.TB, dsn string) *gorm.DB { return gormtest.OpenPostgres(t, dsn) }
 
 // newStore returns a migrated store on db.
 func newStore(t testing.TB, db *gorm.DB, keys *seal.Keyring, opts ...gormstore.Option) *gormstore.Store {
@@ -71,8 +71,8 @@ func backends() []backend {
 			return openPostgres(t, dsn), func() *gorm.DB { return openPostgres(t, dsn) }
 		}},
 		{"mysql", func(t testing.TB) (*gorm.DB, func() *gorm.DB) {
-			dsn := storetest.MySQLDatabase(t)
-			return storetest.OpenMySQL(t, dsn), func() *gorm.DB { return storetest.OpenMySQL(t, dsn) }
+			dsn := gormtest.MySQLDatabase(t)
+			return gormtest.OpenMySQL(t, dsn), func() *gorm.DB { return gormtest.OpenMySQL(t, dsn) }
 		}},
 	}
 }

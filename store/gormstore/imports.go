@@ -54,7 +54,7 @@ func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
 	if j.State == "" {
 		j.State = store.ImportRunning
 	}
-	t := now()
+	t := s.now()
 	created := normTime(j.Created)
 	if created.IsZero() {
 		created = t
@@ -74,7 +74,7 @@ func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
 		Updated:    timeOf(t),
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return wrapErr("create import job", err)
+		return wrapErr(s.db, "create import job", err)
 	}
 	return nil
 }
@@ -83,7 +83,7 @@ func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
 func (s *Store) GetImportJob(ctx context.Context, id string) (store.ImportJob, error) {
 	var rows []importJobRow
 	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
-		return store.ImportJob{}, wrapErr("get import job", err)
+		return store.ImportJob{}, wrapErr(s.db, "get import job", err)
 	}
 	if len(rows) == 0 {
 		return store.ImportJob{}, notFound("get import job")
@@ -98,9 +98,9 @@ func (s *Store) UpdateImportProgress(ctx context.Context, id string, done int64)
 	}
 	var rows []importJobRow
 	err := s.db.WithContext(ctx).Raw("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ? RETURNING "+importJobColumns,
-		done, timeOf(now()), id).Scan(&rows).Error
+		done, timeOf(s.now()), id).Scan(&rows).Error
 	if err != nil {
-		return store.ImportJob{}, wrapErr("update import progress", err)
+		return store.ImportJob{}, wrapErr(s.db, "update import progress", err)
 	}
 	if len(rows) == 0 {
 		return store.ImportJob{}, notFound("update import progress")
@@ -129,10 +129,10 @@ func (s *Store) CancelImportJob(ctx context.Context, id string) error {
 }
 
 func (s *Store) updateImportJob(ctx context.Context, op, id string, set map[string]any) error {
-	set["updated"] = timeOf(now())
+	set["updated"] = timeOf(s.now())
 	res := s.db.WithContext(ctx).Model(&importJobRow{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {
-		return wrapErr(op, res.Error)
+		return wrapErr(s.db, op, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return notFound(op)
@@ -145,7 +145,7 @@ func (s *Store) updateImportJob(ctx context.Context, op, id string, set map[stri
 func (s *Store) DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Where("updated < ?", timeOf(t)).Delete(&importJobRow{})
 	if res.Error != nil {
-		return 0, wrapErr("delete import jobs", res.Error)
+		return 0, wrapErr(s.db, "delete import jobs", res.Error)
 	}
 	return res.RowsAffected, nil
 }
@@ -154,10 +154,10 @@ func (s *Store) DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64,
 func (s *Store) CountRunningImports(ctx context.Context, userID string, stale time.Duration) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&importJobRow{}).
-		Where("user_id = ? AND state = ? AND updated > ?", userID, string(store.ImportRunning), timeOf(now().Add(-stale))).
+		Where("user_id = ? AND state = ? AND updated > ?", userID, string(store.ImportRunning), timeOf(s.now().Add(-stale))).
 		Count(&n).Error
 	if err != nil {
-		return 0, wrapErr("count running imports", err)
+		return 0, wrapErr(s.db, "count running imports", err)
 	}
 	return n, nil
 }

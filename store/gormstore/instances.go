@@ -51,7 +51,7 @@ func (courseInstanceRow) TableName() string { return "ocrepo_course_instances" }
 func (s *Store) ListInstances(ctx context.Context) ([]store.Instance, error) {
 	var rows []instanceRow
 	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
-		return nil, wrapErr("list instances", err)
+		return nil, wrapErr(s.db, "list instances", err)
 	}
 	out := make([]store.Instance, len(rows))
 	for i, r := range rows {
@@ -69,7 +69,7 @@ func getInstance(db *gorm.DB, id int64) (store.Instance, error) {
 	op := fmt.Sprintf("get instance %d", id)
 	var rows []instanceRow
 	if err := db.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
-		return store.Instance{}, wrapErr(op, err)
+		return store.Instance{}, wrapErr(db, op, err)
 	}
 	if len(rows) == 0 {
 		return store.Instance{}, notFound(op)
@@ -80,7 +80,7 @@ func getInstance(db *gorm.DB, id int64) (store.Instance, error) {
 // CreateInstance stores a new instance. in.ID is ignored; Created is kept when set, else now; Updated is now. An
 // issuer that does not exist gives store.ErrNotFound.
 func (s *Store) CreateInstance(ctx context.Context, in store.Instance) (store.Instance, error) {
-	t := now()
+	t := s.now()
 	created := normTime(in.Created)
 	if created.IsZero() {
 		created = t
@@ -96,7 +96,7 @@ func (s *Store) CreateInstance(ctx context.Context, in store.Instance) (store.In
 		Updated:              timeOf(t),
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return store.Instance{}, wrapErr("create instance", err)
+		return store.Instance{}, wrapErr(s.db, "create instance", err)
 	}
 	return row.instance(), nil
 }
@@ -114,10 +114,10 @@ func (s *Store) UpdateInstance(ctx context.Context, in store.Instance) (store.In
 			"supported":              uint8(in.Supported),
 			"default_return":         uint8(in.DefaultReturn),
 			"enabled":                in.Enabled,
-			"updated":                timeOf(now()),
+			"updated":                timeOf(s.now()),
 		})
 		if res.Error != nil {
-			return wrapErr(op, res.Error)
+			return wrapErr(s.db, op, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return notFound(op)
@@ -137,14 +137,14 @@ func (s *Store) DeleteInstance(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete instance %d", id)
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&controlledLinkRow{}).Where("instance_id = ?", id).Update("instance_id", nil).Error; err != nil {
-			return wrapErr(op+": controlled links", err)
+			return wrapErr(s.db, op+": controlled links", err)
 		}
 		if err := tx.Where("instance_id = ?", id).Delete(&courseInstanceRow{}).Error; err != nil {
-			return wrapErr(op+": course settings", err)
+			return wrapErr(s.db, op+": course settings", err)
 		}
 		res := tx.Where("id = ?", id).Delete(&instanceRow{})
 		if res.Error != nil {
-			return wrapErr(op, res.Error)
+			return wrapErr(s.db, op, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return notFound(op)
@@ -166,7 +166,7 @@ func (s *Store) CourseInstanceEnabled(ctx context.Context, course string, instan
 		LEFT JOIN ocrepo_course_instances c ON c.instance_id = i.id AND c.course = ?
 		WHERE i.id = ?`, course, instanceID).Scan(&rows).Error
 	if err != nil {
-		return false, wrapErr(op, err)
+		return false, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		return false, notFound(op)
@@ -181,13 +181,13 @@ func (s *Store) CourseInstanceEnabled(ctx context.Context, course string, instan
 // gives store.ErrNotFound.
 func (s *Store) SetCourseInstanceEnabled(ctx context.Context, course string, instanceID int64, enabled bool) error {
 	op := fmt.Sprintf("set course instance %d enabled", instanceID)
-	row := courseInstanceRow{Course: course, InstanceID: instanceID, Enabled: enabled, Updated: timeOf(now())}
+	row := courseInstanceRow{Course: course, InstanceID: instanceID, Enabled: enabled, Updated: timeOf(s.now())}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "course"}, {Name: "instance_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"enabled", "updated"}),
 	}).Create(&row).Error
 	if err != nil {
-		return wrapErr(op, err)
+		return wrapErr(s.db, op, err)
 	}
 	return nil
 }

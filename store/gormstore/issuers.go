@@ -50,15 +50,15 @@ func (s *Store) ListIssuers(ctx context.Context) ([]store.Issuer, error) {
 	db := s.db.WithContext(ctx)
 	var rows []issuerRow
 	if err := db.Order("id").Find(&rows).Error; err != nil {
-		return nil, wrapErr("list issuers", err)
+		return nil, wrapErr(s.db, "list issuers", err)
 	}
 	var endpoints []endpointRow
 	if err := db.Order("issuer_id, seq").Find(&endpoints).Error; err != nil {
-		return nil, wrapErr("list issuers: endpoints", err)
+		return nil, wrapErr(s.db, "list issuers: endpoints", err)
 	}
 	var mappings []mappingRow
 	if err := db.Order("issuer_id, seq").Find(&mappings).Error; err != nil {
-		return nil, wrapErr("list issuers: mappings", err)
+		return nil, wrapErr(s.db, "list issuers: mappings", err)
 	}
 	byID := make(map[int64]int, len(rows))
 	out := make([]store.Issuer, 0, len(rows))
@@ -93,7 +93,7 @@ func (s *Store) getIssuer(db *gorm.DB, id int64) (store.Issuer, error) {
 	op := fmt.Sprintf("get issuer %d", id)
 	var rows []issuerRow
 	if err := db.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
-		return store.Issuer{}, wrapErr(op, err)
+		return store.Issuer{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		return store.Issuer{}, notFound(op)
@@ -104,14 +104,14 @@ func (s *Store) getIssuer(db *gorm.DB, id int64) (store.Issuer, error) {
 	}
 	var endpoints []endpointRow
 	if err := db.Where("issuer_id = ?", id).Order("seq").Find(&endpoints).Error; err != nil {
-		return store.Issuer{}, wrapErr(op+": endpoints", err)
+		return store.Issuer{}, wrapErr(s.db, op+": endpoints", err)
 	}
 	for _, e := range endpoints {
 		iss.Endpoints = append(iss.Endpoints, store.Endpoint{Name: e.Name, URL: e.URL})
 	}
 	var mappings []mappingRow
 	if err := db.Where("issuer_id = ?", id).Order("seq").Find(&mappings).Error; err != nil {
-		return store.Issuer{}, wrapErr(op+": mappings", err)
+		return store.Issuer{}, wrapErr(s.db, op+": mappings", err)
 	}
 	for _, m := range mappings {
 		iss.Mappings = append(iss.Mappings, store.FieldMapping{External: m.External, Internal: m.Internal})
@@ -143,7 +143,7 @@ func (s *Store) issuerFromRow(r issuerRow) (store.Issuer, error) {
 // CreateIssuer stores a new issuer. iss.ID is ignored; Created is kept when set, else now; Updated is now.
 // Two endpoints with one name, or two mappings with one external path, give store.ErrDuplicate.
 func (s *Store) CreateIssuer(ctx context.Context, iss store.Issuer) (store.Issuer, error) {
-	t := now()
+	t := s.now()
 	created := normTime(iss.Created)
 	if created.IsZero() {
 		created = t
@@ -163,7 +163,7 @@ func (s *Store) CreateIssuer(ctx context.Context, iss store.Issuer) (store.Issue
 	var out store.Issuer
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
-			return wrapErr("create issuer", err)
+			return wrapErr(s.db, "create issuer", err)
 		}
 		// The secret is bound to the issuer's ID, known only now.
 		if err := s.writeIssuerSecret(tx, row.ID, iss.ClientSecret); err != nil {
@@ -209,18 +209,18 @@ func (s *Store) updateIssuer(ctx context.Context, iss store.Issuer, dropLogins b
 			var ids []int64
 			if err := tx.Model(&issuerRow{}).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
 				Where("id = ?", iss.ID).Pluck("id", &ids).Error; err != nil {
-				return wrapErr(op, err)
+				return wrapErr(s.db, op, err)
 			}
 			if len(ids) == 0 {
 				return notFound(op)
 			}
 			res := tx.Where("issuer_id = ?", iss.ID).Delete(&tokenRow{})
 			if res.Error != nil {
-				return wrapErr(op+": tokens", res.Error)
+				return wrapErr(s.db, op+": tokens", res.Error)
 			}
 			dropped = res.RowsAffected
 			if err := tx.Where("issuer_id = ?", iss.ID).Delete(&loginStateRow{}).Error; err != nil {
-				return wrapErr(op+": login states", err)
+				return wrapErr(s.db, op+": login states", err)
 			}
 		}
 		res := tx.Model(&issuerRow{}).Where("id = ?", iss.ID).Updates(map[string]any{
@@ -233,19 +233,19 @@ func (s *Store) updateIssuer(ctx context.Context, iss store.Issuer, dropLogins b
 			"product":               iss.Product,
 			"version":               iss.Version,
 			"allow_private_network": iss.AllowPrivateNetwork,
-			"updated":               timeOf(now()),
+			"updated":               timeOf(s.now()),
 		})
 		if res.Error != nil {
-			return wrapErr(op, res.Error)
+			return wrapErr(s.db, op, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return notFound(op)
 		}
 		if err := tx.Where("issuer_id = ?", iss.ID).Delete(&endpointRow{}).Error; err != nil {
-			return wrapErr(op+": endpoints", err)
+			return wrapErr(s.db, op+": endpoints", err)
 		}
 		if err := tx.Where("issuer_id = ?", iss.ID).Delete(&mappingRow{}).Error; err != nil {
-			return wrapErr(op+": mappings", err)
+			return wrapErr(s.db, op+": mappings", err)
 		}
 		if err := writeIssuerChildren(tx, iss.ID, iss); err != nil {
 			return err
@@ -265,7 +265,7 @@ func (s *Store) writeIssuerSecret(tx *gorm.DB, id int64, secret string) error {
 		return err
 	}
 	if err := tx.Model(&issuerRow{}).Where("id = ?", id).Update("client_secret", sealed).Error; err != nil {
-		return wrapErr("create issuer: secret", err)
+		return wrapErr(s.db, "create issuer: secret", err)
 	}
 	return nil
 }
@@ -277,7 +277,7 @@ func writeIssuerChildren(tx *gorm.DB, id int64, iss store.Issuer) error {
 			rows[i] = endpointRow{IssuerID: id, Name: e.Name, URL: e.URL, Seq: i}
 		}
 		if err := tx.Create(&rows).Error; err != nil {
-			return wrapErr(fmt.Sprintf("issuer %d: endpoints", id), err)
+			return wrapErr(tx, fmt.Sprintf("issuer %d: endpoints", id), err)
 		}
 	}
 	if len(iss.Mappings) > 0 {
@@ -286,7 +286,7 @@ func writeIssuerChildren(tx *gorm.DB, id int64, iss store.Issuer) error {
 			rows[i] = mappingRow{IssuerID: id, External: m.External, Internal: m.Internal, Seq: i}
 		}
 		if err := tx.Create(&rows).Error; err != nil {
-			return wrapErr(fmt.Sprintf("issuer %d: mappings", id), err)
+			return wrapErr(tx, fmt.Sprintf("issuer %d: mappings", id), err)
 		}
 	}
 	return nil
@@ -302,7 +302,7 @@ func (s *Store) DeleteIssuer(ctx context.Context, id int64) error {
 		var ids []int64
 		if err := tx.Model(&issuerRow{}).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
 			Where("id = ?", id).Pluck("id", &ids).Error; err != nil {
-			return wrapErr(op, err)
+			return wrapErr(s.db, op, err)
 		}
 		if len(ids) == 0 {
 			return notFound(op)
@@ -329,12 +329,12 @@ func (s *Store) DeleteIssuer(ctx context.Context, id int64) error {
 		}
 		for _, step := range steps {
 			if err := step.run().Error; err != nil {
-				return wrapErr(op+": "+step.what, err)
+				return wrapErr(s.db, op+": "+step.what, err)
 			}
 		}
 		res := tx.Where("id = ?", id).Delete(&issuerRow{})
 		if res.Error != nil {
-			return wrapErr(op, res.Error)
+			return wrapErr(s.db, op, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return notFound(op)

@@ -88,7 +88,7 @@ func (s *Store) CreateControlledLink(ctx context.Context, l store.ControlledLink
 	if err != nil {
 		return store.ControlledLink{}, err
 	}
-	t := now()
+	t := s.now()
 	created := normTime(l.Created)
 	if created.IsZero() {
 		created = t
@@ -110,7 +110,7 @@ func (s *Store) CreateControlledLink(ctx context.Context, l store.ControlledLink
 		Updated:      timeOf(t),
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return store.ControlledLink{}, wrapErr("create controlled link", err)
+		return store.ControlledLink{}, wrapErr(s.db, "create controlled link", err)
 	}
 	return row.link()
 }
@@ -124,7 +124,7 @@ func getControlledLink(db *gorm.DB, id int64) (store.ControlledLink, error) {
 	op := fmt.Sprintf("get controlled link %d", id)
 	var rows []controlledLinkRow
 	if err := db.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
-		return store.ControlledLink{}, wrapErr(op, err)
+		return store.ControlledLink{}, wrapErr(db, op, err)
 	}
 	if len(rows) == 0 {
 		return store.ControlledLink{}, notFound(op)
@@ -153,7 +153,7 @@ func filterLinks(db *gorm.DB, f store.ControlledLinkFilter) *gorm.DB {
 func (s *Store) ListControlledLinks(ctx context.Context, f store.ControlledLinkFilter) ([]store.ControlledLink, error) {
 	var rows []controlledLinkRow
 	if err := filterLinks(s.db.WithContext(ctx).Model(&controlledLinkRow{}), f).Order("id").Find(&rows).Error; err != nil {
-		return nil, wrapErr("list controlled links", err)
+		return nil, wrapErr(s.db, "list controlled links", err)
 	}
 	out := make([]store.ControlledLink, len(rows))
 	for i, r := range rows {
@@ -170,7 +170,7 @@ func (s *Store) ListControlledLinks(ctx context.Context, f store.ControlledLinkF
 func (s *Store) CountControlledLinks(ctx context.Context, f store.ControlledLinkFilter) (int64, error) {
 	var n int64
 	if err := filterLinks(s.db.WithContext(ctx).Model(&controlledLinkRow{}), f).Count(&n).Error; err != nil {
-		return 0, wrapErr("count controlled links", err)
+		return 0, wrapErr(s.db, "count controlled links", err)
 	}
 	return n, nil
 }
@@ -197,10 +197,10 @@ func (s *Store) UpdateControlledLink(ctx context.Context, l store.ControlledLink
 			"content_type":  l.ContentType,
 			"size":          l.Size,
 			"submitted":     l.Submitted,
-			"updated":       timeOf(now()),
+			"updated":       timeOf(s.now()),
 		})
 		if res.Error != nil {
-			return wrapErr(op, res.Error)
+			return wrapErr(s.db, op, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return notFound(op)
@@ -220,11 +220,11 @@ func (s *Store) DeleteControlledLink(ctx context.Context, id int64) error {
 	op := fmt.Sprintf("delete controlled link %d", id)
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("link_id = ?", id).Delete(&controlledShareRow{}).Error; err != nil {
-			return wrapErr(op+": shares", err)
+			return wrapErr(s.db, op+": shares", err)
 		}
 		res := tx.Where("id = ?", id).Delete(&controlledLinkRow{})
 		if res.Error != nil {
-			return wrapErr(op, res.Error)
+			return wrapErr(s.db, op, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return notFound(op)
@@ -268,7 +268,7 @@ func (r controlledShareRow) share() store.ControlledShare {
 // gives store.ErrNotFound.
 func (s *Store) PutControlledShare(ctx context.Context, sh store.ControlledShare) (store.ControlledShare, error) {
 	op := fmt.Sprintf("put controlled share of link %d", sh.LinkID)
-	t := now()
+	t := s.now()
 	created := normTime(sh.Created)
 	if created.IsZero() {
 		created = t
@@ -292,7 +292,7 @@ func (s *Store) PutControlledShare(ctx context.Context, sh store.ControlledShare
 		).Scan(&rows).Error
 	}
 	if err != nil {
-		return store.ControlledShare{}, wrapErr(op, err)
+		return store.ControlledShare{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) != 1 {
 		return store.ControlledShare{}, fmt.Errorf("gormstore: %s: upsert returned %d rows", op, len(rows))
@@ -305,7 +305,7 @@ func (s *Store) GetControlledShare(ctx context.Context, linkID int64, userID str
 	op := fmt.Sprintf("get controlled share of link %d", linkID)
 	var rows []controlledShareRow
 	if err := s.db.WithContext(ctx).Where("link_id = ? AND user_id = ?", linkID, userID).Limit(1).Find(&rows).Error; err != nil {
-		return store.ControlledShare{}, wrapErr(op, err)
+		return store.ControlledShare{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		return store.ControlledShare{}, notFound(op)
@@ -317,7 +317,7 @@ func (s *Store) GetControlledShare(ctx context.Context, linkID int64, userID str
 func (s *Store) ListControlledShares(ctx context.Context, linkID int64) ([]store.ControlledShare, error) {
 	var rows []controlledShareRow
 	if err := s.db.WithContext(ctx).Where("link_id = ?", linkID).Order("id").Find(&rows).Error; err != nil {
-		return nil, wrapErr(fmt.Sprintf("list controlled shares of link %d", linkID), err)
+		return nil, wrapErr(s.db, fmt.Sprintf("list controlled shares of link %d", linkID), err)
 	}
 	out := make([]store.ControlledShare, len(rows))
 	for i, r := range rows {
@@ -331,7 +331,7 @@ func (s *Store) DeleteControlledShare(ctx context.Context, linkID int64, userID 
 	op := fmt.Sprintf("delete controlled share of link %d", linkID)
 	res := s.db.WithContext(ctx).Where("link_id = ? AND user_id = ?", linkID, userID).Delete(&controlledShareRow{})
 	if res.Error != nil {
-		return wrapErr(op, res.Error)
+		return wrapErr(s.db, op, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return notFound(op)

@@ -21,7 +21,7 @@ func (s *Store) LockControlledLink(ctx context.Context, id int64, holder string,
 	}
 	if err := db.Raw(`SELECT lock_holder, lock_until, lock_version FROM ocrepo_controlled_links WHERE id = ?`, id).
 		Scan(&rows).Error; err != nil {
-		return wrapErr(op, err)
+		return wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		return notFound(op)
@@ -33,7 +33,7 @@ func (s *Store) LockControlledLink(ctx context.Context, id int64, holder string,
 	res := db.Exec(`UPDATE ocrepo_controlled_links SET lock_holder = ?, lock_until = ?, lock_version = ?
 		WHERE id = ? AND lock_version = ?`, holder, timeOf(until), cur.Version+1, id, cur.Version)
 	if res.Error != nil {
-		return wrapErr(op, res.Error)
+		return wrapErr(s.db, op, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		// Taken (or the link removed) between the read and the write.
@@ -48,7 +48,7 @@ func (s *Store) UnlockControlledLink(ctx context.Context, id int64, holder strin
 	res := s.db.WithContext(ctx).Exec(`UPDATE ocrepo_controlled_links SET lock_holder = '', lock_until = NULL,
 		lock_version = lock_version + 1 WHERE id = ? AND lock_holder = ?`, id, holder)
 	if res.Error != nil {
-		return wrapErr(op, res.Error)
+		return wrapErr(s.db, op, res.Error)
 	}
 	return nil
 }

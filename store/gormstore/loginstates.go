@@ -43,7 +43,7 @@ func (s *Store) CreateLoginState(ctx context.Context, st store.LoginState) error
 	}
 	created := normTime(st.Created)
 	if created.IsZero() {
-		created = now()
+		created = s.now()
 	}
 	row := loginStateRow{
 		ID:         st.ID,
@@ -58,7 +58,7 @@ func (s *Store) CreateLoginState(ctx context.Context, st store.LoginState) error
 		Expires:    timeOf(st.Expires),
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return wrapErr(op, err)
+		return wrapErr(s.db, op, err)
 	}
 	return nil
 }
@@ -74,16 +74,16 @@ func (s *Store) TakeLoginState(ctx context.Context, id string) (store.LoginState
 		rows, err = s.takeLoginStateRowsMySQL(db, id)
 	} else {
 		err = db.Raw("UPDATE ocrepo_login_states SET used = ? WHERE id = ? AND used IS NULL RETURNING "+loginStateColumns,
-			timeOf(now()), id).Scan(&rows).Error
+			timeOf(s.now()), id).Scan(&rows).Error
 	}
 	if err != nil {
-		return store.LoginState{}, wrapErr(op, err)
+		return store.LoginState{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 1 {
 		return s.loginStateFromRow(rows[0])
 	}
 	if err := db.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
-		return store.LoginState{}, wrapErr(op, err)
+		return store.LoginState{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		return store.LoginState{}, notFound(op)
@@ -119,7 +119,7 @@ func (s *Store) loginStateFromRow(r loginStateRow) (store.LoginState, error) {
 func (s *Store) DeleteLoginStatesBefore(ctx context.Context, t time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Where("expires < ?", timeOf(t)).Delete(&loginStateRow{})
 	if res.Error != nil {
-		return 0, wrapErr("delete login states", res.Error)
+		return 0, wrapErr(s.db, "delete login states", res.Error)
 	}
 	return res.RowsAffected, nil
 }
@@ -134,7 +134,7 @@ func (s *Store) PendingLoginState(ctx context.Context, want store.LoginState, va
 			want.IssuerID, want.UserID, want.System, want.InstanceID, want.ReturnTo, want.Popup, timeOf(validUntil)).
 		Order("created DESC").Order("id").Limit(1).Find(&rows).Error
 	if err != nil {
-		return store.LoginState{}, wrapErr(op, err)
+		return store.LoginState{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		return store.LoginState{}, notFound(op)
@@ -152,7 +152,7 @@ func (s *Store) TrimLoginStates(ctx context.Context, userID string, keep int) (i
 		var kept []string
 		if err := db.Model(&loginStateRow{}).Where("user_id = ? AND used IS NULL", userID).
 			Order("created DESC").Order("id").Limit(keep).Pluck("id", &kept).Error; err != nil {
-			return 0, wrapErr(op, err)
+			return 0, wrapErr(s.db, op, err)
 		}
 		if len(kept) < keep {
 			return 0, nil
@@ -161,7 +161,7 @@ func (s *Store) TrimLoginStates(ctx context.Context, userID string, keep int) (i
 	}
 	res := q.Delete(&loginStateRow{})
 	if res.Error != nil {
-		return 0, wrapErr(op, res.Error)
+		return 0, wrapErr(s.db, op, res.Error)
 	}
 	return res.RowsAffected, nil
 }

@@ -293,7 +293,7 @@ func (s *Store) applyMigrations(db *gorm.DB) error {
 			}
 		}
 		err := db.Exec("INSERT INTO ocrepo_schema_migrations (version, name, applied) VALUES (?, ?, ?)",
-			m.version, m.name, timeOf(now())).Error
+			m.version, m.name, timeOf(s.now())).Error
 		if err != nil {
 			return fmt.Errorf("record step %d: %w", m.version, err)
 		}

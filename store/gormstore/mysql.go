@@ -61,14 +61,14 @@ func (s *Store) updateImportProgressMySQL(ctx context.Context, id string, done i
 	op := "update import progress"
 	var rows []importJobRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Exec("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ?", done, timeOf(now()), id)
+		res := tx.Exec("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ?", done, timeOf(s.now()), id)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
 		return tx.Raw("SELECT "+importJobColumns+" FROM ocrepo_import_jobs WHERE id = ?", id).Scan(&rows).Error
 	})
 	if err != nil {
-		return store.ImportJob{}, wrapErr(op, err)
+		return store.ImportJob{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		return store.ImportJob{}, notFound(op)
@@ -81,7 +81,7 @@ func (s *Store) updateImportProgressMySQL(ctx context.Context, id string, done i
 func (s *Store) takeLoginStateRowsMySQL(db *gorm.DB, id string) ([]loginStateRow, error) {
 	var rows []loginStateRow
 	err := db.Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec("UPDATE ocrepo_login_states SET used = ? WHERE id = ? AND used IS NULL", timeOf(now()), id)
+		res := tx.Exec("UPDATE ocrepo_login_states SET used = ? WHERE id = ? AND used IS NULL", timeOf(s.now()), id)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
@@ -199,7 +199,7 @@ func (s *Store) takeExpiredImportsMySQL(ctx context.Context, before time.Time, l
 		return tx.Exec("DELETE FROM ocrepo_pick_results WHERE id IN ? AND claimed IS NULL", ids).Error
 	})
 	if err != nil {
-		return nil, wrapErr("take expired imports", err)
+		return nil, wrapErr(s.db, "take expired imports", err)
 	}
 	out := make([]store.PickResult, 0, len(rows))
 	for _, r := range rows {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore/gormmysql"
-	"github.com/ocrepo/ocrepo/store/storetest"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 )
 
 // TestMySQLHostHandleClassifiesErrors gives the store a handle the host opened itself, without gorm's error
@@ -18,7 +18,7 @@ import (
 // handle keeps its own setting.
 func TestMySQLHostHandleClassifiesErrors(t *testing.T) {
 	t.Parallel()
-	dsn := storetest.MySQLDatabase(t)
+	dsn := gormtest.MySQLDatabase(t)
 	cfg, err := gormmysql.Config(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +51,7 @@ func TestMySQLHostHandleClassifiesErrors(t *testing.T) {
 // SQL mode makes it an error instead.
 func TestMySQLLongKeyIsRefusedNotCut(t *testing.T) {
 	t.Parallel()
-	s := newStore(t, storetest.OpenMySQL(t, storetest.MySQLDatabase(t)), keyring(t, secret(1)))
+	s := newStore(t, gormtest.OpenMySQL(t, gormtest.MySQLDatabase(t)), keyring(t, secret(1)))
 	ctx := t.Context()
 	iss, err := s.CreateIssuer(ctx, store.Issuer{Name: "a", BaseURL: "https://cloud.example.org/", ClientID: "c",
 		ClientSecret: "s", Preset: "nextcloud"})

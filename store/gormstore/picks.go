@@ -32,7 +32,7 @@ func (s *Store) CreatePickResult(ctx context.Context, p store.PickResult) error 
 	}
 	created := normTime(p.Created)
 	if created.IsZero() {
-		created = now()
+		created = s.now()
 	}
 	payload := p.Payload
 	if payload == nil {
@@ -50,7 +50,7 @@ func (s *Store) CreatePickResult(ctx context.Context, p store.PickResult) error 
 		Claimed:    timeOf(p.Claimed),
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return wrapErr("create pick result", err)
+		return wrapErr(s.db, "create pick result", err)
 	}
 	return nil
 }
@@ -59,7 +59,7 @@ func (s *Store) CreatePickResult(ctx context.Context, p store.PickResult) error 
 func (s *Store) GetPickResult(ctx context.Context, id string) (store.PickResult, error) {
 	var rows []pickResultRow
 	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
-		return store.PickResult{}, wrapErr("get pick result", err)
+		return store.PickResult{}, wrapErr(s.db, "get pick result", err)
 	}
 	if len(rows) == 0 {
 		return store.PickResult{}, notFound("get pick result")
@@ -89,7 +89,7 @@ func pickResultFromRow(r pickResultRow) store.PickResult {
 func (s *Store) DeletePickResultsBefore(ctx context.Context, t time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Where("created < ?", timeOf(t)).Delete(&pickResultRow{})
 	if res.Error != nil {
-		return 0, wrapErr("delete pick results", res.Error)
+		return 0, wrapErr(s.db, "delete pick results", res.Error)
 	}
 	return res.RowsAffected, nil
 }
@@ -100,12 +100,12 @@ func (s *Store) ClaimPickResult(ctx context.Context, id string, at time.Time) er
 	db := s.db.WithContext(ctx)
 	res := db.Model(&pickResultRow{}).Where("id = ? AND claimed IS NULL", id).Update("claimed", timeOf(at))
 	if res.Error != nil {
-		return wrapErr(op, res.Error)
+		return wrapErr(s.db, op, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		var n int64
 		if err := db.Model(&pickResultRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
-			return wrapErr(op, err)
+			return wrapErr(s.db, op, err)
 		}
 		if n == 0 {
 			return notFound(op)
@@ -120,7 +120,7 @@ func (s *Store) UnclaimedBytes(ctx context.Context, userID string) (int64, error
 	err := s.db.WithContext(ctx).Model(&pickResultRow{}).Where("user_id = ? AND claimed IS NULL", userID).
 		Pluck("COALESCE(SUM(bytes), 0)", &sum).Error
 	if err != nil {
-		return 0, wrapErr("unclaimed bytes", err)
+		return 0, wrapErr(s.db, "unclaimed bytes", err)
 	}
 	if len(sum) == 0 {
 		return 0, nil
@@ -142,7 +142,7 @@ func (s *Store) TakeExpiredImports(ctx context.Context, before time.Time, limit 
 		"WHERE claimed IS NULL AND bytes > 0 AND created < ? ORDER BY created LIMIT ?) AND claimed IS NULL RETURNING "+pickResultColumns,
 		timeOf(before), limit).Scan(&rows).Error
 	if err != nil {
-		return nil, wrapErr("take expired imports", err)
+		return nil, wrapErr(s.db, "take expired imports", err)
 	}
 	out := make([]store.PickResult, 0, len(rows))
 	for _, r := range rows {

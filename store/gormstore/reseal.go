@@ -33,7 +33,7 @@ func (s *Store) Reseal(ctx context.Context) (int64, error) {
 		query := fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s AND %s = ?", table, column, where, column)
 		res := db.Exec(query, append(append([]any{fresh}, args...), sealed)...)
 		if res.Error != nil {
-			return wrapErr("reseal "+table+"."+column, res.Error)
+			return wrapErr(s.db, "reseal "+table+"."+column, res.Error)
 		}
 		n += res.RowsAffected
 		return nil
@@ -41,7 +41,7 @@ func (s *Store) Reseal(ctx context.Context) (int64, error) {
 
 	var issuers []issuerRow
 	if err := db.Select("id, client_secret").Find(&issuers).Error; err != nil {
-		return n, wrapErr("reseal issuers", err)
+		return n, wrapErr(s.db, "reseal issuers", err)
 	}
 	for _, r := range issuers {
 		if err := reseal("ocrepo_issuers", "client_secret", r.ClientSecret, aadClientSecret(r.ID), "id = ?", r.ID); err != nil {
@@ -51,7 +51,7 @@ func (s *Store) Reseal(ctx context.Context) (int64, error) {
 
 	var tokens []tokenRow
 	if err := db.Select("issuer_id, system, user_id, access_token, refresh_token").Find(&tokens).Error; err != nil {
-		return n, wrapErr("reseal tokens", err)
+		return n, wrapErr(s.db, "reseal tokens", err)
 	}
 	for _, r := range tokens {
 		key := store.TokenKey{IssuerID: r.IssuerID, UserID: r.UserID, System: r.System}
@@ -66,7 +66,7 @@ func (s *Store) Reseal(ctx context.Context) (int64, error) {
 
 	var states []loginStateRow
 	if err := db.Select("id, verifier").Find(&states).Error; err != nil {
-		return n, wrapErr("reseal login states", err)
+		return n, wrapErr(s.db, "reseal login states", err)
 	}
 	for _, r := range states {
 		if err := reseal("ocrepo_login_states", "verifier", r.Verifier, aadVerifier(r.ID), "id = ?", r.ID); err != nil {
@@ -76,7 +76,7 @@ func (s *Store) Reseal(ctx context.Context) (int64, error) {
 
 	var revocations []revocationRow
 	if err := db.Select("id, issuer_id, access_token, refresh_token").Find(&revocations).Error; err != nil {
-		return n, wrapErr("reseal revocations", err)
+		return n, wrapErr(s.db, "reseal revocations", err)
 	}
 	for _, r := range revocations {
 		if err := reseal("ocrepo_revocations", "access_token", r.AccessToken, aadRevocation("access_token", r.IssuerID, r.ID), "id = ?", r.ID); err != nil {

@@ -26,7 +26,7 @@ func (s *Store) PauseClient(ctx context.Context, issuerID int64, until time.Time
 		ON CONFLICT (issuer_id) DO UPDATE SET until = excluded.until`, issuerID, dbTime{normTime(until)}).Error
 	}
 	if err != nil {
-		return wrapErr(op, err)
+		return wrapErr(s.db, op, err)
 	}
 	return nil
 }
@@ -35,7 +35,7 @@ func (s *Store) PauseClient(ctx context.Context, issuerID int64, until time.Time
 func (s *Store) ClientPausedUntil(ctx context.Context, issuerID int64) (time.Time, error) {
 	var rows []clientPauseRow
 	if err := s.db.WithContext(ctx).Where("issuer_id = ?", issuerID).Limit(1).Find(&rows).Error; err != nil {
-		return time.Time{}, wrapErr(fmt.Sprintf("get issuer %d client pause", issuerID), err)
+		return time.Time{}, wrapErr(s.db, fmt.Sprintf("get issuer %d client pause", issuerID), err)
 	}
 	if len(rows) == 0 {
 		return time.Time{}, nil
@@ -46,7 +46,7 @@ func (s *Store) ClientPausedUntil(ctx context.Context, issuerID int64) (time.Tim
 // ClearClientPause ends an issuer's pause.
 func (s *Store) ClearClientPause(ctx context.Context, issuerID int64) error {
 	if err := s.db.WithContext(ctx).Where("issuer_id = ?", issuerID).Delete(&clientPauseRow{}).Error; err != nil {
-		return wrapErr(fmt.Sprintf("clear issuer %d client pause", issuerID), err)
+		return wrapErr(s.db, fmt.Sprintf("clear issuer %d client pause", issuerID), err)
 	}
 	return nil
 }
@@ -81,12 +81,12 @@ func (s *Store) AddRevocation(ctx context.Context, r store.PendingRevocation) er
 	}
 	created := normTime(r.Created)
 	if created.IsZero() {
-		created = now()
+		created = s.now()
 	}
 	row := revocationRow{ID: r.ID, IssuerID: r.IssuerID, UserID: r.UserID, CloudUser: r.CloudUser, AccessToken: access,
 		RefreshToken: refresh, Created: dbTime{created}, Attempts: r.Attempts, LastError: r.LastError}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return wrapErr(op, err)
+		return wrapErr(s.db, op, err)
 	}
 	return nil
 }
@@ -100,7 +100,7 @@ func (s *Store) ListRevocations(ctx context.Context, issuerID int64, limit int) 
 		q = q.Limit(limit)
 	}
 	if err := q.Find(&rows).Error; err != nil {
-		return nil, wrapErr(op, err)
+		return nil, wrapErr(s.db, op, err)
 	}
 	out := make([]store.PendingRevocation, 0, len(rows))
 	for _, r := range rows {
@@ -122,7 +122,7 @@ func (s *Store) ListRevocations(ctx context.Context, issuerID int64, limit int) 
 func (s *Store) DeleteRevocation(ctx context.Context, id string) error {
 	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&revocationRow{})
 	if res.Error != nil {
-		return wrapErr("delete pending revocation", res.Error)
+		return wrapErr(s.db, "delete pending revocation", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return notFound("delete pending revocation")

@@ -46,7 +46,7 @@ func (s *Store) GetToken(ctx context.Context, key store.TokenKey) (store.Token, 
 	op := "get " + describeKey(key)
 	var rows []tokenRow
 	if err := s.db.WithContext(ctx).Where(tokenKeyWhere, tokenKeyArgs(key)...).Limit(1).Find(&rows).Error; err != nil {
-		return store.Token{}, wrapErr(op, err)
+		return store.Token{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		return store.Token{}, notFound(op)
@@ -103,7 +103,7 @@ func (s *Store) PutToken(ctx context.Context, t store.Token) (store.Token, error
 	}
 	created := normTime(t.Created)
 	if created.IsZero() {
-		created = now()
+		created = s.now()
 	}
 	var rows []tokenVersionRow
 	if s.dialect == dialectMySQL {
@@ -132,7 +132,7 @@ func (s *Store) PutToken(ctx context.Context, t store.Token) (store.Token, error
 		).Scan(&rows).Error
 	}
 	if err != nil {
-		return store.Token{}, wrapErr(op, err)
+		return store.Token{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) != 1 {
 		return store.Token{}, fmt.Errorf("gormstore: %s: upsert returned %d rows", op, len(rows))
@@ -177,12 +177,12 @@ func (s *Store) SwapToken(ctx context.Context, t store.Token, expect int64) (sto
 		).Scan(&rows).Error
 	}
 	if err != nil {
-		return store.Token{}, wrapErr(op, err)
+		return store.Token{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
 		var versions []int64
 		if err := db.Model(&tokenRow{}).Where(tokenKeyWhere, tokenKeyArgs(t.Key)...).Pluck("version", &versions).Error; err != nil {
-			return store.Token{}, wrapErr(op, err)
+			return store.Token{}, wrapErr(s.db, op, err)
 		}
 		if len(versions) == 0 {
 			return store.Token{}, notFound(op)
@@ -200,7 +200,7 @@ func (s *Store) DeleteToken(ctx context.Context, key store.TokenKey) error {
 	op := "delete " + describeKey(key)
 	res := s.db.WithContext(ctx).Where(tokenKeyWhere, tokenKeyArgs(key)...).Delete(&tokenRow{})
 	if res.Error != nil {
-		return wrapErr(op, res.Error)
+		return wrapErr(s.db, op, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return notFound(op)

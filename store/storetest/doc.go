@@ -2,11 +2,12 @@
 // implementation (gormstore on SQLite, PostgreSQL and MariaDB, any other) must pass, so that the application layer
 // can rely on the behaviour rather than on one database.
 //
-// Call Run from an implementation's tests with a function that returns a fresh, empty, migrated store:
+// It imports nothing but package store, so a store of any kind runs it without pulling in GORM or cgo. Call Run
+// from an implementation's tests with a function that returns a fresh, empty, migrated store:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) store.Store {
-//			db, err := gormstore.OpenSQLite(filepath.Join(t.TempDir(), "ocrepo.db"))
+//			db, err := gormsqlite.Open(filepath.Join(t.TempDir(), "ocrepo.db"))
 //			...
 //			return s
 //		})

@@ -3,6 +3,8 @@ package cloudtest
 import (
 	"net/http"
 	"strings"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // serveAppPassword is ocs/v2.php/core/apppassword. DELETE with the token to drop (Nextcloud flavours) ends that
@@ -10,7 +12,7 @@ import (
 // settings. ownCloud has no such endpoint.
 func (s *Server) serveAppPassword(w http.ResponseWriter, r *http.Request, _ string) {
 	o := ocsFormat(r)
-	if s.opts.Flavor == OwnCloud {
+	if !s.flavor.Has(cloud.QuirkAppPasswordDelete) {
 		s.ocsFail(w, o, ocsNotFound, "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.")
 		return
 	}

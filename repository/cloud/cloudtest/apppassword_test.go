@@ -3,6 +3,8 @@ package cloudtest
 import (
 	"net/http"
 	"testing"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 func TestAppPasswordDeleteEndsTheLogin(t *testing.T) {
@@ -26,7 +28,7 @@ func TestAppPasswordDeleteEndsTheLogin(t *testing.T) {
 
 func TestAppPasswordUnknownOnOwnCloud(t *testing.T) {
 	t.Parallel()
-	s, _ := newFixture(t, Options{Flavor: OwnCloud})
+	s, _ := newFixture(t, Options{Flavor: cloud.OwnCloud})
 	access, _, _ := s.IssueToken("alice")
 	r := call(t, s, http.MethodDelete, s.URL+"ocs/v2.php/core/apppassword?format=json", access, nil, "OCS-APIRequest", "true")
 	if r.status != http.StatusNotFound {

@@ -2,7 +2,9 @@
 // net/http/httptest: New (or NewServer in a test) starts it on a random loopback port, Close stops it.
 //
 // It speaks the wire protocol the ocrepo cloud client relies on (see PROTOCOL.md in the project's shared
-// notes), for three flavours (Nextcloud 34, a Nextcloud 22-era server, ownCloud 10):
+// notes), for the three entries of the cloud package's flavour table (cloud.Flavors: Nextcloud 34, a Nextcloud
+// 22-era server, ownCloud 10), chosen by Options.Flavor; where they differ, the fake does what the entry's token
+// auth, login shape and quirks say:
 //
 //   - OAuth 2: the Nextcloud flavours walk the browser through Nextcloud 34's login flow (authorize answers 303
 //     to index.php/login/flow?clientIdentifier=...&providedRedirectUri=, whose "Log in" link, id

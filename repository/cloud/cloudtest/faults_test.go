@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // logSink collects request log lines.
@@ -418,7 +420,7 @@ func TestListenerOption(t *testing.T) {
 	if r := call(t, s, "GET", s.URL+"status.php", "", nil); r.status != 200 {
 		t.Errorf("HTTP %d", r.status)
 	}
-	if _, err := New(Options{Flavor: Flavor(9)}); err == nil {
+	if _, err := New(Options{Flavor: cloud.FlavorID("flavor-9")}); err == nil {
 		t.Errorf("an unknown flavour is accepted")
 	}
 	if _, err := New(Options{BasePath: "/a?b/"}); err == nil {

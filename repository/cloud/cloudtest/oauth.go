@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // Brute-force throttling at the token endpoint (Nextcloud flavours): more than bruteForceLimit failures within
@@ -146,7 +148,7 @@ func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request, _ strin
 // tokenError is an OAuth error reply.
 func (s *Server) tokenError(w http.ResponseWriter, status int, code, description string) {
 	body := map[string]string{"error": code}
-	if s.opts.Flavor == OwnCloud && description != "" {
+	if s.flavor.Has(cloud.QuirkTokenErrorDescription) && description != "" {
 		body["error_description"] = description
 	}
 	writeJSON(w, status, body)
@@ -167,7 +169,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // throttledLocked reports whether the token endpoint is refusing calls, and for how long.
 func (s *Server) throttledLocked() (bool, time.Duration) {
-	if s.opts.DisableBruteForce || s.opts.Flavor == OwnCloud {
+	if s.opts.DisableBruteForce || !s.flavor.Has(cloud.QuirkBruteForce) {
 		return false, 0
 	}
 	now := s.now()
@@ -212,7 +214,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, _ string) {
 	if !basic {
 		clientID, clientSecret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if s.opts.Flavor == OwnCloud {
+	if s.flavor.TokenAuth == cloud.TokenAuthBasic {
 		if !basic {
 			fail(http.StatusBadRequest, "invalid_client", "client authentication by HTTP Basic is required")
 			return
@@ -243,7 +245,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, _ string) {
 			fail(http.StatusBadRequest, "invalid_client", "the client credentials are wrong")
 			return
 		}
-		if s.opts.Flavor == OwnCloud {
+		if s.flavor.Has(cloud.QuirkRedirectURIAtToken) {
 			ru := r.PostForm.Get("redirect_uri")
 			if ru == "" {
 				fail(http.StatusBadRequest, "invalid_request", "redirect_uri is required")
@@ -291,7 +293,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, _ string) {
 		"refresh_token": refresh,
 		"user_id":       user,
 	}
-	if s.opts.Flavor == OwnCloud {
+	if s.flavor.Has(cloud.QuirkTokenMessageURL) {
 		reply["message_url"] = s.URL + "index.php/apps/oauth2/authorization-successful"
 	}
 	writeJSON(w, http.StatusOK, reply)
@@ -355,7 +357,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, _ string
 		s.htmlPage(w, http.StatusOK, "Access forbidden", "The client has no redirect URI registered.")
 		return
 	}
-	if s.opts.Flavor == OwnCloud && p.RedirectURI != "" && p.RedirectURI != registered {
+	if s.flavor.Login == cloud.LoginRedirect && p.RedirectURI != "" && p.RedirectURI != registered {
 		s.htmlPage(w, http.StatusOK, "Access forbidden", "The redirect URI of the client is invalid.")
 		return
 	}
@@ -367,7 +369,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, _ string
 		http.Redirect(w, r, appendQuery(registered, "error=invalid_request&state="+url.QueryEscape(p.State)), http.StatusSeeOther)
 		return
 	}
-	if s.opts.Flavor != OwnCloud {
+	if s.flavor.Login == cloud.LoginFlow {
 		if r.Method == http.MethodPost {
 			w.Header().Set("Allow", "GET")
 			s.htmlPage(w, http.StatusMethodNotAllowed, "Method not allowed", "Use GET.")

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 const callback = "https://lms.example.org/cloud/callback"
@@ -317,49 +319,49 @@ func TestTokenEndpoint(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name   string
-		flavor Flavor
+		flavor cloud.FlavorID
 		run    func(t *testing.T, s *Server, clock *fakeClock) []step
 	}{
-		{"code replay", Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"code replay", cloud.Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			c := s.AuthorizeCode("alice", "st", "")
 			return []step{
 				{v: codeGrant(c), basic: true, id: "ocrepo", secret: "secret", status: 200},
 				{v: codeGrant(c), basic: true, id: "ocrepo", secret: "secret", status: 400, err: "invalid_request"},
 			}
 		}},
-		{"code expiry", Nextcloud, func(t *testing.T, s *Server, clock *fakeClock) []step {
+		{"code expiry", cloud.Nextcloud, func(t *testing.T, s *Server, clock *fakeClock) []step {
 			c := s.AuthorizeCode("alice", "st", "")
 			clock.Add(10*time.Minute + time.Second)
 			return []step{{v: codeGrant(c), basic: true, id: "ocrepo", secret: "secret", status: 400, err: "invalid_request"}}
 		}},
-		{"code just before expiry", Nextcloud, func(t *testing.T, s *Server, clock *fakeClock) []step {
+		{"code just before expiry", cloud.Nextcloud, func(t *testing.T, s *Server, clock *fakeClock) []step {
 			c := s.AuthorizeCode("alice", "st", "")
 			clock.Add(10*time.Minute - time.Second)
 			return []step{{v: codeGrant(c), id: "ocrepo", secret: "secret", status: 200}}
 		}},
-		{"wrong secret keeps the code", Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"wrong secret keeps the code", cloud.Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			c := s.AuthorizeCode("alice", "st", "")
 			return []step{
 				{v: codeGrant(c), basic: true, id: "ocrepo", secret: "wrong", status: 400, err: "invalid_client"},
 				{v: codeGrant(c), basic: true, id: "ocrepo", secret: "secret", status: 200},
 			}
 		}},
-		{"Basic wins over body", Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"Basic wins over body", cloud.Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			v := codeGrant(s.AuthorizeCode("alice", "st", ""))
 			v.Set("client_id", "ocrepo")
 			v.Set("client_secret", "wrong")
 			return []step{{v: v, basic: true, id: "ocrepo", secret: "secret", status: 200}}
 		}},
-		{"body credentials", Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"body credentials", cloud.Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			return []step{{v: codeGrant(s.AuthorizeCode("alice", "st", "")), id: "ocrepo", secret: "secret", status: 200}}
 		}},
-		{"no client credentials is a 500 page", Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"no client credentials is a 500 page", cloud.Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			return []step{{v: codeGrant(s.AuthorizeCode("alice", "st", "")), status: 500}}
 		}},
-		{"unknown grant type", Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"unknown grant type", cloud.Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			return []step{{v: url.Values{"grant_type": {"password"}}, basic: true, id: "ocrepo", secret: "secret", status: 400, err: "invalid_grant"}}
 		}},
-		{"PKCE mismatch", Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"PKCE mismatch", cloud.Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			c := s.AuthorizeCode("alice", "st", s256("right-verifier"))
 			bad, good, none := codeGrant(c), codeGrant(c), codeGrant(c)
 			bad.Set("code_verifier", "wrong-verifier")
@@ -370,14 +372,14 @@ func TestTokenEndpoint(t *testing.T) {
 				{v: good, basic: true, id: "ocrepo", secret: "secret", status: 200},
 			}
 		}},
-		{"ownCloud requires Basic", OwnCloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"ownCloud requires Basic", cloud.OwnCloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			c := s.AuthorizeCode("alice", "st", "")
 			return []step{
 				{v: codeGrant(c), id: "ocrepo", secret: "secret", status: 400, err: "invalid_client"},
 				{v: codeGrant(c), basic: true, id: "ocrepo", secret: "secret", status: 200},
 			}
 		}},
-		{"ownCloud requires redirect_uri", OwnCloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"ownCloud requires redirect_uri", cloud.OwnCloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			c := s.AuthorizeCode("alice", "st", "")
 			other := codeGrant(c)
 			other.Set("redirect_uri", "https://elsewhere.example.org/")
@@ -387,7 +389,7 @@ func TestTokenEndpoint(t *testing.T) {
 				{v: codeGrant(c), basic: true, id: "ocrepo", secret: "secret", status: 200},
 			}
 		}},
-		{"Nextcloud ignores redirect_uri", Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
+		{"Nextcloud ignores redirect_uri", cloud.Nextcloud, func(t *testing.T, s *Server, _ *fakeClock) []step {
 			return []step{{v: url.Values{"grant_type": {"authorization_code"}, "code": {s.AuthorizeCode("alice", "", "")}},
 				basic: true, id: "ocrepo", secret: "secret", status: 200}}
 		}},
@@ -403,7 +405,7 @@ func TestTokenEndpoint(t *testing.T) {
 				if st.status == 500 && !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 					t.Errorf("step %d: 500 reply is %s, want an HTML page", i, r.header.Get("Content-Type"))
 				}
-				if st.status == 200 && tc.flavor == OwnCloud && tr.MessageURL == "" {
+				if st.status == 200 && tc.flavor == cloud.OwnCloud && tr.MessageURL == "" {
 					t.Errorf("step %d: ownCloud reply lacks message_url", i)
 				}
 			}
@@ -463,7 +465,7 @@ func TestBruteForceThrottling(t *testing.T) {
 	}{
 		{"Nextcloud", Options{}, true},
 		{"disabled", Options{DisableBruteForce: true}, false},
-		{"ownCloud", Options{Flavor: OwnCloud}, false},
+		{"ownCloud", Options{Flavor: cloud.OwnCloud}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // OCS status codes.
@@ -82,7 +84,7 @@ func (s *Server) ocsAuth(w http.ResponseWriter, r *http.Request, o ocsRequest) (
 		s.ocsFail(w, o, ocsUnauthorised, "Current user is not logged in")
 		return "", false
 	}
-	if kind == authBearer && s.opts.Flavor == OwnCloud && !strings.EqualFold(r.Header.Get("OCS-APIRequest"), "true") {
+	if kind == authBearer && s.flavor.Has(cloud.QuirkOCSAPIRequestForBearer) && !strings.EqualFold(r.Header.Get("OCS-APIRequest"), "true") {
 		s.ocsFail(w, o, ocsUnauthorised, "CSRF check failed")
 		return "", false
 	}

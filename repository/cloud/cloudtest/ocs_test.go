@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // xmlOCS is an OCS reply decoded from XML.
@@ -83,20 +85,20 @@ func TestSharePermissionRules(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name   string
-		flavor Flavor
+		flavor cloud.FlavorID
 		v      url.Values
 		want   int
 	}{
-		{"user share of a file strips create and delete", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"31"}}, 19},
-		{"user share of a folder keeps all", Nextcloud, url.Values{"path": {"/d"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"31"}}, 31},
-		{"default permissions", Nextcloud, url.Values{"path": {"/d"}, "shareType": {"0"}, "shareWith": {"bob"}}, 31},
-		{"read is always added", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"2"}}, 3},
-		{"create without read stays", Nextcloud, url.Values{"path": {"/d"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"4"}}, 4},
-		{"delete on a file becomes read", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"8"}}, 1},
-		{"public link on a file", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}}, 17},
-		{"public link on a file, ownCloud", OwnCloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}}, 1},
-		{"public upload folder", Nextcloud, url.Values{"path": {"/d"}, "shareType": {"3"}, "publicUpload": {"true"}}, 31},
-		{"public upload folder, ownCloud", OwnCloud, url.Values{"path": {"/d"}, "shareType": {"3"}, "publicUpload": {"true"}}, 15},
+		{"user share of a file strips create and delete", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"31"}}, 19},
+		{"user share of a folder keeps all", cloud.Nextcloud, url.Values{"path": {"/d"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"31"}}, 31},
+		{"default permissions", cloud.Nextcloud, url.Values{"path": {"/d"}, "shareType": {"0"}, "shareWith": {"bob"}}, 31},
+		{"read is always added", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"2"}}, 3},
+		{"create without read stays", cloud.Nextcloud, url.Values{"path": {"/d"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"4"}}, 4},
+		{"delete on a file becomes read", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"8"}}, 1},
+		{"public link on a file", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}}, 17},
+		{"public link on a file, ownCloud", cloud.OwnCloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}}, 1},
+		{"public upload folder", cloud.Nextcloud, url.Values{"path": {"/d"}, "shareType": {"3"}, "publicUpload": {"true"}}, 31},
+		{"public upload folder, ownCloud", cloud.OwnCloud, url.Values{"path": {"/d"}, "shareType": {"3"}, "publicUpload": {"true"}}, 15},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -115,21 +117,21 @@ func TestShareErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name       string
-		flavor     Flavor
+		flavor     cloud.FlavorID
 		v          url.Values
 		statuscode int
 		message    string
 	}{
-		{"unknown path", Nextcloud, url.Values{"path": {"/nope"}, "shareType": {"0"}, "shareWith": {"bob"}}, 404, "Wrong path, file/folder does not exist"},
-		{"no path", Nextcloud, url.Values{"shareType": {"0"}, "shareWith": {"bob"}}, 404, "Please specify a file or folder path"},
-		{"unknown recipient", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"carol"}}, 404, "Please specify a valid account to share with"},
-		{"unknown recipient, legacy", NextcloudLegacy, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"carol"}}, 404, "Please specify a valid user"},
-		{"unknown share type", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"42"}}, 400, "Unknown share type"},
-		{"bad permissions", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"64"}}, 404, "Invalid permissions"},
-		{"bad date", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}, "expireDate": {"14.3.2030"}}, 404, "Invalid date, date format must be YYYY-MM-DD"},
-		{"date in the past", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}, "expireDate": {"2030-03-14"}}, 404, "Expiration date is in the past"},
-		{"share with yourself", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"alice"}}, 403, "Cannot share with yourself"},
-		{"public upload on a file", Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}, "publicUpload": {"true"}}, 404, "Public upload is only possible for publicly shared folders"},
+		{"unknown path", cloud.Nextcloud, url.Values{"path": {"/nope"}, "shareType": {"0"}, "shareWith": {"bob"}}, 404, "Wrong path, file/folder does not exist"},
+		{"no path", cloud.Nextcloud, url.Values{"shareType": {"0"}, "shareWith": {"bob"}}, 404, "Please specify a file or folder path"},
+		{"unknown recipient", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"carol"}}, 404, "Please specify a valid account to share with"},
+		{"unknown recipient, legacy", cloud.NextcloudLegacy, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"carol"}}, 404, "Please specify a valid user"},
+		{"unknown share type", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"42"}}, 400, "Unknown share type"},
+		{"bad permissions", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"bob"}, "permissions": {"64"}}, 404, "Invalid permissions"},
+		{"bad date", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}, "expireDate": {"14.3.2030"}}, 404, "Invalid date, date format must be YYYY-MM-DD"},
+		{"date in the past", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}, "expireDate": {"2030-03-14"}}, 404, "Expiration date is in the past"},
+		{"share with yourself", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"0"}, "shareWith": {"alice"}}, 403, "Cannot share with yourself"},
+		{"public upload on a file", cloud.Nextcloud, url.Values{"path": {"/f.txt"}, "shareType": {"3"}, "publicUpload": {"true"}}, 404, "Public upload is only possible for publicly shared folders"},
 	} {
 		for _, v := range []int{1, 2} {
 			t.Run(tc.name+"/v"+string(rune('0'+v)), func(t *testing.T) {
@@ -155,16 +157,16 @@ func TestShareErrors(t *testing.T) {
 func TestRepeatedUserShare(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		flavor   Flavor
+		flavor   cloud.FlavorID
 		sameID   bool
 		httpV2   int
 		messageV string
 	}{
-		{Nextcloud, true, 200, ""},
-		{NextcloudLegacy, false, 403, "Path is already shared with this user"},
-		{OwnCloud, false, 403, "Path is already shared with this user"},
+		{cloud.Nextcloud, true, 200, ""},
+		{cloud.NextcloudLegacy, false, 403, "Path is already shared with this user"},
+		{cloud.OwnCloud, false, 403, "Path is already shared with this user"},
 	} {
-		t.Run(tc.flavor.String(), func(t *testing.T) {
+		t.Run(string(tc.flavor), func(t *testing.T) {
 			t.Parallel()
 			s, _ := newFixture(t, Options{Flavor: tc.flavor})
 			s.WriteFile("alice", "/f.txt", []byte("f"))
@@ -304,7 +306,7 @@ func TestShareRateLimit(t *testing.T) {
 	}{
 		{"Nextcloud", Options{ShareLimit: 3, ShareWindow: 10 * time.Minute}, true},
 		{"disabled", Options{ShareLimit: -1}, false},
-		{"legacy default", Options{Flavor: NextcloudLegacy}, false},
+		{"legacy default", Options{Flavor: cloud.NextcloudLegacy}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -346,12 +348,12 @@ func TestPublicLinks(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name     string
-		flavor   Flavor
+		flavor   cloud.FlavorID
 		redirect bool
 	}{
-		{"Nextcloud redirects to public.php", Nextcloud, true},
-		{"legacy serves directly", NextcloudLegacy, false},
-		{"ownCloud serves directly", OwnCloud, false},
+		{"Nextcloud redirects to public.php", cloud.Nextcloud, true},
+		{"legacy serves directly", cloud.NextcloudLegacy, false},
+		{"ownCloud serves directly", cloud.OwnCloud, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -532,7 +534,7 @@ func mustJSON(v any) string {
 
 func TestOwnCloudNeedsOCSAPIRequest(t *testing.T) {
 	t.Parallel()
-	s, _ := newFixture(t, Options{Flavor: OwnCloud})
+	s, _ := newFixture(t, Options{Flavor: cloud.OwnCloud})
 	tok, _, _ := s.IssueToken("alice")
 	for _, tc := range []struct {
 		name   string
@@ -561,14 +563,14 @@ func TestOwnCloudNeedsOCSAPIRequest(t *testing.T) {
 func TestStatusAndCapabilities(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		flavor                  Flavor
+		flavor                  cloud.FlavorID
 		product, version, vtext string
 	}{
-		{Nextcloud, "Nextcloud", "34.0.1.2", "34.0.1"},
-		{NextcloudLegacy, "Nextcloud", "22.2.10.2", "22.2.10"},
-		{OwnCloud, "ownCloud", "10.15.0.2", "10.15.0"},
+		{cloud.Nextcloud, "Nextcloud", "34.0.1.2", "34.0.1"},
+		{cloud.NextcloudLegacy, "Nextcloud", "22.2.10.2", "22.2.10"},
+		{cloud.OwnCloud, "ownCloud", "10.15.0.2", "10.15.0"},
 	} {
-		t.Run(tc.flavor.String(), func(t *testing.T) {
+		t.Run(string(tc.flavor), func(t *testing.T) {
 			t.Parallel()
 			s, _ := newFixture(t, Options{Flavor: tc.flavor})
 			r := call(t, s, "GET", s.URL+"status.php", "", nil)
@@ -580,7 +582,7 @@ func TestStatusAndCapabilities(t *testing.T) {
 				st["productname"] != tc.product || st["version"] != tc.version || st["versionstring"] != tc.vtext {
 				t.Errorf("status %v", st)
 			}
-			if tc.flavor == Nextcloud && r.String() != `{"installed":true,"maintenance":false,"needsDbUpgrade":false,"version":"34.0.1.2","versionstring":"34.0.1","edition":"","productname":"Nextcloud","extendedSupport":false}` {
+			if tc.flavor == cloud.Nextcloud && r.String() != `{"installed":true,"maintenance":false,"needsDbUpgrade":false,"version":"34.0.1.2","versionstring":"34.0.1","edition":"","productname":"Nextcloud","extendedSupport":false}` {
 				t.Errorf("status.php body %s", r.body)
 			}
 			c := call(t, s, "GET", s.URL+"ocs/v1.php/cloud/capabilities?format=json", "", nil)

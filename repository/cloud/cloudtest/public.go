@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // publicCookie is the cookie that remembers a password-protected link was unlocked.
@@ -151,7 +153,7 @@ func (s *Server) servePublicPage(w http.ResponseWriter, r *http.Request, token, 
 		s.serveZip(w, sh)
 		return
 	}
-	if s.opts.Flavor == Nextcloud {
+	if s.flavor.Has(cloud.QuirkPublicDownloadRedirect) {
 		http.Redirect(w, r, s.URL+"public.php/dav/files/"+token, http.StatusSeeOther)
 		return
 	}

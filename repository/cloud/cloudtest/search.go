@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // searchRequest is an RFC 5323 basicsearch as Nextcloud's clients send it to remote.php/dav/.
@@ -103,7 +105,7 @@ type searchHit struct {
 
 // serveSearch answers SEARCH on remote.php/dav/.
 func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request, uid string) {
-	if s.opts.Flavor == OwnCloud {
+	if !s.flavor.Has(cloud.QuirkWebDAVSearch) {
 		s.sabreError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "SEARCH is not supported by this server")
 		return
 	}

@@ -14,44 +14,15 @@ import (
 	"time"
 
 	"golang.org/x/net/webdav"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
-
-// Flavor is which server the fake behaves like, where they differ.
-type Flavor int
-
-// The flavours.
-const (
-	// Nextcloud behaves like Nextcloud 34: Basic or body client auth, a repeated user share answers with the
-	// existing share, SEARCH supported, WebDAV at remote.php/dav/files/{user}/ and remote.php/webdav/, share
-	// creation rate-limited, brute-force throttling at the token endpoint, public link downloads redirected to
-	// public.php/dav/files/{token}.
-	Nextcloud Flavor = iota
-	// NextcloudLegacy behaves like NC 22-era: a repeated user share is 403 "Path is already shared with this
-	// user", no share-creation rate limit, public link downloads served directly.
-	NextcloudLegacy
-	// OwnCloud behaves like ownCloud 10: Basic client auth and redirect_uri required at the token endpoint,
-	// OCS-APIRequest required for bearer calls (997 otherwise), repeated share 403, no SEARCH, no rate limit and
-	// no brute-force throttling, public links on files read only (1).
-	OwnCloud
-)
-
-// String names the flavour.
-func (f Flavor) String() string {
-	switch f {
-	case Nextcloud:
-		return "Nextcloud"
-	case NextcloudLegacy:
-		return "NextcloudLegacy"
-	case OwnCloud:
-		return "OwnCloud"
-	}
-	return fmt.Sprintf("Flavor(%d)", int(f))
-}
 
 // Options configure a server. Zero values are the documented defaults.
 type Options struct {
-	// Flavor is the product the server imitates; Nextcloud by default.
-	Flavor Flavor
+	// Flavor is the entry of the flavour table (cloud.Flavors) the server imitates, by ID; cloud.Nextcloud by
+	// default. Its endpoint layout, token auth, login shape, status.php and quirks are what the fake does.
+	Flavor cloud.FlavorID
 	// BasePath is the sub-path the server lives under, "/" by default (e.g. "/nc/"). URL ends with it.
 	BasePath string
 	// ClientID is the registered OAuth client's id; default "ocrepo".
@@ -66,7 +37,7 @@ type Options struct {
 	// CodeLifetime is how long an authorization code stays valid; default 10 min.
 	CodeLifetime time.Duration
 	// ShareLimit is how many share-creating POSTs one user may send per ShareWindow before 429. Default 20 for
-	// Nextcloud and unlimited for NextcloudLegacy and OwnCloud; negative disables the limit.
+	// flavours with cloud.QuirkShareRateLimit and unlimited for the others; negative disables the limit.
 	ShareLimit int
 	// ShareWindow is the period of ShareLimit; default 10 min.
 	ShareWindow time.Duration
@@ -87,7 +58,8 @@ type Server struct {
 	URL string
 
 	opts    Options
-	base    string // BasePath, with leading and trailing slash
+	flavor  cloud.Flavor // the flavour table's entry for opts.Flavor
+	base    string       // BasePath, with leading and trailing slash
 	hs      *httptest.Server
 	gate    *gateListener // hs's listener, which Stop and Start close and open again
 	closing chan struct{}
@@ -156,16 +128,18 @@ func New(opts Options) (*Server, error) {
 	if opts.ShareWindow <= 0 {
 		opts.ShareWindow = 10 * time.Minute
 	}
-	if opts.ShareLimit == 0 && opts.Flavor == Nextcloud {
+	if opts.Flavor == "" {
+		opts.Flavor = cloud.Nextcloud
+	}
+	flavor, ok := cloud.FlavorByID(opts.Flavor)
+	if !ok {
+		return nil, fmt.Errorf("cloudtest: unknown flavour %q", string(opts.Flavor))
+	}
+	if opts.ShareLimit == 0 && flavor.Has(cloud.QuirkShareRateLimit) {
 		opts.ShareLimit = 20
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	switch opts.Flavor {
-	case Nextcloud, NextcloudLegacy, OwnCloud:
-	default:
-		return nil, fmt.Errorf("cloudtest: unknown flavour %d", int(opts.Flavor))
 	}
 	base := opts.BasePath
 	if base == "" {
@@ -182,6 +156,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:          opts,
+		flavor:        flavor,
 		base:          base,
 		closing:       make(chan struct{}),
 		users:         map[string]*user{},
@@ -256,12 +231,7 @@ func (s *Server) SetRedirectURI(uri string) {
 func (s *Server) now() time.Time { return s.opts.Now() }
 
 // productName is what status.php and the realm call the product.
-func (s *Server) productName() string {
-	if s.opts.Flavor == OwnCloud {
-		return "ownCloud"
-	}
-	return "Nextcloud"
-}
+func (s *Server) productName() string { return s.flavor.ProductName }
 
 // ServeHTTP routes a request. Exported so that the server can also be mounted in another mux.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

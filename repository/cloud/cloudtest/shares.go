@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // Share types the server supports.
@@ -272,7 +274,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request, o ocsReques
 		with := f.Get("shareWith")
 		if with == "" || !s.userExistsLocked(with) {
 			msg := "Please specify a valid account to share with"
-			if s.opts.Flavor != Nextcloud {
+			if !s.flavor.Has(cloud.QuirkShareeWordsAccount) {
 				msg = "Please specify a valid user"
 			}
 			s.ocsFail(w, o, 404, msg)
@@ -288,7 +290,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request, o ocsReques
 		}
 		for _, ex := range s.sortedSharesLocked() {
 			if ex.typ == shareTypeUser && ex.node == n && ex.with == with && ex.live(now) {
-				if s.opts.Flavor == Nextcloud {
+				if s.flavor.Has(cloud.QuirkRepeatedShareReturnsExisting) {
 					s.ocsOK(w, o, s.formatShareLocked(ex, uid))
 					return
 				}
@@ -309,7 +311,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request, o ocsReques
 			}
 			perms = permRead | permCreate | permUpdate | permDelete
 		}
-		if s.opts.Flavor != OwnCloud {
+		if s.flavor.Has(cloud.QuirkPublicLinksReshare) {
 			perms |= permShare
 		}
 		sh.perms = perms & r0.perm
@@ -561,7 +563,7 @@ func (s *Server) updateShare(w http.ResponseWriter, r *http.Request, o ocsReques
 			return
 		}
 		p = normalisePerms(p, sh.node.dir)
-		if sh.typ == shareTypePublic && s.opts.Flavor != OwnCloud {
+		if sh.typ == shareTypePublic && s.flavor.Has(cloud.QuirkPublicLinksReshare) {
 			p |= permShare
 		}
 		upd.perms = p
@@ -576,7 +578,7 @@ func (s *Server) updateShare(w http.ResponseWriter, r *http.Request, o ocsReques
 		} else {
 			upd.perms = permRead
 		}
-		if s.opts.Flavor != OwnCloud {
+		if s.flavor.Has(cloud.QuirkPublicLinksReshare) {
 			upd.perms |= permShare
 		}
 	}

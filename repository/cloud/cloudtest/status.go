@@ -2,6 +2,10 @@ package cloudtest
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // version describes the product a flavour imitates.
@@ -10,14 +14,17 @@ type version struct {
 	full, text, edition string
 }
 
+// version is the flavour table's release (major.minor.micro.build).
 func (s *Server) version() version {
-	switch s.opts.Flavor {
-	case OwnCloud:
-		return version{10, 15, 0, "10.15.0.2", "10.15.0", "Community"}
-	case NextcloudLegacy:
-		return version{22, 2, 10, "22.2.10.2", "22.2.10", ""}
+	v := version{full: s.flavor.Version, edition: s.flavor.Edition}
+	parts := strings.Split(s.flavor.Version, ".")
+	nums := make([]int, 3)
+	for i := range min(3, len(parts)) {
+		nums[i], _ = strconv.Atoi(parts[i])
 	}
-	return version{34, 0, 1, "34.0.1.2", "34.0.1", ""}
+	v.major, v.minor, v.micro = nums[0], nums[1], nums[2]
+	v.text = strings.Join(parts[:min(3, len(parts))], ".")
+	return v
 }
 
 // serveStatus is status.php (public).
@@ -32,10 +39,10 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request, _ string) {
 		{"edition", v.edition},
 		{"productname", s.productName()},
 	}
-	if s.opts.Flavor == OwnCloud {
-		body = append(body, kv{"product", "ownCloud"})
-	} else {
+	if s.flavor.Has(cloud.QuirkStatusExtendedSupport) {
 		body = append(body, kv{"extendedSupport", false})
+	} else {
+		body = append(body, kv{"product", s.flavor.ProductName})
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	writeJSON(w, http.StatusOK, body)
@@ -51,7 +58,7 @@ func (s *Server) serveCapabilities(w http.ResponseWriter, r *http.Request, _ str
 	}
 	v := s.version()
 	linkPerms := 17
-	if s.opts.Flavor == OwnCloud {
+	if !s.flavor.Has(cloud.QuirkPublicLinksReshare) {
 		linkPerms = 1
 	}
 	sharing := obj{
@@ -73,7 +80,7 @@ func (s *Server) serveCapabilities(w http.ResponseWriter, r *http.Request, _ str
 		{"group_sharing", false},
 		{"group", obj{{"enabled", false}, {"expire_date", obj{{"enabled", false}}}}},
 		{"default_permissions", permAll},
-		{"federation", obj{{"outgoing", s.opts.Flavor != OwnCloud}, {"incoming", true}, {"expire_date", obj{{"enabled", true}}}}},
+		{"federation", obj{{"outgoing", s.flavor.Has(cloud.QuirkFederation)}, {"incoming", true}, {"expire_date", obj{{"enabled", true}}}}},
 		{"sharee", obj{{"query_lookup_default", false}, {"always_show_unique", true}}},
 	}
 	caps := obj{

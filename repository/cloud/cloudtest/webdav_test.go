@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // escapeSegment percent-encodes a name for a request URL.
@@ -555,29 +557,29 @@ func TestSearch(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name        string
-		flavor      Flavor
+		flavor      cloud.FlavorID
 		scope, term string
 		limit       int
 		status      int
 		hrefs       []string
 	}{
-		{"matches across folders", Nextcloud, "/files/alice", "report", 10, 207, []string{
+		{"matches across folders", cloud.Nextcloud, "/files/alice", "report", 10, 207, []string{
 			"/remote.php/dav/files/alice/2024/Annual%20Report.pdf",
 			"/remote.php/dav/files/alice/Old%20reports/",
 			"/remote.php/dav/files/alice/report%232.txt",
 			"/remote.php/dav/files/alice/Shared%20report.txt",
 		}},
-		{"limit", Nextcloud, "/files/alice", "report", 2, 207, []string{
+		{"limit", cloud.Nextcloud, "/files/alice", "report", 2, 207, []string{
 			"/remote.php/dav/files/alice/2024/Annual%20Report.pdf",
 			"/remote.php/dav/files/alice/Old%20reports/",
 		}},
-		{"sub scope", Nextcloud, "/files/alice/2024", "", 10, 207, []string{
+		{"sub scope", cloud.Nextcloud, "/files/alice/2024", "", 10, 207, []string{
 			"/remote.php/dav/files/alice/2024/Annual%20Report.pdf",
 			"/remote.php/dav/files/alice/2024/notes.txt",
 		}},
-		{"legacy", NextcloudLegacy, "/files/alice", "notes", 5, 207, []string{"/remote.php/dav/files/alice/2024/notes.txt"}},
-		{"another user's scope", Nextcloud, "/files/bob", "x", 5, 400, nil},
-		{"ownCloud has no SEARCH", OwnCloud, "/files/alice", "x", 5, 405, nil},
+		{"legacy", cloud.NextcloudLegacy, "/files/alice", "notes", 5, 207, []string{"/remote.php/dav/files/alice/2024/notes.txt"}},
+		{"another user's scope", cloud.Nextcloud, "/files/bob", "x", 5, 400, nil},
+		{"ownCloud has no SEARCH", cloud.OwnCloud, "/files/alice", "x", 5, 405, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

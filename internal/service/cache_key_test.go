@@ -12,7 +12,7 @@ import (
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/store"
-	"github.com/ocrepo/ocrepo/store/storetest"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 )
 
 // TestListingCacheKeyedByIssuerAndHostUser: a cached listing belongs to one host user at one cloud. The same
@@ -27,7 +27,7 @@ func TestListingCacheKeyedByIssuerAndHostUser(t *testing.T) {
 	ea.cloud.WriteFile("alice", "/big.bin", []byte(strings.Repeat("x", 5000)))
 	eb.cloud.WriteFile("alice", "/only-at-b.txt", []byte("b"))
 	eb.cloud.WriteFile("alice", "/big.bin", []byte("small at b"))
-	st := ea.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := ea.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	sink := host.FileSinkFunc(func(_ context.Context, _ host.FileInfo, r io.Reader) (string, error) {
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return "", err

@@ -15,6 +15,7 @@ import (
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 	"github.com/ocrepo/ocrepo/store/seal"
 )
 
@@ -49,7 +50,7 @@ func newAdminFixture(t *testing.T, o fixtureOptions) *adminFixture {
 	cl.AddUser(fixtureSystemUser, "pw", "", "LMS system")
 	cl.AddUser("alice", "pw", "alice@example.org", "Alice")
 
-	db, err := gormstore.OpenSQLite(filepath.Join(t.TempDir(), "ocrepo.db"))
+	db, err := gormsqlite.Open(filepath.Join(t.TempDir(), "ocrepo.db"))
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}

@@ -4,7 +4,8 @@
 // streams imports into the host's file sink with progress, makes public links, manages access controlled links
 // and the admin's issuers, instances and system accounts.
 //
-// Handlers (packages admin and picker) call the service; the service calls the store and the cloud client; nothing
+// It lives under internal/ so that hosts build on the repository facade only (ARCHITECTURE.md). Handlers
+// (packages admin and picker) call the service and never the store; the service calls the store and the cloud client; nothing
 // here knows about HTTP requests or templates. Every value a request needs comes from the store, so two replicas on
 // one database behave as one.
 package service
@@ -18,8 +19,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -194,9 +195,6 @@ func (s *Service) Close() {
 // CallbackURL is the OAuth redirect URI to register at every cloud.
 func (s *Service) CallbackURL() string { return s.cfg.CallbackURL }
 
-// Store returns the store, for handlers that only read plain records.
-func (s *Service) Store() store.Store { return s.store }
-
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
 
@@ -276,26 +274,9 @@ func randomID(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// cleanPath makes a user-relative cloud path: a leading slash, no trailing slash (but "/"), no dot segments.
-func cleanPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	parts := strings.Split(p, "/")
-	out := make([]string, 0, len(parts))
-	for _, part := range parts {
-		switch part {
-		case "", ".":
-		case "..":
-			if len(out) > 0 {
-				out = out[:len(out)-1]
-			}
-		default:
-			out = append(out, part)
-		}
-	}
-	return "/" + strings.Join(out, "/")
-}
+// cleanPath makes a user-relative cloud path: a leading slash, no trailing slash (but "/"), no dot segments, no
+// ".." above the root.
+func cleanPath(p string) string { return path.Clean("/" + p) }
 
 // storeCourses is the default course-level enablement, kept in the store.
 type storeCourses struct{ st store.Store }

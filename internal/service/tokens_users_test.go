@@ -9,7 +9,7 @@ import (
 
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/store"
-	"github.com/ocrepo/ocrepo/store/storetest"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 )
 
 // TestTwoUsersRefreshingAtOnceEachGetTheirOwnToken: refreshes are shared per (issuer, user), never across users.
@@ -21,7 +21,7 @@ func TestTwoUsersRefreshingAtOnceEachGetTheirOwnToken(t *testing.T) {
 	e := newEnv(t, cloudtest.Options{})
 	e.cloud.AddUser("bob", "bob", "bob@example.org", "Bob")
 	e.cloud.WriteFile("bob", "/bobs.txt", []byte("b"))
-	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	ctx := context.Background()
 	iss, err := st.CreateIssuer(ctx, e.iss)
 	if err != nil {

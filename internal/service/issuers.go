@@ -58,25 +58,32 @@ func (e *FormError) err() error {
 	return e
 }
 
-// The issuer presets: how the endpoints are filled from the base URL.
+// The issuer presets: the flavours of the cloud's flavour table that forms offer (their IDs are stored on
+// issuers), and Custom for endpoints entered by hand.
 const (
-	PresetNextcloud = "nextcloud"
-	PresetOwnCloud  = "owncloud" // ownCloud 10
+	PresetNextcloud = string(cloud.Nextcloud)
+	PresetOwnCloud  = string(cloud.OwnCloud)
 	PresetCustom    = "custom"
 )
 
-// Presets lists the presets in the order forms offer them.
-func Presets() []string { return []string{PresetNextcloud, PresetOwnCloud, PresetCustom} }
+// Presets lists the presets in the order forms offer them: the flavour table's presets, then Custom.
+func Presets() []string {
+	var out []string
+	for _, f := range cloud.Flavors() {
+		if f.Preset {
+			out = append(out, string(f.ID))
+		}
+	}
+	return append(out, PresetCustom)
+}
 
-// PresetLabel names a preset for people.
+// PresetLabel names a preset for people (the flavour table's label).
 func PresetLabel(p string) string {
-	switch p {
-	case PresetNextcloud:
-		return "Nextcloud"
-	case PresetOwnCloud:
-		return "ownCloud 10"
-	case PresetCustom:
+	if p == PresetCustom {
 		return "Custom"
+	}
+	if f, ok := cloud.FlavorByID(cloud.FlavorID(p)); ok {
+		return f.Label
 	}
 	return p
 }
@@ -113,17 +120,17 @@ func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 		fe.add("base_url", msg)
 		return nil, fe
 	}
-	var p cloud.Product
-	switch preset {
-	case PresetNextcloud:
-		p = cloud.Nextcloud
-	case PresetOwnCloud:
-		p = cloud.OwnCloud
-	default:
-		fe.add("preset", "Choose Nextcloud or ownCloud 10 to fill the endpoints; with Custom, enter them yourself.")
+	if preset == PresetCustom || !slices.Contains(Presets(), preset) {
+		var labels []string
+		for _, p := range Presets() {
+			if p != PresetCustom {
+				labels = append(labels, PresetLabel(p))
+			}
+		}
+		fe.add("preset", "Choose "+strings.Join(labels, " or ")+" to fill the endpoints; with Custom, enter them yourself.")
 		return nil, fe
 	}
-	m, err := cloud.PresetEndpoints(p, base)
+	m, err := cloud.PresetEndpoints(cloud.FlavorID(preset), base)
 	if err != nil {
 		return nil, fmt.Errorf("service: preset endpoints: %w", err)
 	}

@@ -1,4 +1,8 @@
-package storetest
+// Package gormtest opens the databases gormstore's tests and the test kits run on: a SQLite file of the test's
+// own, a PostgreSQL schema of the test's own when OCREPO_TEST_POSTGRES_DSN names a database, or a MySQL/MariaDB
+// database of the test's own when OCREPO_TEST_MYSQL_DSN names a server. Every handle is closed, and every schema
+// or database dropped, when the test ends. It imports the SQLite driver, so it needs cgo.
+package gormtest
 
 import (
 	"crypto/rand"
@@ -11,7 +15,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormpostgres"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 )
 
 // PostgresEnv names the environment variable with the DSN of a PostgreSQL database for tests, for example
@@ -36,7 +41,7 @@ func PostgresDSN(t testing.TB) string {
 func PostgresSchema(t testing.TB) string {
 	t.Helper()
 	dsn := PostgresDSN(t)
-	admin, err := gormstore.OpenPostgres(dsn)
+	admin, err := gormpostgres.Open(dsn)
 	if err != nil {
 		t.Fatalf("OpenPostgres: %v", err)
 	}
@@ -77,7 +82,7 @@ func withSearchPath(dsn, schema string) string {
 // OpenPostgres opens dsn with a bounded pool and closes it when the test ends.
 func OpenPostgres(t testing.TB, dsn string) *gorm.DB {
 	t.Helper()
-	db, err := gormstore.OpenPostgres(dsn)
+	db, err := gormpostgres.Open(dsn)
 	if err != nil {
 		t.Fatalf("OpenPostgres: %v", err)
 	}
@@ -99,7 +104,7 @@ func SQLiteFile(t testing.TB) string {
 // OpenSQLite opens path and closes it when the test ends.
 func OpenSQLite(t testing.TB, path string) *gorm.DB {
 	t.Helper()
-	db, err := gormstore.OpenSQLite(path)
+	db, err := gormsqlite.Open(path)
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}

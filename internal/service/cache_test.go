@@ -11,7 +11,7 @@ import (
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/store"
-	"github.com/ocrepo/ocrepo/store/storetest"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 )
 
 // folderOf is a cached folder with n children fetched at t.
@@ -165,7 +165,7 @@ func TestListingCacheDisabled(t *testing.T) {
 func TestListingCacheDefaults(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{})
-	s := e.service(t, e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t))))
+	s := e.service(t, e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t))))
 	if s.listings.max != 200_000 || s.listings.ttl != time.Minute {
 		t.Fatalf("defaults: %d entries, %s; want 200000, 1m0s", s.listings.max, s.listings.ttl)
 	}
@@ -191,9 +191,9 @@ func TestListingCacheAcrossReplicas(t *testing.T) {
 	e := newEnv(t, cloudtest.Options{})
 	e.cloud.AddUser("bob", "bob", "bob@example.org", "Bob")
 	e.cloud.WriteFile("bob", "/bobs.txt", []byte("b"))
-	path := storetest.SQLiteFile(t)
-	st1 := e.store(t, storetest.OpenSQLite(t, path))
-	st2 := e.store(t, storetest.OpenSQLite(t, path))
+	path := gormtest.SQLiteFile(t)
+	st1 := e.store(t, gormtest.OpenSQLite(t, path))
+	st2 := e.store(t, gormtest.OpenSQLite(t, path))
 	s1, s2 := e.service(t, st1), e.service(t, st2)
 	ctx := context.Background()
 	iss, err := st1.CreateIssuer(ctx, e.iss)

@@ -16,8 +16,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/host"
-	"github.com/ocrepo/ocrepo/repository/web"
 )
 
 // logBuffer is a slog destination tests can read while handlers write.
@@ -480,5 +480,26 @@ func TestSafeReturnStaysOnTheHost(t *testing.T) {
 		if want := map[bool]string{true: tc.in, false: "/fallback"}[tc.safe]; got != want {
 			t.Errorf("SafeReturn(%q) = %q, want %q", tc.in, got, want)
 		}
+	}
+}
+
+// TestRoutesDeclaredBeforeMount: entry points declared before their routes are added build URLs and prefixes; the
+// route added later at the same place keeps them.
+func TestRoutesDeclaredBeforeMount(t *testing.T) {
+	t.Parallel()
+	r := web.NewRoutes()
+	r.Declare("link", "/lms/cloud"+web.RouteLink)
+	r.Declare("static", "/lms/cloud"+web.RouteStatic)
+	if got := r.URL("link", 42); got != "/lms/cloud/link/42" {
+		t.Errorf("URL(link, 42) = %q", got)
+	}
+	if got := r.Prefix("static"); got != "/lms/cloud/static/" {
+		t.Errorf("Prefix(static) = %q", got)
+	}
+	e := echo.New()
+	g := e.Group("/lms/cloud")
+	r.Add("link", g.GET(web.RouteLink, func(c echo.Context) error { return nil }))
+	if got := r.URL("link", "a b"); got != "/lms/cloud/link/a%20b" {
+		t.Errorf("URL after Add = %q", got)
 	}
 }

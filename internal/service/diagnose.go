@@ -5,11 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -84,9 +81,6 @@ func (d Diagnosis) Passed() bool { return d.Count(CheckFailed) == 0 }
 // slowAnswer is how long an answer may take before the check points at brute-force delays.
 const slowAnswer = 5 * time.Second
 
-// probeBodyLimit caps how much of an answer a probe reads.
-const probeBodyLimit = 64 << 10
-
 // CheckIssuer runs the connection check of an issuer: status.php (product and version are stored on the issuer),
 // the authorization endpoint, ONE token request, and the userinfo, WebDAV and OCS endpoints — signed in as the
 // system account when one is connected, else without a login (expecting a 401). Every request has the service's
@@ -102,7 +96,8 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 		return Diagnosis{}, err
 	}
 	d := Diagnosis{IssuerID: iss.ID, IssuerName: iss.Name, At: s.now().UTC()}
-	r := &checkRun{s: s, iss: iss, hc: noRedirects(s.httpClientFor(iss))}
+	hc := s.httpClientFor(iss)
+	r := &checkRun{s: s, iss: iss, hc: noRedirects(hc), pr: cloud.NewProber(hc, s.cfg.Timeout)}
 	sysBefore, _ := s.store.GetToken(ctx, store.TokenKey{IssuerID: iss.ID, System: true})
 
 	// Phase one: the server itself, the authorization endpoint and the token endpoint, in parallel.
@@ -180,62 +175,13 @@ func noRedirects(hc *http.Client) *http.Client {
 type checkRun struct {
 	s   *Service
 	iss store.Issuer
-	hc  *http.Client
+	hc  *http.Client  // for the signed-in calls through the cloud client: redirects come back as answers
+	pr  *cloud.Prober // for the probes of what may be misconfigured
 
 	mu        sync.Mutex
 	product   string
 	version   string
 	refreshed bool // this run refreshed the system token: its access token is known to be valid
-}
-
-// answer is what one probe got back.
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-	took   time.Duration
-	err    error
-}
-
-// probe sends one request with the service's timeout and reads the start of the answer.
-func (r *checkRun) probe(ctx context.Context, req *http.Request) answer {
-	ctx, cancel := context.WithTimeout(ctx, r.s.cfg.Timeout)
-	defer cancel()
-	start := time.Now()
-	resp, err := r.hc.Do(req.WithContext(ctx))
-	if err != nil {
-		return answer{err: err, took: time.Since(start)}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, probeBodyLimit))
-	a := answer{status: resp.StatusCode, header: resp.Header, body: body, took: time.Since(start)}
-	if err != nil && len(body) == 0 {
-		a.err = err
-	}
-	return a
-}
-
-// mediaType is the answer's content type without parameters.
-func (a answer) mediaType() string {
-	mt, _, err := mime.ParseMediaType(a.header.Get("Content-Type"))
-	if err != nil {
-		return strings.ToLower(strings.TrimSpace(a.header.Get("Content-Type")))
-	}
-	return mt
-}
-
-func (a answer) isJSON() bool {
-	mt := a.mediaType()
-	return mt == "application/json" || strings.HasSuffix(mt, "+json")
-}
-
-func (a answer) isXML() bool {
-	mt := a.mediaType()
-	return mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml")
-}
-
-func (a answer) isHTML() bool {
-	return a.mediaType() == "text/html" || bytes.HasPrefix(bytes.TrimSpace(bytes.ToLower(a.body)), []byte("<!doctype html"))
 }
 
 // newCheck starts a check of an endpoint.
@@ -325,15 +271,13 @@ func isNetTimeout(err error) bool {
 // without a session: Nextcloud's login flow page (with the client's identifier), or a login page that will come
 // back (redirect_url). A redirect to a login page that will not come back means the request never reached the
 // OAuth app (a missing index.php or a wrong base path).
-func (r *checkRun) redirected(c *Check, a answer, probed string, loginOK bool) {
-	loc := a.header.Get("Location")
-	from, _ := url.Parse(probed)
-	to, err := url.Parse(loc)
-	if err != nil || loc == "" || from == nil {
-		c.fail("unexpected", fmt.Sprintf("The server answered HTTP %d (a redirect) without a usable target.", a.status))
+func (r *checkRun) redirected(c *Check, o cloud.Observation, loginOK bool) {
+	from, _ := url.Parse(o.URL)
+	to := o.Location
+	if to == nil || from == nil {
+		c.fail("unexpected", fmt.Sprintf("The server answered HTTP %d (a redirect) without a usable target.", o.Status))
 		return
 	}
-	to = from.ResolveReference(to)
 	shown := redact(to.String())
 	switch {
 	case !strings.EqualFold(to.Hostname(), from.Hostname()):
@@ -345,17 +289,19 @@ func (r *checkRun) redirected(c *Check, a answer, probed string, loginOK bool) {
 	case from.Scheme == "http" && to.Scheme == "https":
 		c.fail("redirect_https", fmt.Sprintf("The server redirects from http to https (%s).", shown))
 	case loginOK && isLoginFlowPath(to.Path) && to.Query().Has("clientIdentifier"):
-		// Nextcloud (12 up to 34 at least): the authorize page keeps the request in the browser's session and
-		// sends it to the login flow, which logs in and asks to grant access.
-		c.pass(fmt.Sprintf("Reachable: the cloud sends the browser to its login flow for this client (HTTP %d to %s), as expected.", a.status, redact(to.Path)))
+		// The login flow shape of the flavour table (Nextcloud 12 up to 34 at least): the authorize page keeps
+		// the request in the browser's session and sends it to the login flow, which logs in and asks to grant
+		// access.
+		c.pass(fmt.Sprintf("Reachable: the cloud sends the browser to its login flow for this client (HTTP %d to %s), as expected.", o.Status, redact(to.Path)))
 	case isLoginPath(to.Path):
 		if loginOK && to.Query().Get("redirect_url") != "" {
-			c.pass(fmt.Sprintf("Reachable: the server asks the browser to log in first (HTTP %d to its login page), as expected.", a.status))
+			// The login redirect shape (ownCloud 10): the login page comes back to the authorize page.
+			c.pass(fmt.Sprintf("Reachable: the server asks the browser to log in first (HTTP %d to its login page), as expected.", o.Status))
 			return
 		}
-		c.fail("missing_index_php", fmt.Sprintf("The server answered HTTP %d to its login page (%s) instead of handling the request.", a.status, shown))
+		c.fail("missing_index_php", fmt.Sprintf("The server answered HTTP %d to its login page (%s) instead of handling the request.", o.Status, shown))
 	default:
-		c.fail("redirect", fmt.Sprintf("The server redirects (HTTP %d) to %s.", a.status, shown))
+		c.fail("redirect", fmt.Sprintf("The server redirects (HTTP %d) to %s.", o.Status, shown))
 	}
 }
 
@@ -372,97 +318,105 @@ func isLoginPath(p string) bool {
 
 // answerFailure explains an answer that is not what the check expected, by its status and type. It returns false
 // when the status says nothing special (the caller explains it).
-func (r *checkRun) answerFailure(c *Check, a answer, probed string, loginOK bool) bool {
+func (r *checkRun) answerFailure(c *Check, o cloud.Observation, loginOK bool) bool {
 	switch {
-	case a.status >= 300 && a.status < 400:
-		r.redirected(c, a, probed, loginOK)
-	case a.status == http.StatusTooManyRequests:
+	case o.Redirect():
+		r.redirected(c, o, loginOK)
+	case o.Status == http.StatusTooManyRequests:
 		msg := "The server answered HTTP 429 Too Many Requests."
-		if ra := a.header.Get("Retry-After"); ra != "" {
-			msg += " It asks to wait " + ra + " seconds."
+		if o.RetryAfter != "" {
+			msg += " It asks to wait " + o.RetryAfter + " seconds."
 		}
 		c.fail("throttled", msg)
-	case a.status == http.StatusNotFound:
+	case o.Status == http.StatusNotFound:
 		c.fail("wrong_path", "The server answered HTTP 404 Not Found for this URL.")
-	case a.status == http.StatusServiceUnavailable && bytes.Contains(bytes.ToLower(a.body), []byte("maintenance")):
+	case o.Status == http.StatusServiceUnavailable && bytes.Contains(bytes.ToLower(o.Body), []byte("maintenance")):
 		c.fail("maintenance", "The server answered 503: it is in maintenance mode.")
-	case a.status >= 500:
-		c.fail("server_error", fmt.Sprintf("The server answered HTTP %d (an internal error).", a.status))
+	case o.Status >= 500:
+		c.fail("server_error", fmt.Sprintf("The server answered HTTP %d (an internal error).", o.Status))
 	default:
 		return false
 	}
 	return true
 }
 
+// observed reports whether an answer came; without one, it explains why in c.
+func (r *checkRun) observed(c *Check, o cloud.Observation) bool {
+	if o.Err == nil {
+		return true
+	}
+	if errors.Is(o.Err, cloud.ErrProbeURL) {
+		c.fail("unexpected", "The URL does not make a valid request.")
+		return false
+	}
+	c.transportFailure(o.Err, r.s.cfg.Timeout)
+	c.Took = o.Took
+	return false
+}
+
 // checkStatus reads status.php and remembers the product and version.
 func (r *checkRun) checkStatus(ctx context.Context) (c Check) {
-	u := r.iss.BaseURL + "status.php"
-	c = newCheck(CheckStatus, "Server status (status.php)", u)
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		c.fail("unexpected", "The base URL does not make a valid request URL.")
+	o := r.pr.ProbeStatus(ctx, r.iss.BaseURL)
+	c = newCheck(CheckStatus, "Server status (status.php)", o.URL)
+	if !r.observed(&c, o.Observation) {
 		return c
 	}
-	req.Header.Set("Accept", "application/json")
-	a := r.probe(ctx, req)
-	if a.err != nil {
-		c.transportFailure(a.err, r.s.cfg.Timeout)
-		c.Took = a.took
-		return c
-	}
-	defer c.slow(a.took)
-	if r.answerFailure(&c, a, u, false) {
+	defer c.slow(o.Took)
+	if r.answerFailure(&c, o.Observation, false) {
 		if c.Code == "wrong_path" {
 			c.fail("wrong_base_path", "status.php was not found under the base URL (HTTP 404).")
 		}
 		return c
 	}
-	var st struct {
-		Installed     *bool  `json:"installed"`
-		Maintenance   bool   `json:"maintenance"`
-		Version       string `json:"version"`
-		VersionString string `json:"versionstring"`
-		ProductName   string `json:"productname"`
-	}
-	if a.status != http.StatusOK || json.Unmarshal(a.body, &st) != nil || st.Installed == nil {
+	if !o.Parsed {
 		kind := "something else"
-		if a.isHTML() {
+		if o.HTML() {
 			kind = "an HTML page"
 		}
-		c.fail("wrong_base_path", fmt.Sprintf("status.php answered HTTP %d with %s, not the server's JSON status.", a.status, kind))
+		c.fail("wrong_base_path", fmt.Sprintf("status.php answered HTTP %d with %s, not the server's JSON status.", o.Status, kind))
 		return c
 	}
-	version := st.VersionString
-	if version == "" {
-		version = st.Version
-	}
 	r.mu.Lock()
-	r.product, r.version = st.ProductName, version
+	r.product, r.version = o.Product, o.Version
 	r.mu.Unlock()
 	switch {
-	case !*st.Installed:
+	case !o.Installed:
 		c.fail("not_installed", "The server says it is not installed yet.")
-	case st.Maintenance:
+	case o.Maintenance:
 		c.fail("maintenance", "The server is in maintenance mode.")
 	default:
-		c.pass(fmt.Sprintf("%s %s answers.", orWord(st.ProductName, "The server"), version))
-		if mismatch(r.iss.Preset, st.ProductName) {
-			c.warn("product_mismatch", fmt.Sprintf("%s %s answers, but the endpoints follow the %s preset.", st.ProductName, version, PresetLabel(r.iss.Preset)))
+		c.pass(fmt.Sprintf("%s %s answers.", orWord(o.Product, "The server"), o.Version))
+		if mismatch(r.iss.Preset, o.Product, o.Version) {
+			c.warn("product_mismatch", fmt.Sprintf("%s %s answers, but the endpoints follow the %s preset.", o.Product, o.Version, PresetLabel(r.iss.Preset)))
 		}
 	}
 	return c
 }
 
-// mismatch reports whether a detected product contradicts the issuer's preset.
-func mismatch(preset, product string) bool {
-	p := strings.ToLower(product)
-	switch preset {
-	case PresetNextcloud:
-		return strings.Contains(p, "owncloud")
-	case PresetOwnCloud:
-		return strings.Contains(p, "nextcloud")
+// mismatch reports whether the flavour status.php identifies lays out its endpoints differently from the issuer's
+// preset (both read from the cloud's flavour table). An unknown product or a custom preset is no mismatch.
+func mismatch(preset, product, version string) bool {
+	want, ok := cloud.FlavorByID(cloud.FlavorID(preset))
+	if !ok {
+		return false
 	}
-	return false
+	got, ok := cloud.IdentifyFlavor(product, version)
+	return ok && !got.SameLayout(want)
+}
+
+// basicOnlyAdvice names, from the flavour table, the servers whose token endpoint takes the client only by HTTP
+// Basic, for an issuer that sends it in the form body.
+func basicOnlyAdvice() string {
+	var labels []string
+	for _, f := range cloud.Flavors() {
+		if f.Preset && f.TokenAuth == cloud.TokenAuthBasic {
+			labels = append(labels, f.Label)
+		}
+	}
+	if len(labels) == 0 {
+		return ""
+	}
+	return " " + strings.Join(labels, " and ") + " accepts the client only through HTTP headers: turn on \"Authenticate token requests via HTTP headers\"."
 }
 
 func orWord(s, alt string) string {
@@ -503,43 +457,24 @@ func (r *checkRun) checkAuthorize(ctx context.Context) (c Check) {
 		return missingEndpoint(cloud.EndpointAuthorization)
 	}
 	c = newCheck(cloud.EndpointAuthorization, endpointTitle(cloud.EndpointAuthorization), raw)
-	u, err := url.Parse(raw)
-	if err != nil {
-		c.fail("unexpected", "The URL cannot be parsed.")
+	o := r.pr.ProbeAuthorize(ctx, raw, r.iss.ClientID, r.s.cfg.CallbackURL)
+	if !r.observed(&c, o) {
 		return c
 	}
-	q := u.Query()
-	q.Set("response_type", "code")
-	q.Set("client_id", r.iss.ClientID)
-	q.Set("redirect_uri", r.s.cfg.CallbackURL)
-	q.Set("state", "ocrepo-connection-check-"+randomID(9)) // never stored: this login cannot be finished
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
-	if err != nil {
-		c.fail("unexpected", "The URL does not make a valid request.")
+	defer c.slow(o.Took)
+	if r.answerFailure(&c, o, true) {
 		return c
 	}
-	req.Header.Set("Accept", "text/html")
-	a := r.probe(ctx, req)
-	if a.err != nil {
-		c.transportFailure(a.err, r.s.cfg.Timeout)
-		c.Took = a.took
-		return c
-	}
-	defer c.slow(a.took)
-	if r.answerFailure(&c, a, raw, true) {
-		return c
-	}
-	lower := strings.ToLower(string(a.body))
+	lower := strings.ToLower(string(o.Body))
 	switch {
-	case a.status != http.StatusOK:
-		c.fail("unexpected", fmt.Sprintf("The login page answered HTTP %d.", a.status))
+	case o.Status != http.StatusOK:
+		c.fail("unexpected", fmt.Sprintf("The login page answered HTTP %d.", o.Status))
 	case strings.Contains(lower, "redirect uri"): // the words of an error message, not the redirect_uri form field
 		c.fail("redirect_uri", "The cloud refuses this site's redirect URI.")
 	case strings.Contains(lower, "not authorized to connect") || strings.Contains(lower, "access forbidden"):
 		c.fail("client_unknown", "The login page says this client is not authorized to connect.")
-	case !a.isHTML():
-		c.warn("unexpected", fmt.Sprintf("The login page answered with %s instead of a web page.", orWord(a.mediaType(), "an unknown type")))
+	case !o.HTML():
+		c.warn("unexpected", fmt.Sprintf("The login page answered with %s instead of a web page.", orWord(o.MediaType, "an unknown type")))
 	default:
 		c.pass("Reachable: the cloud shows its login page for this client.")
 	}
@@ -567,57 +502,35 @@ func (r *checkRun) checkToken(ctx context.Context) Check {
 // probeToken presents a made-up refresh token with the client credentials.
 func (r *checkRun) probeToken(ctx context.Context, start Check, raw string) (c Check) {
 	c = start
-	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"ocrepo-connection-check-" + randomID(24)}}
-	if !r.iss.BasicAuth {
-		form.Set("client_id", r.iss.ClientID)
-		form.Set("client_secret", r.iss.ClientSecret)
-	}
-	req, err := http.NewRequest(http.MethodPost, raw, strings.NewReader(form.Encode()))
-	if err != nil {
-		c.fail("unexpected", "The URL does not make a valid request.")
+	o := r.pr.ProbeToken(ctx, raw, r.iss.ClientID, r.iss.ClientSecret, r.iss.BasicAuth)
+	if !r.observed(&c, o.Observation) {
 		return c
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	if r.iss.BasicAuth {
-		req.SetBasicAuth(url.QueryEscape(r.iss.ClientID), url.QueryEscape(r.iss.ClientSecret))
-	}
-	a := r.probe(ctx, req)
-	if a.err != nil {
-		c.transportFailure(a.err, r.s.cfg.Timeout)
-		c.Took = a.took
+	defer c.slow(o.Took)
+	if r.answerFailure(&c, o.Observation, false) {
 		return c
 	}
-	defer c.slow(a.took)
-	if r.answerFailure(&c, a, raw, false) {
-		return c
-	}
-	var reply struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-		AccessToken string `json:"access_token"`
-	}
-	if !a.isJSON() || json.Unmarshal(a.body, &reply) != nil {
-		kind := orWord(a.mediaType(), "an unknown type")
-		if a.isHTML() {
+	if !o.OAuth {
+		kind := orWord(o.MediaType, "an unknown type")
+		if o.HTML() {
 			kind = "an HTML page"
 		}
-		c.fail("missing_index_php", fmt.Sprintf("The token endpoint answered HTTP %d with %s instead of OAuth JSON.", a.status, kind))
+		c.fail("missing_index_php", fmt.Sprintf("The token endpoint answered HTTP %d with %s instead of OAuth JSON.", o.Status, kind))
 		return c
 	}
-	switch reply.Error {
+	switch o.Error {
 	case "invalid_client", "unauthorized_client":
-		c.fail("client_auth", "The cloud refused the client id or secret ("+reply.Error+").")
+		c.fail("client_auth", "The cloud refused the client id or secret ("+o.Error+").")
 		if !r.iss.BasicAuth {
-			c.Fix += " ownCloud 10 accepts the client only through HTTP headers: turn on \"Authenticate token requests via HTTP headers\"."
+			c.Fix += basicOnlyAdvice()
 		}
 	case "invalid_grant", "invalid_request":
-		c.pass("Reachable: it answers as an OAuth 2.0 token endpoint (" + reply.Error + " for a made-up refresh token, as expected). " +
+		c.pass("Reachable: it answers as an OAuth 2.0 token endpoint (" + o.Error + " for a made-up refresh token, as expected). " +
 			"Nextcloud checks the client id and secret only together with a valid login: connect the system account to verify them.")
 	case "":
-		c.fail("unexpected", fmt.Sprintf("The token endpoint answered HTTP %d without an OAuth error for a made-up refresh token.", a.status))
+		c.fail("unexpected", fmt.Sprintf("The token endpoint answered HTTP %d without an OAuth error for a made-up refresh token.", o.Status))
 	default:
-		c.fail("unexpected", "The token endpoint answered with the OAuth error "+reply.Error+".")
+		c.fail("unexpected", "The token endpoint answered with the OAuth error "+o.Error+".")
 	}
 	return c
 }
@@ -676,7 +589,7 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 		c.fail("client_auth", "The cloud refused the client id or secret ("+se.OAuthError+") when refreshing the system account's token.")
 		c.Fix += " The stored logins (the system account's and the users') are kept: the cloud did not use up their refresh tokens, so they work again as soon as the corrected secret is saved."
 		if !r.iss.BasicAuth {
-			c.Fix += " ownCloud 10 accepts the client only through HTTP headers: turn on \"Authenticate token requests via HTTP headers\"."
+			c.Fix += basicOnlyAdvice()
 		}
 	case errors.As(err, &se) && se.StatusCode >= 300 && se.StatusCode < 400,
 		errors.As(err, &ie) && (ie.StatusCode >= 300 && ie.StatusCode < 400 || strings.Contains(ie.ContentType, "html")):
@@ -805,47 +718,25 @@ func (r *checkRun) checkAnonymous(ctx context.Context, name string) (c Check) {
 		return missingEndpoint(name)
 	}
 	c = newCheck(name, endpointTitle(name), raw)
-	target := raw
-	method := http.MethodGet
-	var body io.Reader
-	if name == cloud.EndpointWebDAV {
-		target = strings.ReplaceAll(raw, cloud.UserIDPlaceholder, "ocrepo-connection-check")
-		method = "PROPFIND"
-		body = strings.NewReader(`<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/></d:prop></d:propfind>`)
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		c.fail("unexpected", "The URL does not make a valid request.")
+	o := r.pr.ProbeAnonymous(ctx, name, raw)
+	if !r.observed(&c, o) {
 		return c
 	}
-	if name == cloud.EndpointWebDAV {
-		req.Header.Set("Depth", "0")
-		req.Header.Set("Content-Type", "application/xml; charset=utf-8")
-	} else {
-		req.Header.Set("OCS-APIRequest", "true")
-		req.Header.Set("Accept", "application/json")
-	}
-	a := r.probe(ctx, req)
-	if a.err != nil {
-		c.transportFailure(a.err, r.s.cfg.Timeout)
-		c.Took = a.took
-		return c
-	}
-	defer c.slow(a.took)
-	if r.answerFailure(&c, a, target, false) {
+	defer c.slow(o.Took)
+	if r.answerFailure(&c, o, false) {
 		return c
 	}
 	switch {
-	case a.status == http.StatusUnauthorized && (a.isJSON() || a.isXML()):
+	case o.Status == http.StatusUnauthorized && (o.JSON() || o.XML()):
 		c.pass("Reachable: it asks for a login (HTTP 401), as expected.")
-	case a.status == http.StatusUnauthorized:
-		c.warn("unexpected", "It asks for a login (HTTP 401), but with "+orWord(a.mediaType(), "an unknown type")+" rather than the cloud's own answer: something in front of the cloud may be asking.")
-	case a.isHTML():
-		c.fail("wrong_path", fmt.Sprintf("HTTP %d with an HTML page instead of the API's answer.", a.status))
-	case a.status == http.StatusMethodNotAllowed:
+	case o.Status == http.StatusUnauthorized:
+		c.warn("unexpected", "It asks for a login (HTTP 401), but with "+orWord(o.MediaType, "an unknown type")+" rather than the cloud's own answer: something in front of the cloud may be asking.")
+	case o.HTML():
+		c.fail("wrong_path", fmt.Sprintf("HTTP %d with an HTML page instead of the API's answer.", o.Status))
+	case o.Status == http.StatusMethodNotAllowed:
 		c.fail("wrong_path", "HTTP 405: this URL does not speak WebDAV.")
 	default:
-		c.fail("unexpected", fmt.Sprintf("HTTP %d (%s) where a request without login should get 401.", a.status, orWord(a.mediaType(), "no content type")))
+		c.fail("unexpected", fmt.Sprintf("HTTP %d (%s) where a request without login should get 401.", o.Status, orWord(o.MediaType, "no content type")))
 	}
 	return c
 }

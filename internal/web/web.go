@@ -23,8 +23,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/repository/host"
-	"github.com/ocrepo/ocrepo/repository/service"
 	"github.com/ocrepo/ocrepo/templates"
 )
 
@@ -76,6 +76,32 @@ type Routes struct {
 
 // NewRoutes returns an empty route table.
 func NewRoutes() *Routes { return &Routes{paths: map[string]string{}} }
+
+// The entry points a host reaches from outside the pages, by their paths relative to the mount. The handlers are
+// registered at these paths, and the repository declares them in the route table before Mount, so that the URLs
+// it hands to hosts (the picker, a controlled link) and the assets' prefix come from the one table.
+const (
+	RoutePicker = "/picker"
+	RouteLink   = "/link/:id"
+	RouteStatic = "/static/*"
+)
+
+// Declare records the full path of a route that will be added under name later (Add then records the path the
+// router reports, which is the same when the group is mounted where it was declared).
+func (r *Routes) Declare(name, fullPath string) { r.paths[name] = fullPath }
+
+// Prefix returns the fixed start of a named route's path, up to its first parameter or wildcard. It panics on an
+// unknown name, like URL.
+func (r *Routes) Prefix(name string) string {
+	p, ok := r.paths[name]
+	if !ok {
+		panic("web: unknown route " + name)
+	}
+	if i := strings.IndexAny(p, ":*"); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
 
 // Add records a route's full path under a name and names the echo route "ocrepo:"+name.
 func (r *Routes) Add(name string, rt *echo.Route) {

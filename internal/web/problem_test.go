@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocrepo/ocrepo/internal/service"
+	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
-	"github.com/ocrepo/ocrepo/repository/service"
-	"github.com/ocrepo/ocrepo/repository/web"
 	"github.com/ocrepo/ocrepo/store"
 )
 

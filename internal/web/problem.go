@@ -11,8 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/repository/cloud"
-	"github.com/ocrepo/ocrepo/repository/service"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/templates"
 )

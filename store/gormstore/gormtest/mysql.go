@@ -1,4 +1,4 @@
-package storetest
+package gormtest
 
 import (
 	"crypto/rand"

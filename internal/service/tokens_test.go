@@ -17,8 +17,8 @@ import (
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
 	"github.com/ocrepo/ocrepo/store/seal"
-	"github.com/ocrepo/ocrepo/store/storetest"
 )
 
 // testClock is real time plus an offset tests move.
@@ -162,7 +162,7 @@ func checkOneRefresh(t *testing.T, e *env) {
 func TestFiftyGoroutinesRefreshOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{})
-	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	iss := e.seedExpired(t, st)
 	s := e.service(t, st)
 	if errs := listAll(iss.ID, 50, s); len(errs) > 0 {
@@ -177,10 +177,10 @@ func TestFiftyGoroutinesRefreshOnce(t *testing.T) {
 
 func TestTwoReplicasOnPostgresRefreshOnce(t *testing.T) {
 	t.Parallel()
-	dsn := storetest.PostgresSchema(t)
+	dsn := gormtest.PostgresSchema(t)
 	e := newEnv(t, cloudtest.Options{})
-	st1 := e.store(t, storetest.OpenPostgres(t, dsn))
-	st2 := e.store(t, storetest.OpenPostgres(t, dsn))
+	st1 := e.store(t, gormtest.OpenPostgres(t, dsn))
+	st2 := e.store(t, gormtest.OpenPostgres(t, dsn))
 	iss := e.seedExpired(t, st1)
 	s1, s2 := e.service(t, st1), e.service(t, st2)
 	if errs := listAll(iss.ID, 25, s1, s2); len(errs) > 0 {
@@ -192,9 +192,9 @@ func TestTwoReplicasOnPostgresRefreshOnce(t *testing.T) {
 func TestTwoReplicasOnOneSQLiteFileRefreshOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{})
-	path := storetest.SQLiteFile(t)
-	st1 := e.store(t, storetest.OpenSQLite(t, path))
-	st2 := e.store(t, storetest.OpenSQLite(t, path))
+	path := gormtest.SQLiteFile(t)
+	st1 := e.store(t, gormtest.OpenSQLite(t, path))
+	st2 := e.store(t, gormtest.OpenSQLite(t, path))
 	iss := e.seedExpired(t, st1)
 	s1, s2 := e.service(t, st1), e.service(t, st2)
 	if errs := listAll(iss.ID, 25, s1, s2); len(errs) > 0 {
@@ -206,7 +206,7 @@ func TestTwoReplicasOnOneSQLiteFileRefreshOnce(t *testing.T) {
 func TestRefusedRefreshMeansLogInAgainWithoutRetry(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{})
-	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	iss := e.seedExpired(t, st)
 	// Somebody else redeemed the refresh token: the server will refuse it.
 	tok, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
@@ -256,7 +256,7 @@ func endpointsOf(iss store.Issuer) map[string]string {
 func TestShortLivedTokensAreNotRefreshedOnEveryCall(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{TokenLifetime: 20 * time.Second})
-	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	iss, err := st.CreateIssuer(context.Background(), e.iss)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +278,7 @@ func TestShortLivedTokensAreNotRefreshedOnEveryCall(t *testing.T) {
 func TestRefusedClientKeepsTheLoginAndPauses(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{DisableBruteForce: true})
-	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	iss := e.seedExpired(t, st)
 	before, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
 	// The admin mistypes the client secret.
@@ -345,13 +345,13 @@ func TestTokenEndedEarlyByTheServerRefreshesOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, cloudtest.Options{})
-			open := func() *gorm.DB { return storetest.OpenSQLite(t, storetest.SQLiteFile(t)) }
+			open := func() *gorm.DB { return gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)) }
 			if tc.postgres {
-				dsn := storetest.PostgresSchema(t)
-				open = func() *gorm.DB { return storetest.OpenPostgres(t, dsn) }
+				dsn := gormtest.PostgresSchema(t)
+				open = func() *gorm.DB { return gormtest.OpenPostgres(t, dsn) }
 			} else if tc.replicas > 1 {
-				path := storetest.SQLiteFile(t)
-				open = func() *gorm.DB { return storetest.OpenSQLite(t, path) }
+				path := gormtest.SQLiteFile(t)
+				open = func() *gorm.DB { return gormtest.OpenSQLite(t, path) }
 			}
 			var svcs []*Service
 			var st store.Store
@@ -382,7 +382,7 @@ func TestTokenEndedEarlyByTheServerRefreshesOnce(t *testing.T) {
 func TestTokenEndedEarlyAndRefreshRefusedMeansLogInAgain(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{})
-	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	iss := e.seedFresh(t, st, 10*time.Minute)
 	tok, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
 	c, err := cloud.New(cloud.Config{BaseURL: e.iss.BaseURL, ClientID: "client", ClientSecret: "client-secret", BasicAuth: true,
@@ -414,7 +414,7 @@ func TestTokenEndedEarlyAndRefreshRefusedMeansLogInAgain(t *testing.T) {
 func TestTokenRefusedRightAfterIssueIsNotRefreshed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{})
-	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	iss := e.seedFresh(t, st, 5*time.Second)
 	e.cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{StripAuth: true})
 	s := e.service(t, st)
@@ -434,8 +434,8 @@ func TestTokenRefusedRightAfterIssueIsNotRefreshed(t *testing.T) {
 func TestFixedSecretWorksAtOnceOnEveryReplica(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{DisableBruteForce: true})
-	path := storetest.SQLiteFile(t)
-	st1, st2 := e.store(t, storetest.OpenSQLite(t, path)), e.store(t, storetest.OpenSQLite(t, path))
+	path := gormtest.SQLiteFile(t)
+	st1, st2 := e.store(t, gormtest.OpenSQLite(t, path)), e.store(t, gormtest.OpenSQLite(t, path))
 	iss := e.seedExpired(t, st1)
 	s1, s2 := e.service(t, st1), e.service(t, st2)
 	before, _ := st1.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
@@ -478,7 +478,7 @@ func TestFixedSecretWorksAtOnceOnEveryReplica(t *testing.T) {
 func TestLogoutWhileTheCloudIsDownRevokesLater(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cloudtest.Options{})
-	st := e.store(t, storetest.OpenSQLite(t, storetest.SQLiteFile(t)))
+	st := e.store(t, gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)))
 	iss := e.seedFresh(t, st, time.Minute)
 	tok, _ := st.GetToken(context.Background(), store.TokenKey{IssuerID: iss.ID, UserID: "u1"})
 	// Another user of the same cloud, whose token needs a refresh later.

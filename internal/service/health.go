@@ -36,7 +36,7 @@ type IssuerHealth struct {
 	LastSeen time.Time
 	// LastOutcome is how the last request ended (a cloud.Outcome constant); "" when none was made.
 	LastOutcome string
-	// LastOperation is what the last request was for (see cloud.Observation.Operation).
+	// LastOperation is what the last request was for (see cloud.RequestObservation.Operation).
 	LastOperation string
 	// Requests and Failures count the requests seen since this process started, and those without an answer or
 	// with a 5xx.
@@ -68,7 +68,7 @@ func newHealthTracker() *healthTracker { return &healthTracker{seen: map[int64]*
 
 // saw records one observed request. A request its caller gave up on says nothing about the cloud: it is counted,
 // and changes nothing else.
-func (h *healthTracker) saw(issuerID int64, o cloud.Observation, now time.Time) {
+func (h *healthTracker) saw(issuerID int64, o cloud.RequestObservation, now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	is := h.entry(issuerID)

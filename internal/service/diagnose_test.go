@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -319,8 +320,8 @@ func TestAdviceCoversEveryFailure(t *testing.T) {
 // pass; the same server reached without index.php still fails.
 func TestCheckAuthorizeRecognisesEveryLoginShape(t *testing.T) {
 	t.Parallel()
-	for _, fl := range []cloudtest.Flavor{cloudtest.Nextcloud, cloudtest.NextcloudLegacy, cloudtest.OwnCloud} {
-		t.Run(fl.String(), func(t *testing.T) {
+	for _, fl := range []cloud.FlavorID{cloud.Nextcloud, cloud.NextcloudLegacy, cloud.OwnCloud} {
+		t.Run(string(fl), func(t *testing.T) {
 			t.Parallel()
 			f := newAdminFixture(t, fixtureOptions{cloud: cloudtest.Options{Flavor: fl}})
 			iss := f.createIssuer(t, f.issuerInput(t, "Campus cloud"))
@@ -354,7 +355,13 @@ func TestAuthorizeRedirectShapes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &checkRun{}
 			c := newCheck(cloud.EndpointAuthorization, "authorize", probed)
-			r.redirected(&c, answer{status: http.StatusSeeOther, header: http.Header{"Location": {tc.location}}}, probed, true)
+			from, _ := url.Parse(probed)
+			to, err := url.Parse(tc.location)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The prober hands over the target resolved against the probed URL (cloud.TestProbeObservations).
+			r.redirected(&c, cloud.Observation{URL: probed, Status: http.StatusSeeOther, Location: from.ResolveReference(to)}, true)
 			if c.Code != tc.want {
 				t.Errorf("%s: code %s (%s), want %s", tc.location, c.Code, c.Summary, tc.want)
 			}

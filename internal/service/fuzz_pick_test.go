@@ -11,13 +11,14 @@ import (
 
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/store/gormstore"
+	"github.com/ocrepo/ocrepo/store/gormstore/gormsqlite"
 	"github.com/ocrepo/ocrepo/store/seal"
 )
 
 // pickService is a service that only signs and opens picker requests, on a fixed clock.
 func pickService(tb testing.TB, now time.Time) *Service {
 	tb.Helper()
-	db, err := gormstore.OpenSQLite(filepath.Join(tb.TempDir(), "ocrepo.db"))
+	db, err := gormsqlite.Open(filepath.Join(tb.TempDir(), "ocrepo.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -144,7 +144,7 @@ func issuerLabel(id int64) string { return strconv.FormatInt(id, 10) }
 // tracker that the cloud answered (or did not).
 func (s *Service) observer(issuerID int64) cloud.Observer {
 	label := issuerLabel(issuerID)
-	return cloud.ObserverFunc(func(o cloud.Observation) {
+	return cloud.ObserverFunc(func(o cloud.RequestObservation) {
 		s.metrics.cloudRequests.WithLabelValues(label, o.Operation, o.Outcome()).Inc()
 		s.metrics.cloudDuration.WithLabelValues(label, o.Operation).Observe(o.Duration.Seconds())
 		s.health.saw(issuerID, o, s.now())
