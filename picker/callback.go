@@ -41,6 +41,7 @@ func (h *handler) callback(c echo.Context) error {
 		h.env.Logger.WarnContext(ctx, "ocrepo: login callback failed", "issuer", d.IssuerID, "err", err)
 		v.Title = p.User.Title
 		v.Problem = &templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail}
+		v.Code = p.Code
 		status = p.Status
 	} else {
 		v.Title = "Logged in"

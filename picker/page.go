@@ -95,6 +95,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 		return p, pr.Status
 	}
 	if !conn.Connected {
+		p.LoginFailed = h.loginFailure(c, s)
 		if conn.NeedLogin {
 			p.Problem = &templates.Alert{Code: "relogin", Kind: "notice", Title: "Your login has expired",
 				Detail: cloudName + " no longer accepts your earlier login. Log in again to continue."}

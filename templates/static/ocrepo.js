@@ -35,7 +35,8 @@
 
   // The login popup finished: tell the picker that opened it, then close. Without an opener, go back.
   function loginDone(el) {
-    var msg = { type: "ocrepo:login", ok: el.getAttribute("data-ok") === "true", instance: el.getAttribute("data-instance") };
+    var msg = { type: "ocrepo:login", ok: el.getAttribute("data-ok") === "true", instance: el.getAttribute("data-instance"),
+      code: el.getAttribute("data-code") || "" };
     if (window.opener && !window.opener.closed) {
       try { window.opener.postMessage(msg, window.location.origin); } catch (e) { /* opener on another origin */ }
       window.close();
@@ -80,11 +81,12 @@
     }
   });
 
-  // The login popup reports back: reload the picker so it shows the files.
+  // The login popup reports back: reload the picker so it shows the files, or (the server recorded why the login
+  // failed) the reason at the top of the picker.
   window.addEventListener("message", function (ev) {
     if (ev.origin !== window.location.origin || !ev.data || ev.data.type !== "ocrepo:login") return;
     if (document.querySelector("[data-ocrepo-picker]")) {
-      announce(ev.data.ok ? "Logged in. Loading your files." : "Login did not finish.");
+      announce(ev.data.ok ? "Logged in. Loading your files." : "Login did not finish. Loading the reason.");
       window.location.reload();
     }
   });
