@@ -199,6 +199,10 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 		if search {
 			fr.Where = path.Dir(r.Path)
 		}
+		fr.Icon = h.env.Routes.URL("static", "") + "icons.svg#i-" + iconFamily(r.Dir, r.ContentType, r.Name)
+		if r.HasPreview && !r.Dir {
+			fr.Preview = h.url(s, "picker.preview", "path", r.Path, "v", r.ETag)
+		}
 		out = append(out, fr)
 	}
 	return out
