@@ -66,6 +66,10 @@ func listQuery(c echo.Context) service.ListQuery {
 		Filter: c.QueryParam("filter"),
 		Reload: c.QueryParam("reload") == "1",
 	}
+	switch c.QueryParam("pickable") {
+	case service.PickableOnly, service.PickableAll:
+		q.Pickable = c.QueryParam("pickable")
+	}
 	q.Page, _ = strconv.Atoi(c.QueryParam("page"))
 	return q
 }

@@ -33,6 +33,9 @@ func listParams(q service.ListQuery) []string {
 	if q.Page > 1 {
 		kv = append(kv, "page", strconv.Itoa(q.Page))
 	}
+	if q.Pickable != service.PickableAuto {
+		kv = append(kv, "pickable", q.Pickable)
+	}
 	return kv
 }
 
@@ -69,6 +72,9 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 	if q.Desc {
 		l.FilterKeep = append(l.FilterKeep, templates.Hidden{Name: "desc", Value: "1"})
 	}
+	if q.Pickable != service.PickableAuto {
+		l.FilterKeep = append(l.FilterKeep, templates.Hidden{Name: "pickable", Value: q.Pickable})
+	}
 	l.Columns = h.columns(s, q)
 	l.Rows = h.rows(s, pg.Rows, false)
 	switch {
@@ -77,6 +83,7 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 	case pg.Total == 0:
 		l.Empty = fmt.Sprintf("No names in this folder contain %q.", q.Filter)
 	}
+	h.refusedView(s, pg, &l)
 	l.Count = countLine(pg)
 	if pg.Pages > 1 {
 		l.PageLabel = fmt.Sprintf("Page %d of %d", pg.Page, pg.Pages)
@@ -155,7 +162,7 @@ func (h *handler) columns(s *session, q service.ListQuery) []templates.Column {
 	}
 	mk := func(label, key, class string) templates.Column {
 		c := templates.Column{Label: label, Class: class, Sort: "none"}
-		nq := service.ListQuery{Path: q.Path, Sort: key, Filter: q.Filter}
+		nq := service.ListQuery{Path: q.Path, Sort: key, Filter: q.Filter, Pickable: q.Pickable}
 		if cur == key {
 			c.Sort = "ascending"
 			if q.Desc {
@@ -184,6 +191,7 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 			Path:    r.Path,
 			Dir:     r.Dir,
 			Refusal: r.Refusal,
+			Short:   r.Short,
 		}
 		if !r.Dir || r.Size > 0 {
 			fr.Size = service.HumanBytes(r.Size)
