@@ -62,9 +62,10 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 		name = "All files"
 	}
 	l.Heading = name
-	l.FilterURL = h.env.Routes.URL("picker")
-	l.FilterHX = h.env.Routes.URL("picker.list")
+	l.FilterURL = h.env.Routes.URL("picker.search")
+	l.FilterHX = h.env.Routes.URL("picker.search")
 	l.Filter = q.Filter
+	l.SearchValue = q.Filter
 	l.FilterKeep = append(s.hidden(), templates.Hidden{Name: "path", Value: pg.Path})
 	if q.Sort != "" && q.Sort != service.SortName {
 		l.FilterKeep = append(l.FilterKeep, templates.Hidden{Name: "sort", Value: q.Sort})
