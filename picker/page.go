@@ -26,6 +26,9 @@ func (h *handler) page(c echo.Context) error {
 	}
 	pg := h.screen(c, heading)
 	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s.req)}
+	if s.req.ReturnTo != "" {
+		v.CloseURL = h.env.SafeReturn(s.req.ReturnTo, "")
+	}
 	if !s.has {
 		v.None = &templates.Alert{Code: "no_instances", Kind: "notice", Title: "No cloud service is available here",
 			Detail: "None of the site's cloud services is switched on for this course. Ask your teacher or the site administrator."}

@@ -61,3 +61,17 @@ func TestOneSearchField(t *testing.T) {
 		t.Errorf("back: field %q, rows %v", d.Find(`#search-q`).AttrOr("value", "x"), names(d))
 	}
 }
+
+// TestPickerHasCancel: the picker offers Cancel, back to the host's page when it was opened as one.
+func TestPickerHasCancel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, repositorytest.Options{})
+	_, body, _ := f.c.Get(t, f.pickerPath(host.PickRequest{ReturnTo: "/course/42"}))
+	if href, ok := doc(t, body).Find(`[data-testid="close"]`).Attr("href"); !ok || href != "/course/42" {
+		t.Errorf("Cancel goes to %q", href)
+	}
+	_, body, _ = f.c.Get(t, f.pickerPath(host.PickRequest{}))
+	if c := doc(t, body).Find(`button[data-testid="close"]`); c.Length() != 1 {
+		t.Errorf("no Cancel in a picker without a return page")
+	}
+}

@@ -281,6 +281,7 @@ func New(cfg Config) (*Repository, error) {
 		CookiePath:     path,
 		HostOrigin:     pu.Scheme + "://" + pu.Host,
 		Routes:         web.NewRoutes(),
+		SiteName:       cfg.HomeName,
 	}
 	if home != "" {
 		name := cfg.HomeName

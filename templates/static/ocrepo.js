@@ -112,6 +112,20 @@
       if (w) { ev.preventDefault(); announce("Login opened in a new window."); }
       return;
     }
+    var x = ev.target.closest ? ev.target.closest("[data-ocrepo-close]") : null;
+    if (x) {
+      // Cancel: a popup tells its opener and closes, a frame tells its parent; a page follows the link back.
+      var msg = { type: "ocrepo:cancel" };
+      if (window.opener && !window.opener.closed) {
+        try { window.opener.postMessage(msg, window.location.origin); } catch (e) { /* ignore */ }
+        ev.preventDefault();
+        window.close();
+      } else if (window.parent && window.parent !== window) {
+        try { window.parent.postMessage(msg, window.location.origin); } catch (e) { /* ignore */ }
+        ev.preventDefault();
+      }
+      return;
+    }
     var c = ev.target.closest ? ev.target.closest("[data-copy]") : null;
     if (c) {
       var src = document.getElementById(c.getAttribute("data-copy"));
