@@ -66,10 +66,19 @@ func checkResultView(d service.Diagnosis) templates.CheckResult {
 	case d.SystemAccount != "":
 		r.As = "the system account " + d.SystemAccount + " is connected, but its login could not be used for this check (see the token endpoint), so the other endpoints were asked without a login"
 	}
+	said := map[string]string{} // cause and fix -> the probe that said them first
 	for _, ch := range d.Checks {
 		it := templates.CheckItem{
 			ID: ch.ID, Title: ch.Title, URL: ch.URL, State: string(ch.State), StateLabel: stateLabel(ch.State),
 			Code: ch.Code, Summary: ch.Summary, Cause: ch.Cause, Fix: ch.Fix,
+		}
+		// The same likely cause and advice for several probes is said once, at the first of them.
+		if key := ch.Cause + "\x00" + ch.Fix; ch.Cause != "" || ch.Fix != "" {
+			if first, ok := said[key]; ok {
+				it.Cause, it.Fix, it.SameAs = "", "", first
+			} else {
+				said[key] = ch.Title
+			}
 		}
 		if ch.Took > 0 {
 			it.Took = fmt.Sprintf("%.1f s", ch.Took.Seconds())

@@ -75,3 +75,25 @@ func TestPickerHasCancel(t *testing.T) {
 		t.Errorf("no Cancel in a picker without a return page")
 	}
 }
+
+// TestOneWayToAddIsNoRadioGroup: an instance with one way to add a file says it in words, without a radio group
+// of one.
+func TestOneWayToAddIsNoRadioGroup(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, repositorytest.Options{})
+	only := f.h.AddInstance(t, f.iss.ID, "Copies only", host.ReturnImport, host.ReturnImport)
+	f.h.Connect(t, f.iss.ID, "student")
+	f.h.Cloud.WriteFile("alice", "/a.pdf", []byte("x"))
+	_, body, _ := f.c.Get(t, f.pickerPath(host.PickRequest{})+"&i="+strconv.FormatInt(only.ID, 10))
+	d := doc(t, body)
+	if n := d.Find(`input[type="radio"][name="as"]`).Length(); n != 0 {
+		t.Errorf("%d radio buttons for one way to add", n)
+	}
+	if v := d.Find(`input[type="hidden"][name="as"]`).AttrOr("value", ""); v != "import" || !strings.Contains(d.Find(`[data-testid="returns"]`).Text(), "Make a copy here") {
+		t.Errorf("the one way is not said: %q", d.Find(`[data-testid="returns"]`).Text())
+	}
+	_, body, _ = f.c.Get(t, f.pickerPath(host.PickRequest{}))
+	if n := doc(t, body).Find(`input[type="radio"][name="as"]`).Length(); n != 2 {
+		t.Errorf("two ways to add: %d radio buttons", n)
+	}
+}
