@@ -26,8 +26,12 @@ func (h *handler) callback(c echo.Context) error {
 	if d.System {
 		v.BackLabel = "Back to the settings"
 	}
-	if d.ReturnTo != "" {
-		v.Return = h.env.SafeReturn(d.ReturnTo, "")
+	returnTo := d.ReturnTo
+	if err == nil && !d.System {
+		returnTo = h.continueLink(c, returnTo)
+	}
+	if returnTo != "" {
+		v.Return = h.env.SafeReturn(returnTo, "")
 	}
 	status := 200
 	if err != nil {
