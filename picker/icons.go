@@ -61,3 +61,13 @@ func iconFamily(dir bool, contentType, name string) string {
 	}
 	return "file"
 }
+
+// previewable guesses, for a page that has no fresh listing (a controlled link's), whether the cloud may have a
+// preview: pictures, PDFs and text. The preview route asks the cloud's has-preview before fetching anything.
+func previewable(contentType, name string) bool {
+	switch iconFamily(false, contentType, name) {
+	case "image", "pdf", "text":
+		return true
+	}
+	return false
+}

@@ -30,5 +30,6 @@ func Register(g *echo.Group, env *web.Env) {
 	env.Handle(g, http.MethodGet, "/callback", "callback", h.callback)
 	env.Handle(g, http.MethodGet, "/link/:id", "link", h.linkOpen)
 	env.Handle(g, http.MethodGet, "/link/:id/file", "link.file", h.linkFile)
+	env.Handle(g, http.MethodGet, "/link/:id/preview", "link.preview", h.linkPreview)
 	env.Handle(g, http.MethodPost, "/link/:id/share", "link.share", h.linkShare)
 }
