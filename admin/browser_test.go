@@ -61,7 +61,10 @@ func TestAdminInBrowser(t *testing.T) {
 	ctx := b.As(h, "admin")
 	cons := browsertest.WatchConsole(ctx)
 	var dir string // where the screenshots go
-	shot := func(name string) { dir = filepath.Dir(browsertest.Shot(t, ctx, "admin", name)) }
+	shot := func(name string) {
+		dir = filepath.Dir(browsertest.Shot(t, ctx, "admin", name))
+		browsertest.Axe(t, ctx, "admin "+name)
+	}
 
 	// A new cloud server: errors inline first, then the Nextcloud preset fills the endpoints.
 	browsertest.Do(t, ctx, "open the new issuer form",
