@@ -127,6 +127,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 		return p, http.StatusOK
 	}
 	l := h.listingView(s, lp, focus)
+	l.Grid = gridView(c)
 	p.Listing = &l
 	return p, http.StatusOK
 }

@@ -22,6 +22,7 @@ func Register(g *echo.Group, env *web.Env) {
 	env.Handle(g, http.MethodGet, "/picker/list", "picker.list", h.list)
 	env.Handle(g, http.MethodGet, "/picker/search", "picker.search", h.search)
 	env.Handle(g, http.MethodGet, "/picker/preview", "picker.preview", h.preview)
+	env.Handle(g, http.MethodGet, "/picker/view", "picker.view", h.viewMode)
 	env.Handle(g, http.MethodPost, "/picker/pick", "picker.pick", h.pick)
 	env.Handle(g, http.MethodGet, "/picker/import/:id", "picker.import", h.importStatus)
 	env.Handle(g, http.MethodPost, "/picker/import/:id/cancel", "picker.import.cancel", h.importCancel)

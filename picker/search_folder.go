@@ -19,7 +19,9 @@ func (h *handler) searchFolder(c echo.Context, s *session, words string) error {
 		h.logListing(c, s, err)
 		return h.listingProblem(c, s, q, err)
 	}
-	return h.answerListing(c, s, http.StatusOK, templates.ListingView(h.listingView(s, lp, true)))
+	l := h.listingView(s, lp, true)
+	l.Grid = gridView(c)
+	return h.answerListing(c, s, http.StatusOK, templates.ListingView(l))
 }
 
 // cleanFolder is a folder path from a request, "/" when none.

@@ -53,6 +53,12 @@ func TestPickerUXInBrowser(t *testing.T) {
 	}
 	bt.Shot(t, ctx, "picker", "04b-thumbnails")
 	bt.Axe(t, ctx, "picker listing with thumbnails")
+	bt.Do(t, ctx, "show as a grid", chromedp.Click(chromedp.CSS(`[data-testid="view-grid"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#listing.grid [data-name="beach.png"] img[data-testid="thumb"]`)))
+	bt.Shot(t, ctx, "picker", "04c-grid")
+	bt.Axe(t, ctx, "picker listing as a grid")
+	bt.Do(t, ctx, "back to the list", chromedp.Click(chromedp.CSS(`[data-testid="view-list"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#listing[data-view="list"]`)))
 
 	// A slow folder: the indicator shows and the listing is busy until it arrives.
 	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Method: "PROPFIND", Latency: 1500 * time.Millisecond})

@@ -85,6 +85,9 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 		l.Empty = fmt.Sprintf("No names in this folder contain %q.", q.Filter)
 	}
 	h.refusedView(s, pg, &l)
+	rq0 := q
+	rq0.Page = 0
+	h.viewLinks(s, listParams(rq0), &l)
 	l.Count = countLine(pg)
 	if pg.Pages > 1 {
 		l.PageLabel = fmt.Sprintf("Page %d of %d", pg.Page, pg.Pages)

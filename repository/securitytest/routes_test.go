@@ -117,6 +117,9 @@ func routeTable() []routeCall {
 		{"picker.preview", get, signedIn, func(m *matrix, role string) (int, string, http.Header) {
 			return m.get(role, path("picker", "preview")+"?"+m.rq(role, "path", "/report.pdf"))
 		}},
+		{"picker.view", get, signedIn, func(m *matrix, role string) (int, string, http.Header) {
+			return m.get(role, path("picker", "view")+"?"+m.rq(role, "mode", "grid"), hx...)
+		}},
 		{"picker.pick", post, signedIn, func(m *matrix, role string) (int, string, http.Header) {
 			return m.s.post(role, path("picker", "pick"), m.s.pickerForm(m.r[role], "as", "link", "path", "/report.pdf"), hx...)
 		}},
