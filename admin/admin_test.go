@@ -478,18 +478,26 @@ func TestIssuerCreateEditSecret(t *testing.T) {
 		}
 	})
 
+	// Adding a server lands on it (its connection check and system account are the next steps).
 	p = s.post("admin", mount+"/admin/issuers", s.issuerForm("Campus cloud"))
-	if p.status != http.StatusSeeOther || p.header.Get("Location") != mount+"/admin/issuers?notice=issuer_created" {
-		t.Fatalf("create: %d to %q", p.status, p.header.Get("Location"))
-	}
 	all, _ := s.h.Store.ListIssuers(context.Background())
 	if len(all) != 1 || all[0].ClientSecret != repositorytest.ClientSecret {
 		t.Fatalf("stored %+v", all)
 	}
 	iss := all[0]
+	if want := fmt.Sprintf("%s/admin/issuers/%d?notice=issuer_created", mount, iss.ID); p.status != http.StatusSeeOther || p.header.Get("Location") != want {
+		t.Fatalf("create: %d to %q, want %q", p.status, p.header.Get("Location"), want)
+	}
 	p = s.post("admin", mount+"/admin/issuers", s.issuerForm("Second"), htmxHeader, "true")
-	if p.status != 200 || p.header.Get("HX-Redirect") != mount+"/admin/issuers?notice=issuer_created" {
-		t.Errorf("htmx create: %d, HX-Redirect %q", p.status, p.header.Get("HX-Redirect"))
+	all, _ = s.h.Store.ListIssuers(context.Background())
+	var second int64
+	for _, i := range all {
+		if i.Name == "Second" {
+			second = i.ID
+		}
+	}
+	if want := fmt.Sprintf("%s/admin/issuers/%d?notice=issuer_created", mount, second); p.status != 200 || p.header.Get("HX-Redirect") != want {
+		t.Errorf("htmx create: %d, HX-Redirect %q, want %q", p.status, p.header.Get("HX-Redirect"), want)
 	}
 
 	edit := fmt.Sprintf("%s/admin/issuers/%d", mount, iss.ID)

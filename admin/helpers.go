@@ -31,7 +31,7 @@ const (
 func noticeText(code string) string {
 	switch code {
 	case "issuer_created":
-		return "Cloud server added. Open it to run the connection check and connect its system account."
+		return "Cloud server added. Next: run the connection check and connect its system account below."
 	case "issuer_saved", "instance_saved":
 		return "Changes saved."
 	case "issuer_deleted":

@@ -3,7 +3,6 @@ package admin
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -100,12 +99,7 @@ func (h *handler) instanceFormView(c echo.Context, id int64, in service.Instance
 	}
 	for _, fit := range fits {
 		ch := templates.IssuerChoice{ID: fit.Issuer.ID, Name: fit.Issuer.Name, Selected: fit.Issuer.ID == in.IssuerID, Suitable: fit.Suitable()}
-		switch {
-		case !fit.Suitable():
-			ch.Note = "lacks " + strings.Join(fit.Missing, ", ")
-		case !fit.ControlledLinks:
-			ch.Note = "controlled links unavailable: no system account connected"
-		}
+		ch.Note = fitnessNote(fit)
 		f.Issuers = append(f.Issuers, ch)
 	}
 	for _, d := range defaultChoices() {

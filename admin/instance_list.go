@@ -43,7 +43,7 @@ func (h *handler) instanceList(c echo.Context) error {
 		case !s.Found:
 			row.Issuer, row.Note, row.Bad = "(deleted)", "its cloud server is gone", true
 		case !s.Issuer.Suitable():
-			row.Issuer, row.Note, row.Bad = s.Issuer.Issuer.Name, "lacks "+strings.Join(s.Issuer.Missing, ", "), true
+			row.Issuer, row.Note, row.Bad = s.Issuer.Issuer.Name, fitnessNote(s.Issuer), true
 		case !s.Issuer.ControlledLinks && host.ReturnType(in.Supported).Has(host.ReturnLink):
 			row.Issuer, row.Note = s.Issuer.Issuer.Name, "controlled links unavailable: no system account"
 		default:

@@ -57,17 +57,28 @@ func checkResultView(d service.Diagnosis) templates.CheckResult {
 		Detected: strings.TrimSpace(d.Product + " " + d.Version),
 		As:       "without a system account: connect one to test signed-in access, which also detects a web server that strips the Authorization header",
 		At:       when(d.At),
+		Proven:   d.SecretProven,
 	}
+	r.Proved, r.Unproved = provedWords(d)
 	switch {
 	case d.SystemUser != "":
 		r.As = "signed in as the system account " + d.SystemUser
 	case d.SystemAccount != "":
 		r.As = "the system account " + d.SystemAccount + " is connected, but its login could not be used for this check (see the token endpoint), so the other endpoints were asked without a login"
 	}
+	said := map[string]string{} // cause and fix -> the probe that said them first
 	for _, ch := range d.Checks {
 		it := templates.CheckItem{
 			ID: ch.ID, Title: ch.Title, URL: ch.URL, State: string(ch.State), StateLabel: stateLabel(ch.State),
 			Code: ch.Code, Summary: ch.Summary, Cause: ch.Cause, Fix: ch.Fix,
+		}
+		// The same likely cause and advice for several probes is said once, at the first of them.
+		if key := ch.Cause + "\x00" + ch.Fix; ch.Cause != "" || ch.Fix != "" {
+			if first, ok := said[key]; ok {
+				it.Cause, it.Fix, it.SameAs = "", "", first
+			} else {
+				said[key] = ch.Title
+			}
 		}
 		if ch.Took > 0 {
 			it.Took = fmt.Sprintf("%.1f s", ch.Took.Seconds())
@@ -97,4 +108,20 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// provedWords says what a check proved and what it could not: without a refreshed system account token the
+// client id and secret stay unproven however many probes passed.
+func provedWords(d service.Diagnosis) (proved, unproved string) {
+	if d.Count(service.CheckFailed) > 0 {
+		return "", ""
+	}
+	if d.SecretProven {
+		return "the endpoints answer as they should, and refreshing the system account's token proved the client id and secret.", ""
+	}
+	proved = "the endpoints answer as they should (the token endpoint as an OAuth token endpoint)."
+	if d.SystemAccount != "" {
+		return proved, "the client id and secret: the system account's login could not be used for a token refresh. Reconnect the system account and check again."
+	}
+	return proved, "the client id and secret: the cloud checks them only together with a valid login. Connect the system account (below) and check again; until then a wrong secret shows only when people log in."
 }

@@ -257,7 +257,8 @@ func (h *handler) issuerPage(c echo.Context, st issuerState, check *templates.Ch
 		return v, err
 	}
 	v.Heading = "Cloud server " + iss.Name
-	v.Frame.Page.Title = v.Heading
+	titled := h.env.Page(c, v.Heading)
+	v.Frame.Page.Title, v.Frame.Page.Heading = titled.Title, titled.Heading
 	panel, err := h.systemPanel(c, iss)
 	if err != nil {
 		return v, err

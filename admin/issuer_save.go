@@ -48,7 +48,7 @@ func (h *handler) issuerSave(c echo.Context, id int64) error {
 	u := web.User(c)
 	var fe *service.FormError
 	if id == 0 {
-		_, err := h.svc.CreateIssuer(ctx, u, in)
+		created, err := h.svc.CreateIssuer(ctx, u, in)
 		if errors.As(err, &fe) {
 			st.errors, st.focus = fe.Fields, firstInvalid(fe.Fields)
 			return h.renderIssuerForm(c, http.StatusUnprocessableEntity, st)
@@ -56,7 +56,8 @@ func (h *handler) issuerSave(c echo.Context, id int64) error {
 		if err != nil {
 			return h.failed(c, "cloud server", err)
 		}
-		return redirect(c, noticeURL(h.env.Routes.URL("admin.issuers"), "issuer_created"))
+		// Land on the new server: its next steps (the connection check, the system account) are there.
+		return redirect(c, noticeURL(h.env.Routes.URL("admin.issuer", created.ID), "issuer_created"))
 	}
 	_, err = h.svc.UpdateIssuer(ctx, u, id, in)
 	if errors.As(err, &fe) {

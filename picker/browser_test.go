@@ -31,6 +31,7 @@ func TestPickerInBrowser(t *testing.T) {
 
 	bt.Do(t, ctx, "open the picker", chromedp.Navigate(pickerURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="login"]`)))
 	bt.Shot(t, ctx, "picker", "01-login")
+	bt.Axe(t, ctx, "01-login")
 
 	popup := bt.Popup(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="login"]`)))
 	bt.Do(t, popup, "log in at the cloud", bt.CloudLoginForm("alice", "alice")...)
@@ -43,6 +44,7 @@ func TestPickerInBrowser(t *testing.T) {
 		t.Errorf("toolbar says %q", who)
 	}
 	bt.Shot(t, ctx, "picker", "03-files")
+	bt.Axe(t, ctx, "03-files")
 
 	bt.Do(t, ctx, "open a folder",
 		chromedp.Click(chromedp.CSS(`[data-testid="row"][data-name="Course work"] [data-testid="open"]`)),
@@ -52,6 +54,7 @@ func TestPickerInBrowser(t *testing.T) {
 		t.Errorf("notes.txt refusal %q", why)
 	}
 	bt.Shot(t, ctx, "picker", "04-folder")
+	bt.Axe(t, ctx, "04-folder")
 
 	// The download waits a moment at the cloud so the progress bar is on screen.
 	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Method: "GET", Latency: 1500 * time.Millisecond})
@@ -62,6 +65,7 @@ func TestPickerInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="progress"]`)),
 	)
 	bt.Shot(t, ctx, "picker", "05-importing")
+	bt.Axe(t, ctx, "05-importing")
 	// A picker opened as a page returns to the host by itself.
 	bt.Do(t, ctx, "back at the host", chromedp.WaitVisible(chromedp.CSS(`body`)), waitLocation("/return?pick="))
 	body := bt.Text(t, ctx, "body")
@@ -85,6 +89,7 @@ func TestPickerInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="picked-url"]`)),
 	)
 	bt.Shot(t, ctx, "picker", "06-linked")
+	bt.Axe(t, ctx, "06-linked")
 	if bt.Text(t, ctx, `[data-testid="alert-public"]`) == "" {
 		t.Error("no public-link warning")
 	}

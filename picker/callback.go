@@ -26,8 +26,12 @@ func (h *handler) callback(c echo.Context) error {
 	if d.System {
 		v.BackLabel = "Back to the settings"
 	}
-	if d.ReturnTo != "" {
-		v.Return = h.env.SafeReturn(d.ReturnTo, "")
+	returnTo := d.ReturnTo
+	if err == nil && !d.System {
+		returnTo = h.continueLink(c, returnTo)
+	}
+	if returnTo != "" {
+		v.Return = h.env.SafeReturn(returnTo, "")
 	}
 	status := 200
 	if err != nil {
@@ -43,6 +47,7 @@ func (h *handler) callback(c echo.Context) error {
 		h.env.Logger.WarnContext(ctx, "ocrepo: login callback failed", "issuer", d.IssuerID, "err", err)
 		v.Title = p.User.Title
 		v.Problem = &templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail}
+		v.Code = p.Code
 		status = p.Status
 	} else {
 		v.Title = "Logged in"

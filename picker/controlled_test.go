@@ -496,11 +496,13 @@ func TestControlledLinkInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="as-controlled"]`)),
 	)
 	bt.Shot(t, teacher, group, "01-picker-choose")
+	bt.Axe(t, teacher, "01-picker-choose")
 	bt.Do(t, teacher, "add the file", chromedp.Click(chromedp.CSS(`[data-testid="pick"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"]`)))
 	if got := bt.Text(t, teacher, `[data-testid="result"]`); !strings.Contains(got, "Access controlled link ready") {
 		t.Errorf("result: %q", got)
 	}
 	bt.Shot(t, teacher, group, "02-picker-added")
+	bt.Axe(t, teacher, "02-picker-added")
 	links, err := f.h.Store.ListControlledLinks(context.Background(), store.ControlledLinkFilter{Owner: "teacher"})
 	if err != nil || len(links) != 1 {
 		t.Fatalf("links %v %v", links, err)
@@ -524,6 +526,7 @@ func TestControlledLinkInBrowser(t *testing.T) {
 		t.Errorf("download button says %q", got)
 	}
 	bt.Shot(t, student, group, "03-student-view")
+	bt.Axe(t, student, "03-student-view")
 	f.h.Cloud.ResetCounts()
 	type download struct {
 		Status      int    `json:"status"`
@@ -555,6 +558,7 @@ func TestControlledLinkInBrowser(t *testing.T) {
 		t.Errorf("the student's cloud link says %q", got)
 	}
 	bt.Shot(t, student, group, "04-student-added")
+	bt.Axe(t, student, "04-student-added")
 	if data, ok := f.h.Cloud.ReadFile("alice", "/LMS files/lecture 1.pdf"); !ok || string(data) != slides {
 		t.Fatalf("the student's read-only copy: %q %v", data, ok)
 	}
@@ -571,11 +575,13 @@ func TestControlledLinkInBrowser(t *testing.T) {
 		t.Errorf("the teacher's button says %q", got)
 	}
 	bt.Shot(t, teacher, group, "05-teacher-view")
+	bt.Axe(t, teacher, "05-teacher-view")
 	bt.Do(t, teacher, "edit in the cloud", chromedp.Click(chromedp.CSS(`[data-testid="edit"]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid="open-cloud"]`)))
 	if got := bt.Text(t, teacher, `[data-testid="open-cloud"]`); !strings.HasPrefix(got, "Edit in Campus Cloud") {
 		t.Errorf("the teacher's cloud link says %q", got)
 	}
 	bt.Shot(t, teacher, group, "06-teacher-edit")
+	bt.Axe(t, teacher, "06-teacher-edit")
 	if err := writeAs(f.h.Cloud, "bob", "/LMS files/lecture 1.pdf", "lecture slides, version 2"); err != nil {
 		t.Errorf("the teacher cannot change the file: %v", err)
 	}
@@ -584,6 +590,7 @@ func TestControlledLinkInBrowser(t *testing.T) {
 	bt.Do(t, teacher, "the course's links", chromedp.Navigate(f.h.URL+repositorytest.Mount+"/course/42/links"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="share"][data-user="student"]`)))
 	bt.Shot(t, teacher, group, "07-course-links")
+	bt.Axe(t, teacher, "07-course-links")
 	orphan, err := f.h.Store.CreateControlledLink(context.Background(), store.ControlledLink{InstanceID: f.inst.ID, IssuerID: f.iss.ID,
 		Course: "42", Context: []string{"Course 42", "Old week", "Lecture"}, OwnerUserID: "teacher", OwnerCloud: "bob",
 		OriginalPath: "/Teaching/old.pdf", SystemPath: "/LMS files/Course 42/Old week/Lecture/old.pdf", Name: "old.pdf"})
@@ -597,11 +604,13 @@ func TestControlledLinkInBrowser(t *testing.T) {
 		t.Error("no orphan badge on the link of a removed course item")
 	}
 	bt.Shot(t, admin, group, "08-console")
+	bt.Axe(t, admin, "08-console")
 	bt.Do(t, admin, "revoke, then confirm",
 		chromedp.Click(chromedp.CSS(share+` [data-testid="revoke"]`)),
 		chromedp.WaitVisible(chromedp.CSS(share+` [data-testid="revoke-yes"]`)),
 	)
 	bt.Shot(t, admin, group, "09-console-confirm")
+	bt.Axe(t, admin, "09-console-confirm")
 	bt.Do(t, admin, "confirm",
 		chromedp.Click(chromedp.CSS(share+` [data-testid="revoke-yes"]`)),
 		chromedp.WaitVisible(chromedp.CSS(share+`[data-state="revoked"] [data-testid="regrant"]`)),
@@ -614,6 +623,7 @@ func TestControlledLinkInBrowser(t *testing.T) {
 		t.Errorf("focus after the revoke: %q %v", focused, err)
 	}
 	bt.Shot(t, admin, group, "10-console-revoked")
+	bt.Axe(t, admin, "10-console-revoked")
 	if f.h.Cloud.Exists("alice", "/LMS files/lecture 1.pdf") {
 		t.Error("the revoked file is still in the student's cloud")
 	}

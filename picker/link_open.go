@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -66,6 +67,14 @@ func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *
 	}
 	if l.Size > 0 {
 		v.Size = service.HumanBytes(l.Size)
+	}
+	v.Owner, v.Item = l.OwnerUserID, strings.Join(l.Context, " › ")
+	if l.OwnerCloud != "" && l.OwnerCloud != l.OwnerUserID {
+		v.Owner += " (" + l.OwnerCloud + " at " + cloudName + ")"
+	}
+	v.Icon = h.env.Routes.URL("static", "") + "icons.svg#i-" + iconFamily(false, l.ContentType, l.Name)
+	if previewable(l.ContentType, l.Name) {
+		v.Preview = web.WithQuery(h.env.Routes.URL("link.preview", l.ID), "v", strconv.FormatInt(l.Updated.Unix(), 10))
 	}
 	if granted != nil {
 		v.SharedHere, v.WebURL = granted.Share.Target, granted.WebURL

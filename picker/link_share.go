@@ -28,8 +28,10 @@ func (h *handler) linkShare(c echo.Context) error {
 		if oerr != nil {
 			return done(h.linkFailed(c, oerr))
 		}
+		// The intent (edit, or add a read-only copy) rides in the login state, so the share is made as soon as the
+		// login finishes, without pressing the button again.
 		to, lerr := h.svc.StartLogin(ctx, u, service.LoginStart{IssuerID: o.Link.IssuerID, InstanceID: o.Link.InstanceID,
-			ReturnTo: h.env.Routes.URL("link", id)})
+			ReturnTo: continueURL(h.env.Routes.URL("link", id), edit)})
 		if lerr != nil {
 			return done(h.linkFailed(c, lerr))
 		}

@@ -22,7 +22,9 @@ func (h *handler) list(c echo.Context) error {
 		h.logListing(c, s, err)
 		return h.listingProblem(c, s, q, err)
 	}
-	return h.env.Render(c, http.StatusOK, templates.ListingView(h.listingView(s, lp, true)))
+	l := h.listingView(s, lp, true)
+	l.Grid = gridView(c)
+	return h.env.Render(c, http.StatusOK, templates.ListingView(l))
 }
 
 // listingProblem answers a failed listing in place of the table, with the way out (log in, try again).

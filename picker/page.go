@@ -26,6 +26,9 @@ func (h *handler) page(c echo.Context) error {
 	}
 	pg := h.screen(c, heading)
 	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s.req)}
+	if s.req.ReturnTo != "" {
+		v.CloseURL = h.env.SafeReturn(s.req.ReturnTo, "")
+	}
 	if !s.has {
 		v.None = &templates.Alert{Code: "no_instances", Kind: "notice", Title: "No cloud service is available here",
 			Detail: "None of the site's cloud services is switched on for this course. Ask your teacher or the site administrator."}
@@ -66,6 +69,10 @@ func listQuery(c echo.Context) service.ListQuery {
 		Filter: c.QueryParam("filter"),
 		Reload: c.QueryParam("reload") == "1",
 	}
+	switch c.QueryParam("pickable") {
+	case service.PickableOnly, service.PickableAll:
+		q.Pickable = c.QueryParam("pickable")
+	}
 	q.Page, _ = strconv.Atoi(c.QueryParam("page"))
 	return q
 }
@@ -95,6 +102,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 		return p, pr.Status
 	}
 	if !conn.Connected {
+		p.LoginFailed = h.loginFailure(c, s)
 		if conn.NeedLogin {
 			p.Problem = &templates.Alert{Code: "relogin", Kind: "notice", Title: "Your login has expired",
 				Detail: cloudName + " no longer accepts your earlier login. Log in again to continue."}
@@ -119,6 +127,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 		return p, http.StatusOK
 	}
 	l := h.listingView(s, lp, focus)
+	l.Grid = gridView(c)
 	p.Listing = &l
 	return p, http.StatusOK
 }

@@ -228,7 +228,9 @@ func TestRefusedFilesAreGreyedWithReason(t *testing.T) {
 	f.h.Cloud.WriteFile("alice", "/big.pdf", []byte(strings.Repeat("x", 2000)))
 	f.h.Cloud.WriteFile("alice", "/notes.txt", []byte("text"))
 	req := host.PickRequest{Accept: []string{".pdf"}, MaxBytes: 1000}
-	_, body, _ := f.c.Get(t, f.pickerPath(req))
+	// Two of the three files are refused, so the picker starts with only the pickable one (see
+	// TestOnlyPickableFiles); showing all of them shows each refused one greyed with its reason.
+	_, body, _ := f.c.Get(t, f.pickerPath(req)+"&pickable=0")
 	d := doc(t, body)
 	reason := func(name string) (string, bool) {
 		row := d.Find(`[data-testid="row"][data-name="` + name + `"]`)

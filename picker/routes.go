@@ -21,6 +21,8 @@ func Register(g *echo.Group, env *web.Env) {
 	env.Handle(g, http.MethodGet, web.RoutePicker, "picker", h.page)
 	env.Handle(g, http.MethodGet, "/picker/list", "picker.list", h.list)
 	env.Handle(g, http.MethodGet, "/picker/search", "picker.search", h.search)
+	env.Handle(g, http.MethodGet, "/picker/preview", "picker.preview", h.preview)
+	env.Handle(g, http.MethodGet, "/picker/view", "picker.view", h.viewMode)
 	env.HandleSized(g, http.MethodPost, "/picker/pick", "picker.pick", web.BodyLimitLargeForm, h.pick)
 	env.Handle(g, http.MethodGet, "/picker/import/:id", "picker.import", h.importStatus)
 	env.Handle(g, http.MethodPost, "/picker/import/:id/cancel", "picker.import.cancel", h.importCancel)
@@ -29,5 +31,6 @@ func Register(g *echo.Group, env *web.Env) {
 	env.Handle(g, http.MethodGet, "/callback", "callback", h.callback)
 	env.Handle(g, http.MethodGet, web.RouteLink, "link", h.linkOpen)
 	env.Handle(g, http.MethodGet, "/link/:id/file", "link.file", h.linkFile)
+	env.Handle(g, http.MethodGet, "/link/:id/preview", "link.preview", h.linkPreview)
 	env.Handle(g, http.MethodPost, "/link/:id/share", "link.share", h.linkShare)
 }

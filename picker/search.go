@@ -25,7 +25,11 @@ func (h *handler) search(c echo.Context) error {
 	if q == "" {
 		q = c.FormValue("q")
 	}
-	back := h.link(s, "Back", service.ListQuery{})
+	if c.QueryParam("scope") == "folder" {
+		return h.searchFolder(c, s, q)
+	}
+	folder := service.ListQuery{Path: c.QueryParam("path")}
+	back := h.link(s, "Back", folder)
 	rows, err := h.svc.Search(c.Request().Context(), s.user, s.cur.Instance, s.req, q, searchLimit)
 	if err != nil {
 		h.logListing(c, s, err)
@@ -34,10 +38,12 @@ func (h *handler) search(c echo.Context) error {
 	}
 	l := templates.Listing{
 		Search: true, Query: q, Focus: true, BackURL: back.URL, BackHX: back.HX,
-		Heading: fmt.Sprintf("Search results for %q", q),
-		Columns: []templates.Column{{Label: "Name", Class: "name"}, {Label: "Size", Class: "num size"}, {Label: "Modified", Class: "modified"}},
-		Rows:    h.rows(s, rows, true),
-		Form:    h.pickForm(s),
+		Heading:     fmt.Sprintf("Search results for %q", q),
+		Columns:     []templates.Column{{Label: "Name", Class: "name"}, {Label: "Size", Class: "num size"}, {Label: "Modified", Class: "modified"}},
+		Rows:        h.rows(s, rows, true),
+		Form:        h.pickForm(s),
+		SearchValue: q, FilterURL: h.env.Routes.URL("picker.search"), FilterHX: h.env.Routes.URL("picker.search"),
+		FilterKeep: append(s.hidden(), templates.Hidden{Name: "path", Value: cleanFolder(folder.Path)}),
 	}
 	switch {
 	case q == "":

@@ -33,6 +33,9 @@ func listParams(q service.ListQuery) []string {
 	if q.Page > 1 {
 		kv = append(kv, "page", strconv.Itoa(q.Page))
 	}
+	if q.Pickable != service.PickableAuto {
+		kv = append(kv, "pickable", q.Pickable)
+	}
 	return kv
 }
 
@@ -59,15 +62,19 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 		name = "All files"
 	}
 	l.Heading = name
-	l.FilterURL = h.env.Routes.URL("picker")
-	l.FilterHX = h.env.Routes.URL("picker.list")
+	l.FilterURL = h.env.Routes.URL("picker.search")
+	l.FilterHX = h.env.Routes.URL("picker.search")
 	l.Filter = q.Filter
+	l.SearchValue = q.Filter
 	l.FilterKeep = append(s.hidden(), templates.Hidden{Name: "path", Value: pg.Path})
 	if q.Sort != "" && q.Sort != service.SortName {
 		l.FilterKeep = append(l.FilterKeep, templates.Hidden{Name: "sort", Value: q.Sort})
 	}
 	if q.Desc {
 		l.FilterKeep = append(l.FilterKeep, templates.Hidden{Name: "desc", Value: "1"})
+	}
+	if q.Pickable != service.PickableAuto {
+		l.FilterKeep = append(l.FilterKeep, templates.Hidden{Name: "pickable", Value: q.Pickable})
 	}
 	l.Columns = h.columns(s, q)
 	l.Rows = h.rows(s, pg.Rows, false)
@@ -77,6 +84,10 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 	case pg.Total == 0:
 		l.Empty = fmt.Sprintf("No names in this folder contain %q.", q.Filter)
 	}
+	h.refusedView(s, pg, &l)
+	rq0 := q
+	rq0.Page = 0
+	h.viewLinks(s, listParams(rq0), &l)
 	l.Count = countLine(pg)
 	if pg.Pages > 1 {
 		l.PageLabel = fmt.Sprintf("Page %d of %d", pg.Page, pg.Pages)
@@ -155,7 +166,7 @@ func (h *handler) columns(s *session, q service.ListQuery) []templates.Column {
 	}
 	mk := func(label, key, class string) templates.Column {
 		c := templates.Column{Label: label, Class: class, Sort: "none"}
-		nq := service.ListQuery{Path: q.Path, Sort: key, Filter: q.Filter}
+		nq := service.ListQuery{Path: q.Path, Sort: key, Filter: q.Filter, Pickable: q.Pickable}
 		if cur == key {
 			c.Sort = "ascending"
 			if q.Desc {
@@ -184,6 +195,7 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 			Path:    r.Path,
 			Dir:     r.Dir,
 			Refusal: r.Refusal,
+			Short:   r.Short,
 		}
 		if !r.Dir || r.Size > 0 {
 			fr.Size = service.HumanBytes(r.Size)
@@ -198,6 +210,10 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 		}
 		if search {
 			fr.Where = path.Dir(r.Path)
+		}
+		fr.Icon = h.env.Routes.URL("static", "") + "icons.svg#i-" + iconFamily(r.Dir, r.ContentType, r.Name)
+		if r.HasPreview && !r.Dir {
+			fr.Preview = h.url(s, "picker.preview", "path", r.Path, "v", r.ETag)
 		}
 		out = append(out, fr)
 	}

@@ -303,6 +303,7 @@ func New(cfg Config) (*Repository, error) {
 		CookiePath:     path,
 		HostOrigin:     pu.Scheme + "://" + pu.Host,
 		Routes:         routes,
+		SiteName:       cfg.HomeName,
 	}
 	if home != "" {
 		name := cfg.HomeName

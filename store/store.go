@@ -340,6 +340,9 @@ type AuditEntry struct {
 type AuditFilter struct {
 	Limit  int // 0 means 100
 	Offset int
+	Actor  string // only this actor's entries when set
+	Action string // only entries of this action when set
+	Target string // only entries about this target when set
 }
 
 // Audit stores the audit trail, newest first.

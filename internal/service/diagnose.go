@@ -60,8 +60,11 @@ type Diagnosis struct {
 	// SystemAccount is the connected system account (its cloud username), usable now or not; "" when none is
 	// connected.
 	SystemAccount string
-	Checks        []Check
-	At            time.Time
+	// SecretProven is true when the check's token request refreshed the system account's token: only that proves
+	// the client id and secret (a made-up refresh token is refused before the secret is looked at).
+	SecretProven bool
+	Checks       []Check
+	At           time.Time
 }
 
 // Count returns how many checks ended in state.
@@ -109,6 +112,7 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	wg.Go(func() { token = r.checkToken(ctx) })
 	wg.Wait()
 	d.Product, d.Version = r.product, r.version
+	d.SecretProven = r.refreshed && token.State != CheckFailed
 
 	// Phase two: the endpoints that need a login, signed in when the system account's token is usable now.
 	eps := []string{cloud.EndpointUserinfo, cloud.EndpointWebDAV, cloud.EndpointOCS}
@@ -147,6 +151,7 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	if len(failed) > 0 {
 		summary += " (" + strings.Join(failed, ", ") + ")"
 	}
+	summary += checkSecretNote(d.SecretProven)
 	s.audit(ctx, actor, "issuer.check", issuerTarget(iss.ID), summary)
 	s.metrics.checks.WithLabelValues(issuerLabel(iss.ID), checkResult(d)).Inc()
 	return d, nil

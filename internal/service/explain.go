@@ -173,6 +173,9 @@ func explainLogin(le *LoginError, cloudName string) Problem {
 		p.Title, p.Detail = cloudName+" could not complete the login", "Try again; if it keeps happening, tell your site administrator."
 	case LoginTokenRefused:
 		p.Title, p.Detail = cloudName+" refused to finish the login", "The login code was not accepted (it may have been used already or the site's client settings are wrong). Try again; if it keeps happening, tell your site administrator."
+	case LoginClientRefused:
+		p.Title, p.Detail = cloudName+" does not accept this site right now", "The site's settings for "+cloudName+" (its client id or secret) are wrong, so no login can finish. Please tell your site administrator; log in again once they have corrected them."
+		p.Relogin = false
 	case LoginTokenFailed, LoginUserinfo:
 		p.Title, p.Detail = cloudName+" did not finish the login", cloudName+" failed while completing the login. Try again in a moment."
 	case LoginThrottled:

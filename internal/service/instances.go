@@ -32,10 +32,15 @@ type IssuerFitness struct {
 	// ControlledLinks is false when no system account is connected: instances work, but offer no access
 	// controlled links.
 	ControlledLinks bool
+	// Checked is the issuer's last connection check; nil when it was never checked.
+	Checked *LastCheck
 }
 
-// Suitable reports whether the issuer has every endpoint an instance needs.
-func (f IssuerFitness) Suitable() bool { return len(f.Missing) == 0 }
+// Suitable reports whether the issuer has every endpoint an instance needs and its last connection check (if
+// any) found no failure.
+func (f IssuerFitness) Suitable() bool {
+	return len(f.Missing) == 0 && (f.Checked == nil || f.Checked.Failed == 0)
+}
 
 // IssuerFitnesses lists every issuer with what it lacks for serving an instance.
 func (s *Service) IssuerFitnesses(ctx context.Context) ([]IssuerFitness, error) {
@@ -49,7 +54,11 @@ func (s *Service) IssuerFitnesses(ctx context.Context) ([]IssuerFitness, error) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, IssuerFitness{Issuer: iss, Missing: MissingEndpoints(iss), ControlledLinks: sys.Connected && !sys.NeedLogin})
+		checked, err := s.LastCheck(ctx, iss.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, IssuerFitness{Issuer: iss, Missing: MissingEndpoints(iss), ControlledLinks: sys.Connected && !sys.NeedLogin, Checked: checked})
 	}
 	return out, nil
 }

@@ -32,12 +32,15 @@ type ListQuery struct {
 	Page    int    // 1-based
 	PerPage int    // 0: DefaultPerPage
 	Reload  bool   // read the folder again even if a recent listing is at hand
+	// Pickable chooses whether refused files are shown: PickableAuto (default), PickableOnly or PickableAll.
+	Pickable string
 }
 
 // Row is one entry as the picker shows it.
 type Row struct {
 	cloud.Entry
 	Refusal string // why it cannot be picked, "" when it can (folders can always be opened)
+	Short   string // the same in a few words, for the row (the page explains the rest once)
 }
 
 // Crumb is one step of the breadcrumb trail.
@@ -58,6 +61,11 @@ type ListPage struct {
 	Query    ListQuery
 	Fetched  time.Time
 	Cached   bool // served from a recent listing, no request made
+	// Files and Refused count the folder's files and those the pick request refuses; OnlyPickable says refused
+	// files are left out (by the user's choice, or because most files are refused and the choice is auto).
+	Files, Refused int
+	OnlyPickable   bool
+	Explain        string // which files the page accepts, once for the page ("" when it accepts all)
 }
 
 // List returns one page of a folder in a user's cloud. The folder is read with one PROPFIND and kept for a short
@@ -98,15 +106,22 @@ func (s *Service) page(f *folder, acc Acceptor, q ListQuery, cached bool) ListPa
 		per = DefaultPerPage
 	}
 	filter := strings.ToLower(strings.TrimSpace(q.Filter))
+	files, refused := countRefused(f, acc)
+	only := onlyPickable(q.Pickable, files, refused)
 	var matched []int32
-	if filter == "" {
+	if filter == "" && (!only || refused == 0) {
 		matched = order
 	} else {
 		matched = make([]int32, 0, 64)
 		for _, i := range order {
-			if containsFold(f.entries[i].Name, filter) {
-				matched = append(matched, i)
+			e := &f.entries[i]
+			if filter != "" && !containsFold(e.Name, filter) {
+				continue
 			}
+			if only && !e.Dir && !acc.accepts(e.Name, e.ContentType, e.Size) {
+				continue
+			}
+			matched = append(matched, i)
 		}
 	}
 	pages := max(1, (len(matched)+per-1)/per)
@@ -119,6 +134,7 @@ func (s *Service) page(f *folder, acc Acceptor, q ListQuery, cached bool) ListPa
 		r := Row{Entry: e}
 		if !e.Dir {
 			r.Refusal = acc.Refusal(e.Name, e.ContentType, e.Size)
+			r.Short = acc.ShortRefusal(e.Name, e.ContentType, e.Size)
 		}
 		rows = append(rows, r)
 	}
@@ -127,6 +143,7 @@ func (s *Service) page(f *folder, acc Acceptor, q ListQuery, cached bool) ListPa
 	return ListPage{
 		Path: q.Path, Crumbs: Crumbs(q.Path), Rows: rows, Total: len(matched), InFolder: len(f.entries),
 		Page: pageNo, Pages: pages, Query: q, Fetched: f.fetched, Cached: cached,
+		Files: files, Refused: refused, OnlyPickable: only, Explain: acc.Explain(),
 	}
 }
 
@@ -253,6 +270,7 @@ func (s *Service) Search(ctx context.Context, u host.User, inst store.Instance, 
 		r := Row{Entry: e}
 		if !e.Dir {
 			r.Refusal = acc.Refusal(e.Name, e.ContentType, e.Size)
+			r.Short = acc.ShortRefusal(e.Name, e.ContentType, e.Size)
 		}
 		rows = append(rows, r)
 	}

@@ -38,6 +38,7 @@ const (
 	LoginRedirectURI   LoginFailure = "redirect_uri"   // the cloud says the redirect URI does not match
 	LoginCloudError    LoginFailure = "cloud_error"    // the cloud sent another OAuth error
 	LoginTokenRefused  LoginFailure = "token_refused"  // the token endpoint refused the code
+	LoginClientRefused LoginFailure = "client_refused" // the token endpoint refused the site's client (invalid_client)
 	LoginTokenFailed   LoginFailure = "token_failed"   // the token endpoint failed (down, invalid reply, timeout)
 	LoginThrottled     LoginFailure = "throttled"      // brute-force protection at the cloud
 	LoginNoUser        LoginFailure = "no_user"        // userinfo did not say who the user is
@@ -138,12 +139,16 @@ type LoginDone struct {
 }
 
 // FinishLogin checks the state, redeems the code (1 token call), reads userinfo (1 call) and stores the token.
+// A user's login that fails after its state was recognised is recorded (see recordLoginFailure) so that the
+// picker can say why.
 func (s *Service) FinishLogin(ctx context.Context, u host.User, cb Callback) (LoginDone, error) {
 	done, err := s.finishLogin(ctx, u, cb)
 	s.countLogin(done, err)
+	s.recordLoginFailure(ctx, u, done, err)
 	return done, err
 }
 
+// finishLogin is FinishLogin without the counting and the record of a failure.
 func (s *Service) finishLogin(ctx context.Context, u host.User, cb Callback) (LoginDone, error) {
 	if cb.State == "" {
 		return LoginDone{}, &LoginError{Kind: LoginStateMissing}
@@ -182,7 +187,10 @@ func (s *Service) finishLogin(ctx context.Context, u host.User, cb Callback) (Lo
 	t, err := c.Exchange(ctx, cb.Code, st.Verifier, s.cfg.CallbackURL)
 	if err != nil {
 		kind := LoginTokenFailed
+		var se *cloud.StatusError
 		switch {
+		case errors.As(err, &se) && se.OAuthError == "invalid_client":
+			kind = LoginClientRefused
 		case errors.Is(err, cloud.ErrThrottled):
 			kind = LoginThrottled
 		case errors.Is(err, cloud.ErrLoginAgain):

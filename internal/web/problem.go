@@ -68,6 +68,8 @@ func statusAndAdmin(err error, p *Problem) (int, string) {
 		switch le.Kind {
 		case service.LoginThrottled:
 			return http.StatusTooManyRequests, "The cloud's brute-force protection is slowing down this site's logins." + check
+		case service.LoginClientRefused:
+			return http.StatusServiceUnavailable, "The cloud refused this site's OAuth client (invalid_client) when finishing a login: the client id or secret in the cloud server's settings is wrong." + check
 		case service.LoginTokenFailed, service.LoginUserinfo:
 			return http.StatusBadGateway, "The cloud failed while completing a login." + check
 		case service.LoginStateForeign:

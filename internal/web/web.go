@@ -48,6 +48,8 @@ type Env struct {
 	Routes     *Routes
 	// Home is the host's page that ocrepo's full pages link back to; empty: no link.
 	Home templates.HomeLink
+	// SiteName is the host's name, added to every page title ("Choose a file – Lakeside LMS"); "" adds nothing.
+	SiteName string
 
 	// paths records the methods registered per path, for the fallbacks.
 	paths mountedPaths
@@ -329,12 +331,17 @@ func (env *Env) Render(c echo.Context, status int, comp templ.Component) error {
 
 // Page is the frame data of a full page for the current request.
 func (env *Env) Page(c echo.Context, title string) templates.Page {
+	heading := title
+	if env.SiteName != "" {
+		title += " – " + env.SiteName
+	}
 	return templates.Page{
-		Title:  title,
-		Static: env.Routes.URL("static", ""),
-		CSRF:   CSRFToken(c),
-		User:   User(c).Name,
-		Home:   env.Home,
+		Title:   title,
+		Heading: heading,
+		Static:  env.Routes.URL("static", ""),
+		CSRF:    CSRFToken(c),
+		User:    User(c).Name,
+		Home:    env.Home,
 	}
 }
 

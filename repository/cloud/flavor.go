@@ -107,6 +107,8 @@ type Flavor struct {
 	// Version and Edition are status.php's version and edition of the release the entry was checked against
 	// (the test cloud reports them).
 	Version, Edition string
+	// Preview is how the flavour hands out thumbnails.
+	Preview PreviewAPI
 	// Quirks are the flavour's other differences.
 	Quirks Quirk
 }
@@ -139,7 +141,7 @@ func Flavors() []Flavor {
 		},
 		{
 			ID: OwnCloud, Label: "ownCloud 10", Preset: true, Paths: ocPaths,
-			TokenAuth: TokenAuthBasic, Login: LoginRedirect,
+			TokenAuth: TokenAuthBasic, Login: LoginRedirect, Preview: PreviewDAV,
 			ProductName: "ownCloud", MinMajor: 10, MaxMajor: 10, Version: "10.15.0.2", Edition: "Community",
 			Quirks: QuirkRedirectURIAtToken | QuirkOCSAPIRequestForBearer | QuirkTokenErrorDescription | QuirkTokenMessageURL,
 		},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -57,10 +58,26 @@ func inert(d *goquery.Document) []string {
 			}
 		}
 	})
-	if n := d.Find(`img, iframe, object, embed, script:not([src]), b, a[hx-trigger]`).Length(); n > 0 {
+	n := 0
+	d.Find(`img, iframe, object, embed, script:not([src]), b, a[hx-trigger]`).Each(func(_ int, sel *goquery.Selection) {
+		if !ownThumbnail(sel) {
+			n++
+		}
+	})
+	if n > 0 {
 		problems = append(problems, "injected elements")
 	}
 	return problems
+}
+
+// ownThumbRE matches the thumbnails ocrepo itself draws: its preview routes under the mount, nothing else.
+var ownThumbRE = regexp.MustCompile(`^` + regexp.QuoteMeta(path("picker", "preview")) + `\?[^"<>]*$|^` + regexp.QuoteMeta(path("link")) + `/[0-9]+/preview\?v=-?[0-9]+$`)
+
+// ownThumbnail reports whether an element is one of ocrepo's own thumbnails (an <img data-testid="thumb"> whose
+// source is one of its preview routes), the only images its pages draw.
+func ownThumbnail(sel *goquery.Selection) bool {
+	src, _ := sel.Attr("src")
+	return goquery.NodeName(sel) == "img" && sel.AttrOr("data-testid", "") == "thumb" && ownThumbRE.MatchString(src)
 }
 
 // urlAttribute reports whether an attribute holds a URL a browser (or htmx, or ocrepo.js) follows.
@@ -271,7 +288,8 @@ func pageState(t *testing.T, ctx context.Context) browserState {
   violations: window.__violations || ['the CSP watcher is not installed'],
   handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.toLowerCase().startsWith('on')))
     .map(e => e.outerHTML.slice(0, 120)),
-  injected: document.querySelectorAll('img, iframe, object, embed, script:not([src]), b, a[hx-trigger]').length,
+  injected: [...document.querySelectorAll('img, iframe, object, embed, script:not([src]), b, a[hx-trigger]')]
+    .filter(e => !(e.matches('img[data-testid="thumb"]') && new RegExp(`+jsString(ownThumbRE.String())+`).test(e.getAttribute('src') || ''))).length,
   labels: [...document.querySelectorAll('[data-testid="row"] label, [data-testid="row"] [data-testid="open"], [data-testid="picked"], [data-testid="controlled"] h1')]
     .map(e => e.textContent),
   text: document.body.innerText,

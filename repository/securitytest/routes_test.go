@@ -116,6 +116,12 @@ func routeTable() []routeCall {
 		{"picker.search", get, signedIn, func(m *matrix, role string) (int, string, http.Header) {
 			return m.get(role, path("picker", "search")+"?"+m.rq(role, "q", "report"), hx...)
 		}},
+		{"picker.preview", get, signedIn, func(m *matrix, role string) (int, string, http.Header) {
+			return m.get(role, path("picker", "preview")+"?"+m.rq(role, "path", "/report.pdf"))
+		}},
+		{"picker.view", get, signedIn, func(m *matrix, role string) (int, string, http.Header) {
+			return m.get(role, path("picker", "view")+"?"+m.rq(role, "mode", "grid"), hx...)
+		}},
 		{"picker.pick", post, signedIn, func(m *matrix, role string) (int, string, http.Header) {
 			return m.s.post(role, path("picker", "pick"), m.s.pickerForm(m.r[role], "as", "link", "path", "/report.pdf"), hx...)
 		}},
@@ -140,6 +146,9 @@ func routeTable() []routeCall {
 		}},
 		{"link.file", get, linkHolders, func(m *matrix, role string) (int, string, http.Header) {
 			return m.get(role, path("link", m.link, "file"))
+		}},
+		{"link.preview", get, linkHolders, func(m *matrix, role string) (int, string, http.Header) {
+			return m.get(role, path("link", m.link, "preview"))
 		}},
 		{"link.share", post, linkHolders, func(m *matrix, role string) (int, string, http.Header) {
 			return m.s.post(role, path("link", m.link, "share"), url.Values{"edit": {"1"}})

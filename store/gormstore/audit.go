@@ -42,7 +42,17 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	}
 	offset := max(f.Offset, 0)
 	var rows []auditRow
-	if err := s.db.WithContext(ctx).Order("at DESC, id DESC").Limit(limit).Offset(offset).Find(&rows).Error; err != nil {
+	q := s.db.WithContext(ctx)
+	if f.Actor != "" {
+		q = q.Where("actor = ?", f.Actor)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.Target != "" {
+		q = q.Where("target = ?", f.Target)
+	}
+	if err := q.Order("at DESC, id DESC").Limit(limit).Offset(offset).Find(&rows).Error; err != nil {
 		return nil, wrapErr(s.db, "list audit", err)
 	}
 	out := make([]store.AuditEntry, len(rows))

@@ -43,6 +43,28 @@ func testAuditOrder(t *testing.T, s store.Store) {
 		seen[e.ID] = true
 	}
 
+	// Filters narrow by actor, action and target, each alone and together.
+	filtered := []struct {
+		name   string
+		filter store.AuditFilter
+		want   []store.AuditEntry
+	}{
+		{"by actor", store.AuditFilter{Actor: "teacher"}, []store.AuditEntry{want[0], want[1]}},
+		{"by action", store.AuditFilter{Action: "system.connect"}, []store.AuditEntry{want[3]}},
+		{"by target", store.AuditFilter{Target: "issuer 1"}, []store.AuditEntry{want[2], want[3]}},
+		{"by actor and action", store.AuditFilter{Actor: "admin", Action: "issuer.create"}, []store.AuditEntry{want[2]}},
+		{"by actor, no match", store.AuditFilter{Actor: "admin", Action: "share.revoke"}, []store.AuditEntry{}},
+		{"filter with limit", store.AuditFilter{Actor: "teacher", Limit: 1}, []store.AuditEntry{want[0]}},
+	}
+	for _, tt := range filtered {
+		got, err := s.ListAudit(ctx, tt.filter)
+		noErr(t, "ListAudit "+tt.name, err)
+		if got == nil {
+			got = []store.AuditEntry{}
+		}
+		same(t, tt.name, got, tt.want)
+	}
+
 	// At defaults to now.
 	noErr(t, "AddAudit without time", s.AddAudit(ctx, store.AuditEntry{Actor: "admin", Action: "instance.delete"}))
 	list, err = s.ListAudit(ctx, store.AuditFilter{})

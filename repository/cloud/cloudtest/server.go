@@ -291,6 +291,8 @@ func (s *Server) route(rel string) (string, routeFunc) {
 		return EPAuthorize, s.serveLoginFlow
 	case rel == "index.php/login/flow/grant":
 		return EPAuthorize, s.serveGrantPage
+	case rel == "index.php/core/preview":
+		return EPPreview, s.servePreview
 	case rel == "ocs/v1.php/cloud/user" || rel == "ocs/v2.php/cloud/user":
 		return EPUserinfo, s.serveUserinfo
 	case rel == "ocs/v1.php/cloud/capabilities" || rel == "ocs/v2.php/cloud/capabilities":

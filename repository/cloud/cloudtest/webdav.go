@@ -33,6 +33,9 @@ func (s *Server) serveWebDAV(w http.ResponseWriter, r *http.Request, rel string)
 		return
 	}
 	if rest, ok := strings.CutPrefix(rel, "remote.php/webdav"); ok && (rest == "" || rest[0] == '/') {
+		if s.serveDAVPreview(w, r, &davFS{s: s, home: uid}, s.base+"remote.php/webdav") {
+			return
+		}
 		s.davServe(w, r, &davFS{s: s, home: uid}, s.base+"remote.php/webdav", "u:"+uid)
 		return
 	}
@@ -58,6 +61,9 @@ func (s *Server) serveWebDAV(w http.ResponseWriter, r *http.Request, rel string)
 				return
 			}
 			s.sabreError(w, http.StatusNotFound, "NotFound", "File with name "+strings.TrimPrefix(rest, "files/")+" could not be located")
+			return
+		}
+		if s.serveDAVPreview(w, r, &davFS{s: s, home: uid}, s.base+"remote.php/dav/files/"+owner) {
 			return
 		}
 		s.davServe(w, r, &davFS{s: s, home: uid}, s.base+"remote.php/dav/files/"+owner, "u:"+uid)

@@ -1,0 +1,62 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ocrepo/ocrepo/store"
+)
+
+// The audit detail of a check ends with one of these, so that the last check can be read back.
+const (
+	secretProvenNote   = "; client secret proven"
+	secretUnprovenNote = "; client secret not proven"
+)
+
+func checkSecretNote(proven bool) string {
+	if proven {
+		return secretProvenNote
+	}
+	return secretUnprovenNote
+}
+
+// LastCheck is what the most recent connection check of an issuer found, read back from the audit trail.
+type LastCheck struct {
+	At           time.Time
+	Passed       int
+	Warnings     int
+	Failed       int
+	SecretProven bool
+}
+
+// LastCheck returns an issuer's most recent connection check, or nil when it was never checked (or only by a
+// version that did not record what it proved).
+func (s *Service) LastCheck(ctx context.Context, issuerID int64) (*LastCheck, error) {
+	es, err := s.store.ListAudit(ctx, store.AuditFilter{Action: "issuer.check", Target: issuerTarget(issuerID), Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("service: read last check: %w", err)
+	}
+	if len(es) == 0 {
+		return nil, nil
+	}
+	return parseCheckSummary(es[0].Detail, es[0].At), nil
+}
+
+// parseCheckSummary reads a check's audit detail ("connection check: 5 passed, 1 warnings, 0 failed (...); client
+// secret not proven"); nil when it is not one.
+func parseCheckSummary(detail string, at time.Time) *LastCheck {
+	lc := &LastCheck{At: at}
+	if _, err := fmt.Sscanf(detail, "connection check: %d passed, %d warnings, %d failed", &lc.Passed, &lc.Warnings, &lc.Failed); err != nil {
+		return nil
+	}
+	switch {
+	case strings.HasSuffix(detail, secretProvenNote):
+		lc.SecretProven = true
+	case strings.HasSuffix(detail, secretUnprovenNote):
+	default:
+		return nil
+	}
+	return lc
+}

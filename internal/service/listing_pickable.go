@@ -1,0 +1,72 @@
+package service
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The Pickable choices of a ListQuery.
+const (
+	PickableAuto = ""  // only pickable files when most (not all) files of the folder are refused
+	PickableOnly = "1" // only files the pick request accepts (and folders)
+	PickableAll  = "0" // every file, the refused ones greyed
+)
+
+// accepts reports whether the pick request accepts a file, without building the words of a refusal.
+func (a Acceptor) accepts(name, contentType string, size int64) bool {
+	return a.typeOK(name, contentType) && (a.maxBytes <= 0 || size <= a.maxBytes)
+}
+
+// ShortRefusal is a row's few words on why a file cannot be picked ("Type not accepted", "Too large: 3 MB"), or
+// "" when it can; Explain says the rest once for the page.
+func (a Acceptor) ShortRefusal(name, contentType string, size int64) string {
+	if !a.typeOK(name, contentType) {
+		return "Type not accepted"
+	}
+	if a.maxBytes > 0 && size > a.maxBytes {
+		return "Too large: " + HumanBytes(size)
+	}
+	return ""
+}
+
+// Explain says in one sentence which files this page accepts ("" when it accepts every file).
+func (a Acceptor) Explain() string {
+	var parts []string
+	if !a.AcceptsAllTypes() {
+		parts = append(parts, "of these types: "+a.describe)
+	}
+	if a.maxBytes > 0 {
+		parts = append(parts, "up to "+HumanBytes(a.maxBytes))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("This page accepts files %s.", strings.Join(parts, ", "))
+}
+
+// countRefused counts a folder's files and those the pick request refuses.
+func countRefused(f *folder, acc Acceptor) (files, refused int) {
+	for i := range f.entries {
+		e := &f.entries[i]
+		if e.Dir {
+			continue
+		}
+		files++
+		if !acc.accepts(e.Name, e.ContentType, e.Size) {
+			refused++
+		}
+	}
+	return files, refused
+}
+
+// onlyPickable decides the "only files I can pick" view: the user's choice, else on when most but not all files
+// are refused (with every file refused, the greyed rows and their reasons say more than an empty list).
+func onlyPickable(choice string, files, refused int) bool {
+	switch choice {
+	case PickableOnly:
+		return true
+	case PickableAll:
+		return false
+	}
+	return refused > 0 && refused*2 > files && refused < files
+}
