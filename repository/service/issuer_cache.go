@@ -75,3 +75,11 @@ func requestIssuer(ctx context.Context, id int64) (store.Issuer, bool) {
 	iss, ok := m[id]
 	return iss, ok
 }
+
+// issuerFor is the issuer loaded earlier in this request (WithIssuers), else the store's.
+func (s *Service) issuerFor(ctx context.Context, id int64) (store.Issuer, error) {
+	if iss, ok := requestIssuer(ctx, id); ok {
+		return iss, nil
+	}
+	return s.store.GetIssuer(ctx, id)
+}

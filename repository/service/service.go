@@ -251,12 +251,9 @@ func (s *Service) clientWith(iss store.Issuer, hc *http.Client) (*cloud.Client, 
 
 // issuerClient loads an issuer and builds its client.
 func (s *Service) issuerClient(ctx context.Context, issuerID int64) (store.Issuer, *cloud.Client, error) {
-	iss, ok := requestIssuer(ctx, issuerID)
-	if !ok {
-		var err error
-		if iss, err = s.store.GetIssuer(ctx, issuerID); err != nil {
-			return store.Issuer{}, nil, fmt.Errorf("service: issuer %d: %w", issuerID, err)
-		}
+	iss, err := s.issuerFor(ctx, issuerID)
+	if err != nil {
+		return store.Issuer{}, nil, fmt.Errorf("service: issuer %d: %w", issuerID, err)
 	}
 	c, err := s.clientFor(iss)
 	if err != nil {
