@@ -57,9 +57,17 @@ func (qc *queryCounter) reset() (int, []string) {
 // TestPickerPagesStayWithinQueryBudget counts the database statements of each picker page served from a warm
 // cache (the listing cached, the issuer loaded before): at most 3, whatever the number of instances on offer.
 func TestPickerPagesStayWithinQueryBudget(t *testing.T) {
-	for _, instances := range []int{1, 3, 6} {
-		t.Run(strconv.Itoa(instances)+" instances", func(t *testing.T) {
-			h := repositorytest.New(t, repositorytest.Options{})
+	for _, tc := range []struct {
+		instances int
+		postgres  bool
+	}{{1, false}, {3, false}, {6, false}, {3, true}} {
+		instances := tc.instances
+		name := strconv.Itoa(instances) + " instances"
+		if tc.postgres {
+			name += " on PostgreSQL"
+		}
+		t.Run(name, func(t *testing.T) {
+			h := repositorytest.New(t, repositorytest.Options{Postgres: tc.postgres})
 			var first int64
 			for i := range instances {
 				iss := h.AddIssuer(t, "Cloud "+strconv.Itoa(i))
