@@ -56,6 +56,8 @@ func (h *handler) open(c echo.Context) (*session, error) {
 		return nil, h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
 			Detail: "The file picker could not load its settings. Try again in a moment."})
 	}
+	// The issuers just read serve the rest of this request (the listing's client, picks) without reading again.
+	c.SetRequest(c.Request().WithContext(service.WithIssuers(c.Request().Context(), avail)))
 	s := &session{token: token, csrf: web.CSRFToken(c), req: req, user: u, available: avail}
 	want := c.QueryParam("i")
 	if want == "" {

@@ -42,6 +42,9 @@ type Issuer struct {
 	Mappings            []FieldMapping
 	Created             time.Time
 	Updated             time.Time
+	// Revision grows with every save of the issuer, so a replica's cached copy can be checked in the same query
+	// as the instances (see InstanceOffers).
+	Revision int64
 }
 
 // Endpoint is a named URL of an issuer: token_endpoint, authorization_endpoint, webdav_endpoint, ocs_endpoint,

@@ -46,6 +46,9 @@ func (a Available) WebUI(dir string) string {
 // AvailableFor lists the instances a pick request may use, in the admin's order: enabled site-wide, enabled for
 // the course, with an issuer, and able to return something the request accepts.
 func (s *Service) AvailableFor(ctx context.Context, req host.PickRequest) ([]Available, error) {
+	if ix, ok := s.store.(store.InstanceOffers); ok {
+		return s.availableFromOffers(ctx, ix, req)
+	}
 	insts, err := s.store.ListInstances(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("service: list instances: %w", err)

@@ -33,14 +33,15 @@ type cacheItem struct {
 
 // listingCache keeps recent folder listings so paging, sorting, filtering and going back cost no request. It is
 // bounded by the total number of entries it holds (a folder counts its children plus itself; the least recently
-// used listings go first) and by age (a listing older than the TTL is never served, and expired listings are
-// swept out as new ones arrive). It lives in one process, so on another replica a listing is simply fetched again
+// used listings go first) and by age (a listing older than the TTL is never served as it is; it is held for
+// revalidation up to revalidateWindow TTLs, then swept out as new ones arrive). It lives in one process, so on another replica a listing is simply fetched again
 // (slower, never wrong); and it is consulted only after the user's stored login has been read, so a logout or a
 // login as another cloud account on any replica takes effect at once.
 type listingCache struct {
 	mu        sync.Mutex
 	max       int
 	ttl       time.Duration
+	keep      time.Duration // how long an expired listing is held for revalidation (revalidate.go)
 	now       func() time.Time
 	held      int
 	ll        *list.List
@@ -50,7 +51,7 @@ type listingCache struct {
 }
 
 func newListingCache(maxEntries int, ttl time.Duration, now func() time.Time) *listingCache {
-	return &listingCache{max: maxEntries, ttl: ttl, now: now, ll: list.New(), byKey: map[listingKey]*list.Element{},
+	return &listingCache{max: maxEntries, ttl: ttl, keep: ttl * revalidateWindow, now: now, ll: list.New(), byKey: map[listingKey]*list.Element{},
 		disabled: ttl < 0}
 }
 
@@ -65,8 +66,10 @@ func (c *listingCache) get(k listingKey) (*folder, bool) {
 		return nil, false
 	}
 	it := el.Value.(*cacheItem)
-	if c.now().Sub(it.f.fetched) > c.ttl {
-		c.removeLocked(el)
+	if age := c.now().Sub(it.f.fetched); age > c.ttl {
+		if age > c.keep {
+			c.removeLocked(el)
+		}
 		return nil, false
 	}
 	c.ll.MoveToFront(el)
@@ -99,12 +102,12 @@ func (c *listingCache) put(k listingKey, f *folder) {
 	}
 }
 
-// sweepLocked drops every expired listing. put calls it at most once per TTL, so its cost (one pass over the
+// sweepLocked drops every listing past its revalidation window. put calls it at most once per TTL, so its cost (one pass over the
 // listings held) is spread over many puts, and memory held by listings nobody can use any more is given back.
 func (c *listingCache) sweepLocked(now time.Time) {
 	for el := c.ll.Back(); el != nil; {
 		prev := el.Prev()
-		if now.Sub(el.Value.(*cacheItem).f.fetched) > c.ttl {
+		if now.Sub(el.Value.(*cacheItem).f.fetched) > c.keep {
 			c.removeLocked(el)
 		}
 		el = prev

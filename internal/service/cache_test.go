@@ -83,14 +83,18 @@ func TestListingCacheBoundedByEntries(t *testing.T) {
 
 func TestListingCacheNeverServesOldListings(t *testing.T) {
 	t.Parallel()
+	// Past the TTL a listing is never served as it is; it is held (for revalidation by etag, revalidate.go) until
+	// the revalidation window ends, then dropped.
 	cases := []struct {
 		age  time.Duration
 		want bool
+		held bool
 	}{
-		{0, true},
-		{50 * time.Second, true}, // the test clock is real time plus an offset: keep clear of the boundary
-		{61 * time.Second, false},
-		{time.Hour, false},
+		{0, true, true},
+		{50 * time.Second, true, true}, // the test clock is real time plus an offset: keep clear of the boundary
+		{61 * time.Second, false, true},
+		{revalidateWindow*time.Minute + time.Second, false, false},
+		{time.Hour, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.age.String(), func(t *testing.T) {
@@ -103,8 +107,8 @@ func TestListingCacheNeverServesOldListings(t *testing.T) {
 			if ok != tc.want {
 				t.Fatalf("get after %s = %v, want %v", tc.age, ok, tc.want)
 			}
-			if l, _ := c.size(); !ok && l != 0 {
-				t.Errorf("an expired listing is still held")
+			if l, _ := c.size(); (l == 1) != tc.held {
+				t.Errorf("after %s the listing is held: %v, want %v", tc.age, l == 1, tc.held)
 			}
 		})
 	}
@@ -118,7 +122,13 @@ func TestListingCacheSweepsExpiredListings(t *testing.T) {
 		c.put(keyOf(fmt.Sprint("u", i), "/"), folderOf(20, clock.Now()))
 	}
 	clock.Advance(2 * time.Minute)
-	// Nobody reads the old listings again; the next put gives their memory back.
+	// Expired but within the revalidation window: still held.
+	c.put(keyOf("early", "/"), folderOf(20, clock.Now()))
+	if l, _ := c.size(); l != 51 {
+		t.Fatalf("within the revalidation window: %d listings, want 51", l)
+	}
+	clock.Advance(revalidateWindow*time.Minute + time.Second)
+	// Nobody reads the old listings again; past the window the next put gives their memory back.
 	c.put(keyOf("late", "/"), folderOf(20, clock.Now()))
 	if l, e := c.size(); l != 1 || e != 21 {
 		t.Fatalf("after the sweep: %d listings, %d entries; want 1, 21", l, e)

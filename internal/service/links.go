@@ -111,7 +111,7 @@ func isPublicLinkOrigin(name string) bool { return strings.HasPrefix(name, Publi
 
 // linkOrigins are the origins an issuer's public links may be on: its base URL's and every endpoint's.
 func (s *Service) linkOrigins(ctx context.Context, issuerID int64) ([]string, error) {
-	iss, err := s.store.GetIssuer(ctx, issuerID)
+	iss, err := s.issuerFor(ctx, issuerID)
 	if err != nil {
 		return nil, fmt.Errorf("service: issuer %d: %w", issuerID, err)
 	}

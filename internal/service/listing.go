@@ -87,7 +87,14 @@ func (s *Service) List(ctx context.Context, u host.User, inst store.Instance, re
 	} else {
 		s.metrics.listingMisses.Inc()
 	}
-	if !cached {
+	if !cached && !q.Reload {
+		if old, ok := s.listings.stale(key); ok {
+			if f = s.revalidate(ctx, conn, q.Path, old); f != nil {
+				s.listings.put(key, f)
+			}
+		}
+	}
+	if f == nil {
 		self, children, err := conn.ReadDir(ctx, q.Path)
 		if err != nil {
 			return ListPage{}, fmt.Errorf("service: list %q: %w", q.Path, err)

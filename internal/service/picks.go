@@ -24,24 +24,15 @@ var (
 // ReturnTypes is what a pick may return from an instance: the instance's supported types (controlled links ride
 // with links and need a connected system account), narrowed by what the host asked for (links only in URL mode).
 func (s *Service) ReturnTypes(ctx context.Context, inst store.Instance, req host.PickRequest) (host.ReturnType, error) {
-	sup := host.ReturnType(inst.Supported) & (host.ReturnImport | host.ReturnLink)
-	if sup.Has(host.ReturnLink) {
+	connected := false
+	if host.ReturnType(inst.Supported).Has(host.ReturnLink) {
 		c, err := s.SystemConnection(ctx, inst.IssuerID)
 		if err != nil {
 			return 0, err
 		}
-		if c.Connected && !c.NeedLogin {
-			sup |= host.ReturnControlledLink
-		}
+		connected = c.Connected && !c.NeedLogin
 	}
-	want := req.Want
-	if want == 0 {
-		want = host.ReturnAny
-	}
-	if req.Mode == host.ModeURL {
-		want &= host.ReturnLink
-	}
-	return sup & want, nil
+	return allowedReturns(inst, connected, req), nil
 }
 
 // DefaultReturn picks the type preselected in the picker: the instance's default when allowed, else the first

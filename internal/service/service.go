@@ -102,6 +102,7 @@ type Service struct {
 	refreshes singleflight.Group
 	revoking  singleflight.Group // pending revocation retries, one per issuer
 	listings  *listingCache
+	issuers   issuerCache
 
 	importSlots chan struct{}
 	importsMu   sync.Mutex
@@ -248,7 +249,7 @@ func (s *Service) clientWith(iss store.Issuer, hc *http.Client) (*cloud.Client, 
 
 // issuerClient loads an issuer and builds its client.
 func (s *Service) issuerClient(ctx context.Context, issuerID int64) (store.Issuer, *cloud.Client, error) {
-	iss, err := s.store.GetIssuer(ctx, issuerID)
+	iss, err := s.issuerFor(ctx, issuerID)
 	if err != nil {
 		return store.Issuer{}, nil, fmt.Errorf("service: issuer %d: %w", issuerID, err)
 	}

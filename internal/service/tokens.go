@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -39,10 +40,16 @@ type tokenSource struct {
 	s      *Service
 	key    store.TokenKey
 	client *cloud.Client
+	// read is the token conn read for this request: the first call uses it while it is fresh instead of reading
+	// the store again (a token rotated meanwhile gets a 401 and RenewAccessToken, as any other).
+	read atomic.Pointer[store.Token]
 }
 
 // AccessToken implements cloud.TokenSource.
 func (ts *tokenSource) AccessToken(ctx context.Context) (string, error) {
+	if t := ts.read.Swap(nil); t != nil && ts.s.fresh(*t) {
+		return t.AccessToken, nil
+	}
 	tok, err := ts.s.store.GetToken(ctx, ts.key)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", ErrNotConnected
@@ -319,5 +326,7 @@ func (s *Service) conn(ctx context.Context, key store.TokenKey) (*cloud.Conn, st
 	if tok.AccessToken == "" && tok.RefreshToken == "" {
 		return nil, tok, ErrLoginAgain
 	}
-	return c.As(tok.CloudUser, &tokenSource{s: s, key: key, client: c}), tok, nil
+	ts := &tokenSource{s: s, key: key, client: c}
+	ts.read.Store(&tok)
+	return c.As(tok.CloudUser, ts), tok, nil
 }

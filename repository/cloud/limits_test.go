@@ -131,3 +131,26 @@ func TestEchoedSecretsAreRedacted(t *testing.T) {
 		t.Errorf("refresh error %v does not say what was redacted", err)
 	}
 }
+
+// TestListingAnnouncedOverTheCapIsRefusedUnread: a Content-Length over the cap is refused before any byte of the
+// body is read (the server here sends a few and then nothing), so the parser never sizes its entries from it.
+func TestListingAnnouncedOverTheCapIsRefusedUnread(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, "/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.Header().Set("Content-Length", "10000000000")
+		w.WriteHeader(http.StatusMultiStatus)
+		_, _ = w.Write([]byte(`<?xml version="1.0"?><d:multistatus xmlns:d="DAV:">`))
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		<-r.Context().Done()
+	}))
+	c := ts.client(t)
+	c.listingLimit = 256 << 10
+	_, _, err := c.As("alice", staticToken("tok-alice")).ReadDir(context.Background(), "/")
+	var ie *InvalidResponseError
+	if !errors.As(err, &ie) || !strings.Contains(ie.Reason, "larger than 262144 bytes") {
+		t.Fatalf("a listing announced at 10 GB: %v, want an invalid response naming the cap", err)
+	}
+}

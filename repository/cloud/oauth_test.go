@@ -213,7 +213,9 @@ func TestTokenTimeoutAndRefusedConnection(t *testing.T) {
 	t.Parallel()
 	var ts *testServer
 	ts = newTestServer(t, "/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-ts.release }))
-	c := ts.client(t, func(c *Config) { c.Timeout = 50 * time.Millisecond })
+	// The server never answers; the timeout is long enough for the request to arrive on a loaded machine, so the
+	// count below is the client's own (one request, no retry).
+	c := ts.client(t, func(c *Config) { c.Timeout = 500 * time.Millisecond })
 	_, err := c.Refresh(context.Background(), "RT-secret")
 	if !errors.Is(err, ErrTimeout) || strings.Contains(err.Error(), "RT-secret") {
 		t.Fatalf("err = %v", err)

@@ -193,6 +193,12 @@ func (cn *Conn) readMultistatus(ctx context.Context, op string, req *http.Reques
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, failure(op, resp, nil)
 	}
+	if resp.ContentLength > cn.c.listingLimit {
+		// Announced too large: refused unread (the connection is closed, not drained), so entries are never
+		// pre-sized past the limit.
+		_ = resp.Body.Close()
+		return nil, invalid(op, resp, nil, (&cappedBody{limit: cn.c.listingLimit}).tooLarge().(*parseError).reason)
+	}
 	defer drain(resp.Body)
 	if isHTML(resp.Header) {
 		head, _ := io.ReadAll(io.LimitReader(resp.Body, msHeadLen))

@@ -260,10 +260,35 @@ func countRows() []countRow {
 			want: "none", max: 0,
 		},
 		{
-			action: "going back after 60 s", target: "1", seed: "1 (PROPFIND)",
+			action: "going back after 60 s, folder unchanged (Depth 0, same etag)", target: "1", seed: "1 (PROPFIND)",
 			setup: func(t *testing.T, r *rig) any {
 				listed(t, r)
 				r.h.Clock.Advance(61 * time.Second)
+				return nil
+			},
+			act:  func(t *testing.T, r *rig, _ any) { r.list(t, "path", "/Big") },
+			want: "webdav PROPFIND 1", max: 1,
+		},
+		{
+			action: "going back after 60 s, folder changed (Depth 0, then Depth 1)", target: "2", seed: "1 (PROPFIND)",
+			setup: func(t *testing.T, r *rig) any {
+				listed(t, r)
+				r.h.Cloud.WriteFile("alice", "/Big/added.txt", []byte("added"))
+				r.h.Clock.Advance(61 * time.Second)
+				return nil
+			},
+			act: func(t *testing.T, r *rig, _ any) {
+				if body := r.list(t, "path", "/Big", "q", "added"); !strings.Contains(body, "added.txt") {
+					t.Fatalf("the changed folder's listing lacks the added file")
+				}
+			},
+			want: "webdav PROPFIND 2", max: 2,
+		},
+		{
+			action: "going back after 10 minutes (past revalidation)", target: "1", seed: "1 (PROPFIND)",
+			setup: func(t *testing.T, r *rig) any {
+				listed(t, r)
+				r.h.Clock.Advance(11 * time.Minute)
 				return nil
 			},
 			act:  func(t *testing.T, r *rig, _ any) { r.list(t, "path", "/Big") },

@@ -77,10 +77,12 @@ type Options struct {
 
 // Host is a running host application with ocrepo mounted.
 type Host struct {
-	URL    string // the host's base URL
-	Repo   *repository.Repository
-	Cloud  *cloudtest.Server
-	Store  store.Store
+	URL   string // the host's base URL
+	Repo  *repository.Repository
+	Cloud *cloudtest.Server
+	Store store.Store
+	// DB is the host's database handle (for tests that watch the queries ocrepo sends).
+	DB     *gorm.DB
 	Files  *MemorySink
 	Clock  *Clock
 	Echo   *echo.Echo
@@ -131,7 +133,7 @@ func New(t testing.TB, opts Options) *Host {
 		t.Fatalf("repositorytest: migrate: %v", err)
 	}
 
-	h := &Host{Cloud: cl, Store: st, Files: NewMemorySink(), Clock: clock, Access: &AccessRules{}, flavor: copts.Flavor,
+	h := &Host{Cloud: cl, Store: st, DB: db, Files: NewMemorySink(), Clock: clock, Access: &AccessRules{}, flavor: copts.Flavor,
 		testName: t.Name()}
 	budget := opts.Budget
 	if budget <= 0 {

@@ -23,6 +23,7 @@ type issuerRow struct {
 	AllowPrivateNetwork bool   `gorm:"column:allow_private_network"`
 	Created             dbTime `gorm:"column:created"`
 	Updated             dbTime `gorm:"column:updated"`
+	Revision            int64  `gorm:"column:revision"`
 }
 
 func (issuerRow) TableName() string { return "ocrepo_issuers" }
@@ -137,6 +138,7 @@ func (s *Store) issuerFromRow(r issuerRow) (store.Issuer, error) {
 		AllowPrivateNetwork: r.AllowPrivateNetwork,
 		Created:             r.Created.Time,
 		Updated:             r.Updated.Time,
+		Revision:            r.Revision,
 	}, nil
 }
 
@@ -234,6 +236,7 @@ func (s *Store) updateIssuer(ctx context.Context, iss store.Issuer, dropLogins b
 			"version":               iss.Version,
 			"allow_private_network": iss.AllowPrivateNetwork,
 			"updated":               timeOf(s.now()),
+			"revision":              gorm.Expr("revision + 1"),
 		})
 		if res.Error != nil {
 			return wrapErr(s.db, op, res.Error)

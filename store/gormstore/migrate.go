@@ -216,6 +216,9 @@ func migrations() []migration {
 			`CREATE INDEX ocrepo_pick_results_user ON ocrepo_pick_results (user_id)`,
 			`CREATE INDEX ocrepo_import_jobs_user ON ocrepo_import_jobs (user_id)`,
 		}},
+		{10, "issuer revisions for replica caches", []string{
+			`ALTER TABLE ocrepo_issuers ADD COLUMN revision BIGINT NOT NULL DEFAULT 0`,
+		}},
 	}
 }
 

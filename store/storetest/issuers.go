@@ -79,8 +79,11 @@ func testIssuerUpdate(t *testing.T, s store.Store) {
 	if got.Updated.Before(orig.Updated) {
 		t.Fatalf("Updated went back: %v < %v", got.Updated, orig.Updated)
 	}
+	if got.Revision <= orig.Revision {
+		t.Fatalf("Revision after a save %d, before %d: a save must bump it (replicas' caches compare it)", got.Revision, orig.Revision)
+	}
 	want := upd
-	want.Created, want.Updated = orig.Created, got.Updated
+	want.Created, want.Updated, want.Revision = orig.Created, got.Updated, got.Revision
 	same(t, "updated issuer", got, want)
 	read, err := s.GetIssuer(ctx, orig.ID)
 	noErr(t, "GetIssuer", err)

@@ -1,0 +1,111 @@
+package picker_test
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/repository/repositorytest"
+)
+
+// queryCounter counts the statements sent through a GORM handle, whatever the kind (query, raw, row, create,
+// update, delete).
+type queryCounter struct {
+	mu  sync.Mutex
+	n   int
+	sql []string
+}
+
+func countQueries(t *testing.T, db *gorm.DB) *queryCounter {
+	t.Helper()
+	qc := &queryCounter{}
+	count := func(tx *gorm.DB) {
+		qc.mu.Lock()
+		qc.n++
+		qc.sql = append(qc.sql, tx.Statement.SQL.String())
+		qc.mu.Unlock()
+	}
+	cb := db.Callback()
+	for name, err := range map[string]error{
+		"query":  cb.Query().After("gorm:query").Register("ocrepo_test:count", count),
+		"row":    cb.Row().After("gorm:row").Register("ocrepo_test:count", count),
+		"raw":    cb.Raw().After("gorm:raw").Register("ocrepo_test:count", count),
+		"create": cb.Create().After("gorm:create").Register("ocrepo_test:count", count),
+		"update": cb.Update().After("gorm:update").Register("ocrepo_test:count", count),
+		"delete": cb.Delete().After("gorm:delete").Register("ocrepo_test:count", count),
+	} {
+		if err != nil {
+			t.Fatalf("register %s counter: %v", name, err)
+		}
+	}
+	return qc
+}
+
+// reset starts a new count and returns the statements of the previous one.
+func (qc *queryCounter) reset() (int, []string) {
+	qc.mu.Lock()
+	defer qc.mu.Unlock()
+	n, sql := qc.n, qc.sql
+	qc.n, qc.sql = 0, nil
+	return n, sql
+}
+
+// TestPickerPagesStayWithinQueryBudget counts the database statements of each picker page served from a warm
+// cache (the listing cached, the issuer loaded before): at most 3, whatever the number of instances on offer.
+func TestPickerPagesStayWithinQueryBudget(t *testing.T) {
+	for _, tc := range []struct {
+		instances int
+		postgres  bool
+	}{{1, false}, {3, false}, {6, false}, {3, true}} {
+		instances := tc.instances
+		name := strconv.Itoa(instances) + " instances"
+		if tc.postgres {
+			name += " on PostgreSQL"
+		}
+		t.Run(name, func(t *testing.T) {
+			h := repositorytest.New(t, repositorytest.Options{Postgres: tc.postgres})
+			var first int64
+			for i := range instances {
+				iss := h.AddIssuer(t, "Cloud "+strconv.Itoa(i))
+				inst := h.AddInstance(t, iss.ID, "Files "+strconv.Itoa(i), host.ReturnImport|host.ReturnLink, host.ReturnImport)
+				if i == 0 {
+					first = inst.ID
+					h.Connect(t, iss.ID, "student")
+				}
+			}
+			f := &fixture{h: h, c: h.Client("student")}
+			f.inst.ID = first
+			req := host.PickRequest{User: "student", Course: "42"}
+			page := f.pickerPath(req)
+			routes := []struct{ name, path string }{
+				{"picker page", page},
+				{"listing", f.listPath(t, req, "path", "/")},
+				{"next page", f.listPath(t, req, "path", "/", "page", "2")},
+				{"sorted", f.listPath(t, req, "path", "/", "sort", "size", "desc", "1")},
+				{"filtered", f.listPath(t, req, "path", "/", "q", "a")},
+			}
+			// Warm: the listing cached and the issuers seen once.
+			for _, r := range routes {
+				if code, body, _ := f.c.Get(t, r.path, "HX-Request", "true"); code != http.StatusOK {
+					t.Fatalf("%s: %d %.300s", r.name, code, body)
+				}
+			}
+			qc := countQueries(t, h.DB)
+			for _, r := range routes {
+				qc.reset()
+				if code, body, _ := f.c.Get(t, r.path, "HX-Request", "true"); code != http.StatusOK {
+					t.Fatalf("%s: %d %.300s", r.name, code, body)
+				}
+				n, sql := qc.reset()
+				t.Logf("%s: %d queries", r.name, n)
+				if n > 3 {
+					t.Errorf("%s: %d queries, want at most 3:\n%q", r.name, n, sql)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,155 @@
+package securitytest
+
+import (
+	"context"
+	"net/url"
+	"sync/atomic"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+)
+
+// routeCounterKey marks a request's context with the counter of the statements it sends to the database.
+type routeCounterKey struct{}
+
+// queryBudgets is the most database statements each route may send when called once, as its first allowed role,
+// in routeTable's order (issuers cached by the calls before). Picker pages have 3 whatever the number of
+// instances (picker.TestPickerPagesStayWithinQueryBudget); the other routes' budgets are what they sent when this
+// test was written (admin pages were not tuned: an admin's page is rare), so a route that grows fails here and
+// someone decides.
+var queryBudgets = map[string]int{
+	"static":               0,
+	"picker":               3,
+	"picker.list":          3,
+	"picker.search":        3,
+	"picker.pick":          5,
+	"picker.import":        3,
+	"picker.import.cancel": 3,
+	"picker.login":         5,
+	"callback":             7,
+	"picker.preview":       3,
+	"picker.view":          2,
+	// A link preview opens the link (as its page does) and then reads it again with the system account's
+	// token; a revalidated preview (304) costs only the open.
+	"link.preview":         12,
+	"link":                 5,
+	"link.file":            6,
+	"link.share":           29,
+	"admin":                6,
+	"admin.issuers":        6,
+	"admin.issuer.new":     0,
+	"admin.issuer.create":  11,
+	"admin.issuer.update":  19,
+	"admin.issuer":         8,
+	"admin.issuer.delete":  7,
+	"admin.issuer.check":   26,
+	"admin.system.connect": 7,
+	// The instance pages read each issuer's last connection check (one audit query per issuer) for suitability.
+	"admin.instances":          10,
+	"admin.instance.new":       9,
+	"admin.instance.create":    6,
+	"admin.instance":           10,
+	"admin.instance.update":    8,
+	"admin.instance.delete":    2,
+	"admin.links":              5,
+	"admin.link.row":           5,
+	"admin.link.revoke":        5,
+	"admin.link.regrant":       4,
+	"admin.audit":              1,
+	"admin.health":             3,
+	"course":                   7,
+	"course.instance":          6,
+	"course.links":             5,
+	"course.link.row":          5,
+	"course.link.revoke":       5,
+	"course.link.regrant":      4,
+	"admin.system.disconnect":  15,
+	"admin.instance.delete.do": 5,
+	"admin.issuer.delete.do":   21,
+	"picker.logout":            7,
+}
+
+// firstAllowed is the role a route is counted as.
+func firstAllowed(a access) string {
+	for _, role := range allRoles() {
+		if a.allows(role) {
+			return role
+		}
+	}
+	return anon
+}
+
+// TestEveryRouteStaysWithinItsQueryBudget calls every route of routeTable once, as the first role allowed to use
+// it, and counts the statements that request sends to the database (a GORM callback on the host's handle,
+// counting only statements made under that request's context): each must stay within its budget, and a route
+// without a budget fails until it is given one.
+func TestEveryRouteStaysWithinItsQueryBudget(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, siteOptions{})
+	m := &matrix{s: s, r: map[string]string{}, job: map[string]string{}}
+	m.spare = s.h.AddIssuer(t, "Spare cloud")
+	m.spareIn = s.h.AddInstance(t, m.spare.ID, "Spare files", 1, 1)
+	s.h.ConnectSystem(t, m.spare.ID)
+	m.link = s.pickControlled(student, course)
+	for _, role := range allRoles() {
+		if role == anon {
+			continue
+		}
+		m.r[role] = s.token(s.pickRequest(role))
+		m.job[role] = s.startImport(role, m.r[role])
+	}
+	// The teacher holds an edit share of the link, for the revoke and regrant routes.
+	if status, body, _ := s.post(teacher, path("link", m.link, "share"), url.Values{"edit": {"1"}}); status >= 400 {
+		t.Fatalf("teacher's share: %d %.300s", status, body)
+	}
+
+	count := func(tx *gorm.DB) {
+		if n, ok := tx.Statement.Context.Value(routeCounterKey{}).(*atomic.Int64); ok {
+			n.Add(1)
+		}
+	}
+	cb := s.h.DB.Callback()
+	for _, err := range []error{
+		cb.Query().After("gorm:query").Register("ocrepo_test:route_count", count),
+		cb.Row().After("gorm:row").Register("ocrepo_test:route_count", count),
+		cb.Raw().After("gorm:raw").Register("ocrepo_test:route_count", count),
+		cb.Create().After("gorm:create").Register("ocrepo_test:route_count", count),
+		cb.Update().After("gorm:update").Register("ocrepo_test:route_count", count),
+		cb.Delete().After("gorm:delete").Register("ocrepo_test:route_count", count),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var current atomic.Pointer[atomic.Int64]
+	s.h.Echo.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if n := current.Load(); n != nil {
+				c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), routeCounterKey{}, n)))
+			}
+			return next(c)
+		}
+	})
+
+	for _, rc := range routeTable() {
+		budget, ok := queryBudgets[rc.name]
+		if !ok {
+			t.Errorf("route %q has no query budget: add one to queryBudgets", rc.name)
+			continue
+		}
+		role := firstAllowed(rc.access)
+		n := &atomic.Int64{}
+		current.Store(n)
+		status, body, _ := rc.call(m, role)
+		current.Store(nil)
+		if status >= 400 {
+			t.Errorf("%s %s as %s: %d: %.300s", rc.method, rc.name, role, status, body)
+			continue
+		}
+		t.Logf("%-26s %d queries (budget %d)", rc.name, n.Load(), budget)
+		if got := int(n.Load()); got > budget {
+			t.Errorf("%s %s as %s sent %d statements to the database, budget %d", rc.method, rc.name, role, got, budget)
+		}
+	}
+}
