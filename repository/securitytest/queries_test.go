@@ -27,9 +27,11 @@ var queryBudgets = map[string]int{
 	"picker.import":        3,
 	"picker.import.cancel": 3,
 	"picker.login":         5,
-	"callback":             7,
-	"picker.preview":       3,
-	"picker.view":          2,
+	// The callback may load the issuer uncached (3 statements): whether an earlier call warmed this process's
+	// issuer cache depends on background work (revocation retries) finishing first.
+	"callback":       10,
+	"picker.preview": 3,
+	"picker.view":    2,
 	// A link preview opens the link (as its page does) and then reads it again with the system account's
 	// token; a revalidated preview (304) costs only the open.
 	"link.preview":         12,
