@@ -19,10 +19,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/i18n"
 	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/templates"
@@ -50,6 +52,16 @@ type Env struct {
 	Home templates.HomeLink
 	// SiteName is the host's name, added to every page title ("Choose a file – Lakeside LMS"); "" adds nothing.
 	SiteName string
+	// Catalog holds the messages of every language; nil: the shipped catalogs alone.
+	Catalog *i18n.Catalog
+	// Languages is the host's choice of language per user; nil: the browser's Accept-Language.
+	Languages host.Languages
+	// TimeZones is the host's choice of time zone per user; nil: the server's.
+	TimeZones host.TimeZones
+
+	// shipped is the shipped catalog, loaded on first use when Catalog is nil.
+	shipped     *i18n.Catalog
+	shippedOnce sync.Once
 
 	// paths records the methods registered per path, for the fallbacks.
 	paths mountedPaths
@@ -66,6 +78,7 @@ const (
 	userKey    = "ocrepo.user"
 	csrfKey    = "ocrepo.csrf"
 	csrfCookie = "ocrepo_csrf"
+	localeKey  = "ocrepo.locale"
 	// CSRFHeader is the header htmx sends the token in; CSRFField the form field plain forms use.
 	CSRFHeader = "X-CSRF-Token"
 	CSRFField  = "csrf_token"
@@ -322,11 +335,48 @@ func (env *Env) Render(c echo.Context, status int, comp templ.Component) error {
 			env.renders.Put(buf)
 		}
 	}()
-	if err := comp.Render(c.Request().Context(), buf); err != nil {
+	loc := env.Localizer(c)
+	ctx := templates.WithTranslator(c.Request().Context(), loc)
+	if err := comp.Render(ctx, buf); err != nil {
 		env.Logger.ErrorContext(c.Request().Context(), "ocrepo: render", "path", c.Path(), "err", err)
-		return c.String(http.StatusInternalServerError, "The page could not be shown.")
+		return c.String(http.StatusInternalServerError, loc.T("error.render"))
 	}
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// Localizer is the current request's language and time zone: the host's Languages hook, else the browser's
+// Accept-Language, else English; the host's TimeZones hook, else the server's zone. It is chosen once per request.
+func (env *Env) Localizer(c echo.Context) *i18n.Localizer {
+	if l, ok := c.Get(localeKey).(*i18n.Localizer); ok {
+		return l
+	}
+	r := c.Request()
+	lang := ""
+	if env.Languages != nil {
+		lang = env.Languages.Language(r)
+	}
+	var zone *time.Location
+	if env.TimeZones != nil {
+		zone = env.TimeZones.TimeZone(r)
+	}
+	cat := env.Catalog
+	if cat == nil {
+		env.shippedOnce.Do(func() {
+			var err error
+			if env.shipped, err = i18n.New(nil); err != nil {
+				env.Logger.ErrorContext(r.Context(), "ocrepo: shipped catalog", "err", err)
+			}
+		})
+		cat = env.shipped
+	}
+	l := cat.For(lang, r.Header.Get("Accept-Language"), zone)
+	c.Set(localeKey, l)
+	return l
+}
+
+// T is message id in the current request's language.
+func (env *Env) T(c echo.Context, id string, args ...any) string {
+	return env.Localizer(c).T(id, args...)
 }
 
 // Page is the frame data of a full page for the current request.

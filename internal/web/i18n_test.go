@@ -1,0 +1,142 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
+	"golang.org/x/net/html"
+
+	"github.com/ocrepo/ocrepo/internal/i18n"
+	"github.com/ocrepo/ocrepo/internal/web"
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// pseudoWords matches one message rendered in the pseudo-locale.
+var pseudoWords = regexp.MustCompile(`⟦[^⟦⟧]*⟧`)
+
+// untranslated lists the text nodes of a page that are neither pseudo-locale messages nor the user data the test
+// put there (userData); what is left over once both are taken out must be punctuation or space.
+func untranslated(t *testing.T, body string, userData ...string) []string {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
+			return
+		}
+		if n.Type == html.TextNode {
+			rest := pseudoWords.ReplaceAllString(n.Data, "")
+			for _, u := range userData {
+				rest = strings.ReplaceAll(rest, u, "")
+			}
+			if strings.TrimFunc(rest, func(r rune) bool { return strings.ContainsRune(" \t\n–-—·:.,()←→|/", r) }) != "" {
+				bad = append(bad, strings.TrimSpace(n.Data))
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, n := range doc.Nodes {
+		walk(n)
+	}
+	// Attributes people read (or hear) are words too.
+	doc.Find("[aria-label],[title],[placeholder],[alt]").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range []string{"aria-label", "title", "placeholder", "alt"} {
+			if v, ok := s.Attr(a); ok && v != "" && pseudoWords.ReplaceAllString(v, "") != "" {
+				bad = append(bad, a+"="+v)
+			}
+		}
+	})
+	return bad
+}
+
+func localeEnv(t *testing.T, lang string, extra fstest.MapFS) *web.Env {
+	t.Helper()
+	cat, err := i18n.New(extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := web.NewRoutes()
+	routes.Declare("static", "/cloud/static/*")
+	return &web.Env{
+		Catalog:   cat,
+		Languages: host.LanguagesFunc(func(*http.Request) string { return lang }),
+		Routes:    routes,
+		Home:      templates.HomeLink{URL: "/", Name: "Lakeside LMS"},
+		SiteName:  "Lakeside LMS",
+	}
+}
+
+func renderError(t *testing.T, env *web.Env, accept string) string {
+	t.Helper()
+	e := echo.New()
+	req := httptest.NewRequest(http.MethodGet, "/cloud/x", nil)
+	if accept != "" {
+		req.Header.Set("Accept-Language", accept)
+	}
+	rec := httptest.NewRecorder()
+	c := e.NewContext(req, rec)
+	title := env.T(c, "error.render")
+	if err := env.Render(c, http.StatusInternalServerError,
+		templates.ErrorPage(env.Page(c, title), templates.Alert{Code: "500", Title: title})); err != nil {
+		t.Fatal(err)
+	}
+	return rec.Body.String()
+}
+
+// TestPseudoLocaleFrame: the frame of every full page (skip link, way back to the host, landmarks) and the error
+// page come from the catalog: rendered in the pseudo-locale, no text is left that is not a message or the
+// host's name.
+func TestPseudoLocaleFrame(t *testing.T) {
+	t.Parallel()
+	body := renderError(t, localeEnv(t, i18n.Pseudo, nil), "")
+	if bad := untranslated(t, body, "Lakeside LMS", "500"); len(bad) > 0 {
+		t.Fatalf("untranslated text: %q\n%s", bad, body)
+	}
+	if !strings.Contains(body, "⟦Báçk tö Lakeside LMS⟧") {
+		t.Fatalf("no translated way back:\n%s", body)
+	}
+}
+
+// TestPageLanguageAndDirection: the page carries lang and dir of the language chosen: the host's hook first,
+// else the browser's Accept-Language; a right-to-left language gets dir="rtl".
+func TestPageLanguageAndDirection(t *testing.T) {
+	t.Parallel()
+	extra := fstest.MapFS{
+		"ar.json": {Data: []byte(`{"layout.skip": "انتقل إلى المحتوى الرئيسي"}`)},
+		"nl.json": {Data: []byte(`{"layout.skip": "Naar de inhoud"}`)},
+	}
+	for _, tc := range []struct{ hook, accept, lang, dir, skip string }{
+		{"ar", "nl", "ar", "rtl", "انتقل إلى المحتوى الرئيسي"},
+		{"", "nl-NL,nl;q=0.9", "nl", "ltr", "Naar de inhoud"},
+		{"", "", "en", "ltr", "Skip to main content"},
+	} {
+		body := renderError(t, localeEnv(t, tc.hook, extra), tc.accept)
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := doc.Find("html")
+		if l, _ := h.Attr("lang"); !strings.HasPrefix(l, tc.lang) {
+			t.Errorf("hook %q accept %q: lang %q, want %q", tc.hook, tc.accept, l, tc.lang)
+		}
+		if d, _ := h.Attr("dir"); d != tc.dir {
+			t.Errorf("hook %q accept %q: dir %q, want %q", tc.hook, tc.accept, d, tc.dir)
+		}
+		if s := doc.Find("a.skip-link").Text(); s != tc.skip {
+			t.Errorf("hook %q accept %q: skip link %q, want %q", tc.hook, tc.accept, s, tc.skip)
+		}
+	}
+}
