@@ -144,3 +144,43 @@ func TestPseudoLocale(t *testing.T) {
 		t.Errorf("pseudo lang %q dir %q", l.Lang(), l.Dir())
 	}
 }
+
+// TestShippedLanguages: each shipped language is chosen for its users and speaks in its own plural rules and
+// numbers.
+func TestShippedLanguages(t *testing.T) {
+	t.Parallel()
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 5, 9, 7, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		accept, lang, dir, one, two, size, number, time string
+	}{
+		{"de-AT,de;q=0.9", "de", "ltr", "1 Byte", "2 Bytes", "1,5 MB", "1.234.567", "5. März 2026, 09:07 UTC"},
+		{"fr-CA", "fr", "ltr", "1 octet", "2 octets", "1,5 Mo", "1\u00a0234\u00a0567", "5 mars 2026, 09:07 UTC"},
+		{"es-MX", "es", "ltr", "1 byte", "2 bytes", "1,5 MB", "1.234.567", "5 mar. 2026, 09:07 UTC"},
+		{"pt-BR", "pt-BR", "ltr", "1 byte", "2 bytes", "1,5 MB", "1.234.567", "5 de mar. de 2026, 09:07 UTC"},
+		{"ar-EG", "ar", "rtl", "بايت واحد", "بايتان", "١٫٥ ميغابايت", "١٬٢٣٤٬٥٦٧", "٥ مارس ٢٠٢٦، ٠٩:٠٧ UTC"},
+	} {
+		l := c.For("", tc.accept, time.UTC)
+		if l.Lang() != tc.lang || l.Dir() != tc.dir {
+			t.Errorf("%s: lang %q dir %q, want %q %q", tc.accept, l.Lang(), l.Dir(), tc.lang, tc.dir)
+		}
+		if got := l.Size(1); got != tc.one {
+			t.Errorf("%s: Size(1) = %q, want %q", tc.accept, got, tc.one)
+		}
+		if got := l.Size(2); got != tc.two {
+			t.Errorf("%s: Size(2) = %q, want %q", tc.accept, got, tc.two)
+		}
+		if got := l.Size(1536 * 1024); got != tc.size {
+			t.Errorf("%s: Size(1.5 MiB) = %q, want %q", tc.accept, got, tc.size)
+		}
+		if got := l.Number(1234567); got != tc.number {
+			t.Errorf("%s: Number = %q, want %q", tc.accept, got, tc.number)
+		}
+		if got := l.Time(at); got != tc.time {
+			t.Errorf("%s: Time = %q, want %q", tc.accept, got, tc.time)
+		}
+	}
+}

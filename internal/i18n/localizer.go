@@ -3,6 +3,8 @@ package i18n
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -119,8 +121,23 @@ func (l *Localizer) Size(n int64) string {
 // Time formats an instant in the user's time zone, as a date and a time in the language's order.
 func (l *Localizer) Time(t time.Time) string {
 	t = t.In(l.zone)
-	return l.T("time.datetime", "Day", t.Day(), "Month", l.T(fmt.Sprintf("time.month.%d", int(t.Month()))),
-		"Year", t.Year(), "Clock", t.Format("15:04"), "Zone", t.Format("MST"))
+	return l.T("time.datetime", "Day", l.digits(strconv.Itoa(t.Day())),
+		"Month", l.T(fmt.Sprintf("time.month.%d", int(t.Month()))),
+		"Year", l.digits(strconv.Itoa(t.Year())), "Clock", l.digits(t.Format("15:04")), "Zone", t.Format("MST"))
+}
+
+// digits writes ASCII digits in the language's own (Arabic-Indic in Arabic), as its numbers are written.
+func (l *Localizer) digits(s string) string {
+	zero := []rune(l.printer.Sprint(number.Decimal(0)))
+	if len(zero) != 1 || zero[0] == '0' {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return zero[0] + (r - '0')
+		}
+		return r
+	}, s)
 }
 
 // Zone is the user's time zone.
