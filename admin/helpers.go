@@ -128,7 +128,7 @@ func (h *handler) failed(c echo.Context, what string, err error) error {
 	h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: admin: "+what, "path", c.Path(), "status", p.Status, "code", p.Code, "err", err)
 	detail := p.User.Detail
 	if p.Admin != "" {
-		detail += " " + p.Admin
+		detail += " " + h.env.AdminWords(c, p)
 	}
 	return h.env.Fail(c, p.Status, p.User.Title, detail)
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/ocrepo/ocrepo/internal/i18n"
 	"github.com/ocrepo/ocrepo/internal/web"
+	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/templates"
 )
@@ -137,6 +139,48 @@ func TestPageLanguageAndDirection(t *testing.T) {
 		}
 		if s := doc.Find("a.skip-link").Text(); s != tc.skip {
 			t.Errorf("hook %q accept %q: skip link %q, want %q", tc.hook, tc.accept, s, tc.skip)
+		}
+	}
+}
+
+// TestAdminWordsFromTheCatalog: every admin note the error mapper can give is a message of the English catalog,
+// and AdminWords says it (with the pointer to the connection check) in the request's language.
+func TestAdminWordsFromTheCatalog(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("problem.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, id := range cat.IDs() {
+		known[id] = true
+	}
+	ids := regexp.MustCompile(`"(problem\.admin\.[a-z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(ids) < 15 {
+		t.Fatalf("only %d admin notes found in problem.go", len(ids))
+	}
+	for _, m := range ids {
+		if !known[m[1]] {
+			t.Errorf("problem.go uses %q, which the English catalog lacks", m[1])
+		}
+	}
+
+	p := web.ProblemFor(cloud.ErrTimeout, "")
+	if p.Admin == "" || !p.AdminCheck {
+		t.Fatalf("timeout: admin note %q check %v", p.Admin, p.AdminCheck)
+	}
+	for lang, want := range map[string]string{
+		"de": "Die Cloud hat nicht innerhalb der Zeitgrenze der Website geantwortet: Sie ist vielleicht überlastet, oder ihr Brute-Force-Schutz verzögert diese Website. Die Verbindungsprüfung auf der Verwaltungsseite des Cloud-Servers zeigt, was nicht stimmt.",
+		"":   "The cloud did not answer within the site's timeout: it may be overloaded, or its brute-force protection delays this site. The connection check on the cloud server's admin page shows what is wrong.",
+	} {
+		env := localeEnv(t, lang, nil)
+		c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+		if got := env.AdminWords(c, p); got != want {
+			t.Errorf("%q: %q", lang, got)
 		}
 	}
 }
