@@ -75,6 +75,10 @@ type (
 	PickRequest              = host.PickRequest
 	PickResult               = host.PickResult
 	PickedFile               = host.PickedFile
+	Languages                = host.Languages
+	LanguagesFunc            = host.LanguagesFunc
+	TimeZones                = host.TimeZones
+	TimeZonesFunc            = host.TimeZonesFunc
 	LinkPolicy               = service.LinkPolicy
 	ImportLimits             = service.ImportLimits
 )
