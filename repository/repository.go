@@ -236,6 +236,10 @@ func New(cfg Config) (*Repository, error) {
 	if cfg.Files == nil {
 		return nil, &ConfigError{"Files", "is required: it receives imported files"}
 	}
+	catalog, err := i18n.New(cfg.Messages)
+	if err != nil {
+		return nil, &ConfigError{"Messages", err.Error()}
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -303,10 +307,6 @@ func New(cfg Config) (*Repository, error) {
 		return nil, fmt.Errorf("repository: %w", err)
 	}
 	r.svc = svc
-	catalog, err := i18n.New(cfg.Messages)
-	if err != nil {
-		return nil, &ConfigError{"Messages", err.Error()}
-	}
 	path := pu.Path
 	if path == "" {
 		path = "/"
