@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/ocrepo/ocrepo/repository"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
@@ -49,5 +51,38 @@ func TestBadHostCatalogIsAConfigError(t *testing.T) {
 	var ce *repository.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "Messages" {
 		t.Fatalf("New = %v, want a ConfigError on Messages", err)
+	}
+}
+
+// TestAdminFrameFromTheCatalog: the admin navigation and the notice after a redirect come from the catalog (the
+// pseudo-locale en-XA wraps every message in ⟦ ⟧), and an unknown notice code shows nothing.
+func TestAdminFrameFromTheCatalog(t *testing.T) {
+	t.Parallel()
+	h := repositorytest.New(t, repositorytest.Options{Config: func(c *repository.Config) {
+		c.Language = repository.LanguagesFunc(func(*http.Request) string { return "en-XA" })
+	}})
+	_, page, _ := h.Client("admin").Get(t, repositorytest.Mount+"/admin/issuers?notice=issuer_saved")
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nav := doc.Find(`[data-testid="admin-nav"]`)
+	if l, _ := nav.Attr("aria-label"); !strings.HasPrefix(l, "⟦") {
+		t.Errorf("navigation label %q", l)
+	}
+	if n := nav.Find("a").Length(); n != 5 {
+		t.Fatalf("%d navigation entries", n)
+	}
+	nav.Find("a").Each(func(_ int, a *goquery.Selection) {
+		if txt := a.Text(); !strings.HasPrefix(txt, "⟦") || !strings.HasSuffix(txt, "⟧") {
+			t.Errorf("navigation entry %q is not from the catalog", txt)
+		}
+	})
+	if txt := strings.TrimSpace(doc.Find(`[data-testid="notice"] .alert-title`).Text()); txt != "⟦Cháñgés sávéd.⟧" {
+		t.Errorf("notice %q", txt)
+	}
+	_, page, _ = h.Client("admin").Get(t, repositorytest.Mount+"/admin/issuers?notice=%3Cb%3Ehi")
+	if strings.Contains(page, `data-testid="notice"`) {
+		t.Error("an unknown notice code was shown")
 	}
 }
