@@ -184,3 +184,34 @@ func TestAdminWordsFromTheCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestPlumbingFailuresInTheUsersLanguage: the plumbing's own refusals (sign in, admins only, CSRF, too much data,
+// not found) are catalog messages: in the pseudo-locale nothing is left untranslated, and a size in them is
+// written in the language's numbers.
+func TestPlumbingFailuresInTheUsersLanguage(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"web.sign_in", "web.who_failed", "web.permissions_failed", "web.admins_only",
+		"web.cross_site", "web.form_expired", "web.form_unreadable", "web.method", "web.not_found", "web.too_much"} {
+		env := localeEnv(t, i18n.Pseudo, nil)
+		rec := httptest.NewRecorder()
+		c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/cloud/x", nil), rec)
+		if err := env.FailWith(c, http.StatusBadRequest, key, "Limit", "1 MB"); err != nil {
+			t.Fatal(err)
+		}
+		if bad := untranslated(t, rec.Body.String(), "Lakeside LMS", "1 MB", "400"); len(bad) > 0 {
+			t.Errorf("%s: untranslated %q", key, bad)
+		}
+		if strings.Contains(rec.Body.String(), key) {
+			t.Errorf("%s: a message id reached the page", key)
+		}
+	}
+	env := localeEnv(t, "de", nil)
+	rec := httptest.NewRecorder()
+	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/cloud/x", nil), rec)
+	if err := env.FailWith(c, http.StatusRequestEntityTooLarge, "web.too_much", "Limit", env.Localizer(c).Size(1536*1024)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.Body.String(), "Zu viele Daten") || !strings.Contains(rec.Body.String(), "(1,5 MB)") {
+		t.Errorf("German 413:\n%s", rec.Body.String())
+	}
+}

@@ -214,11 +214,11 @@ func (env *Env) RequireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u, err := env.Users.CurrentUser(c.Request())
 		if errors.Is(err, host.ErrNotSignedIn) || (err == nil && u.ID == "") {
-			return env.Fail(c, http.StatusUnauthorized, "Please sign in", "Sign in to this site first, then try again.")
+			return env.FailWith(c, http.StatusUnauthorized, "web.sign_in")
 		}
 		if err != nil {
 			env.Logger.ErrorContext(c.Request().Context(), "ocrepo: users hook failed", "err", err)
-			return env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The site could not tell who you are. Try again in a moment.")
+			return env.FailWith(c, http.StatusInternalServerError, "web.who_failed")
 		}
 		c.Set(userKey, u)
 		return next(c)
@@ -232,10 +232,10 @@ func (env *Env) RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		ok, err := env.Admins.IsAdmin(c.Request().Context(), u)
 		if err != nil {
 			env.Logger.ErrorContext(c.Request().Context(), "ocrepo: admins hook failed", "err", err)
-			return env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The site could not check your permissions. Try again in a moment.")
+			return env.FailWith(c, http.StatusInternalServerError, "web.permissions_failed")
 		}
 		if !ok {
-			return env.Fail(c, http.StatusForbidden, "Administrators only", "This page is for site administrators. If you need a change here, ask one of them.")
+			return env.FailWith(c, http.StatusForbidden, "web.admins_only")
 		}
 		return next(c)
 	}
@@ -292,14 +292,14 @@ func (env *Env) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if crossOrigin.Check(r) != nil {
-			return env.Fail(c, http.StatusForbidden, "Request refused", "This request came from another site and was refused. Reload the page and try again.")
+			return env.FailWith(c, http.StatusForbidden, "web.cross_site")
 		}
 		got := r.Header.Get(CSRFHeader)
 		if got == "" {
 			got = c.FormValue(CSRFField)
 		}
 		if !hmac.Equal([]byte(got), []byte(want)) {
-			return env.Fail(c, http.StatusForbidden, "This form has expired", "Reload the page and try again.")
+			return env.FailWith(c, http.StatusForbidden, "web.form_expired")
 		}
 		return next(c)
 	}
@@ -405,6 +405,13 @@ func (env *Env) Fail(c echo.Context, status int, title, detail string) error {
 		return env.Render(c, status, templates.AlertBox(p))
 	}
 	return env.Render(c, status, templates.ErrorPage(env.Page(c, title), p))
+}
+
+// FailWith answers with an error in the request's language: the messages key+".title" and key+".detail", their
+// parameters given as name, value pairs.
+func (env *Env) FailWith(c echo.Context, status int, key string, args ...any) error {
+	l := env.Localizer(c)
+	return env.Fail(c, status, l.T(key+".title", args...), l.T(key+".detail", args...))
 }
 
 // SafeReturn keeps a return target on the host's origin: a relative path, or an absolute URL on HostOrigin.
