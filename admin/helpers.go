@@ -27,31 +27,31 @@ const (
 	sectionCourseLinks = "course-links"
 )
 
-// noticeText is the message shown after a redirect, by the notice query parameter; "" for unknown ones.
-func noticeText(code string) string {
-	switch code {
-	case "issuer_created":
-		return "Cloud server added. Next: run the connection check and connect its system account below."
-	case "issuer_saved", "instance_saved":
-		return "Changes saved."
-	case "issuer_deleted":
-		return "Cloud server deleted, with its repository instances and logins."
-	case "system_connected":
-		return "System account connected."
-	case "system_disconnected":
-		return "System account disconnected."
-	case "instance_created":
-		return "Repository instance added."
-	case "instance_deleted":
-		return "Repository instance deleted."
-	case "course_saved":
-		return "Course setting saved."
-	case "share_revoked":
-		return "Share revoked: the file is gone from that person's cloud."
-	case "share_regranted":
-		return "Shared again."
+// noticeIDs maps the notice query parameter to the message shown after a redirect; unknown codes show nothing.
+func noticeIDs() map[string]string {
+	return map[string]string{
+		"issuer_created":      "admin.notice.issuer_created",
+		"issuer_saved":        "admin.notice.saved",
+		"instance_saved":      "admin.notice.saved",
+		"issuer_deleted":      "admin.notice.issuer_deleted",
+		"system_connected":    "admin.notice.system_connected",
+		"system_disconnected": "admin.notice.system_disconnected",
+		"instance_created":    "admin.notice.instance_created",
+		"instance_deleted":    "admin.notice.instance_deleted",
+		"course_saved":        "admin.notice.course_saved",
+		"share_revoked":       "admin.notice.share_revoked",
+		"share_regranted":     "admin.notice.share_regranted",
 	}
-	return ""
+}
+
+// noticeText is the message shown after a redirect, by the notice query parameter, in the request's language;
+// "" for unknown ones.
+func (h *handler) noticeText(c echo.Context, code string) string {
+	id, ok := noticeIDs()[code]
+	if !ok {
+		return ""
+	}
+	return h.env.T(c, id)
 }
 
 // frame is the admin frame of a page in section.
@@ -60,14 +60,14 @@ func (h *handler) frame(c echo.Context, title, section string) templates.AdminFr
 		Page:    h.env.Page(c, title),
 		Section: section,
 		Nav: []templates.NavItem{
-			{Key: sectionIssuers, Label: "Cloud servers", URL: h.env.Routes.URL("admin.issuers")},
-			{Key: sectionInstances, Label: "Repository instances", URL: h.env.Routes.URL("admin.instances")},
-			{Key: sectionLinks, Label: "Controlled links", URL: h.env.Routes.URL("admin.links")},
-			{Key: sectionAudit, Label: "Audit trail", URL: h.env.Routes.URL("admin.audit")},
-			{Key: sectionHealth, Label: "Cloud health", URL: h.env.Routes.URL("admin.health")},
+			{Key: sectionIssuers, Label: h.env.T(c, "admin.nav.issuers"), URL: h.env.Routes.URL("admin.issuers")},
+			{Key: sectionInstances, Label: h.env.T(c, "admin.nav.instances"), URL: h.env.Routes.URL("admin.instances")},
+			{Key: sectionLinks, Label: h.env.T(c, "admin.nav.links"), URL: h.env.Routes.URL("admin.links")},
+			{Key: sectionAudit, Label: h.env.T(c, "admin.nav.audit"), URL: h.env.Routes.URL("admin.audit")},
+			{Key: sectionHealth, Label: h.env.T(c, "admin.nav.health"), URL: h.env.Routes.URL("admin.health")},
 		},
 	}
-	if text := noticeText(c.QueryParam("notice")); text != "" {
+	if text := h.noticeText(c, c.QueryParam("notice")); text != "" {
 		f.Notice = &templates.Alert{Code: "notice", Title: text, Kind: "success"}
 	}
 	return f
@@ -79,13 +79,13 @@ func (h *handler) courseFrame(c echo.Context, course, title, section string) tem
 	f := templates.AdminFrame{
 		Page:     h.env.Page(c, title),
 		Section:  section,
-		NavLabel: "Course " + course,
+		NavLabel: h.env.T(c, "admin.nav.course", "Course", course),
 		Nav: []templates.NavItem{
-			{Key: sectionCourseRepos, Label: "File repositories", URL: h.env.Routes.URL("course", course)},
-			{Key: sectionCourseLinks, Label: "Access controlled links", URL: h.env.Routes.URL("course.links", course)},
+			{Key: sectionCourseRepos, Label: h.env.T(c, "admin.nav.course_repositories"), URL: h.env.Routes.URL("course", course)},
+			{Key: sectionCourseLinks, Label: h.env.T(c, "admin.nav.course_links"), URL: h.env.Routes.URL("course.links", course)},
 		},
 	}
-	if text := noticeText(c.QueryParam("notice")); text != "" {
+	if text := h.noticeText(c, c.QueryParam("notice")); text != "" {
 		f.Notice = &templates.Alert{Code: "notice", Title: text, Kind: "success"}
 	}
 	return f
@@ -128,7 +128,7 @@ func (h *handler) failed(c echo.Context, what string, err error) error {
 	h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: admin: "+what, "path", c.Path(), "status", p.Status, "code", p.Code, "err", err)
 	detail := p.User.Detail
 	if p.Admin != "" {
-		detail += " " + p.Admin
+		detail += " " + h.env.AdminWords(c, p)
 	}
 	return h.env.Fail(c, p.Status, p.User.Title, detail)
 }

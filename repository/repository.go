@@ -39,6 +39,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ocrepo/ocrepo/admin"
+	"github.com/ocrepo/ocrepo/internal/i18n"
 	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/picker"
@@ -74,6 +75,10 @@ type (
 	PickRequest              = host.PickRequest
 	PickResult               = host.PickResult
 	PickedFile               = host.PickedFile
+	Languages                = host.Languages
+	LanguagesFunc            = host.LanguagesFunc
+	TimeZones                = host.TimeZones
+	TimeZonesFunc            = host.TimeZonesFunc
 	LinkPolicy               = service.LinkPolicy
 	ImportLimits             = service.ImportLimits
 )
@@ -139,7 +144,8 @@ type Config struct {
 	// pages) link back to, a path on the host's origin such as "/"; default: no link. The picker, which lives in a
 	// popup or an iframe, never shows it.
 	HomeURL string
-	// HomeName names the host in that link ("Back to Lakeside LMS"); default "the site".
+	// HomeName names the host in that link ("Back to Lakeside LMS"); default: the words for "the site" in the
+	// user's language.
 	HomeName string
 	// FrameAncestors lists the origins allowed to embed the picker in an iframe (CSP frame-ancestors), one CSP
 	// source each ("https://lms.example.org", "https://*.example.org", "'self'"); New refuses entries with spaces,
@@ -169,6 +175,16 @@ type Config struct {
 	// HealthInterval is how recent an answer from a cloud must be for Health to take the cloud for up without
 	// asking, and how often at most Health reads an issuer's status.php; default 1 minute.
 	HealthInterval time.Duration
+	// Language says which language each user reads ocrepo's pages in (the language chosen in the LMS); default:
+	// the browser's Accept-Language. Without a catalog for the language ocrepo falls back to the nearest one,
+	// then to English. Shipped: English, German, French, Spanish, Brazilian Portuguese, Arabic.
+	Language host.Languages
+	// TimeZone says which time zone each user reads dates and times in; default: the server's.
+	TimeZone host.TimeZones
+	// Messages adds languages and overrides ocrepo's words: JSON catalog files at the root of the FS, named for
+	// their language ("nl.json", "de.json"), in go-i18n's format ({"id": "text"}, plural forms as
+	// {"id": {"one": "...", "other": "..."}}); the ids are those of ocrepo's English catalog. Default: none.
+	Messages fs.FS
 }
 
 // ConfigError is a Config that New cannot use.
@@ -219,6 +235,10 @@ func New(cfg Config) (*Repository, error) {
 	}
 	if cfg.Files == nil {
 		return nil, &ConfigError{"Files", "is required: it receives imported files"}
+	}
+	catalog, err := i18n.New(cfg.Messages)
+	if err != nil {
+		return nil, &ConfigError{"Messages", err.Error()}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -304,13 +324,12 @@ func New(cfg Config) (*Repository, error) {
 		HostOrigin:     pu.Scheme + "://" + pu.Host,
 		Routes:         routes,
 		SiteName:       cfg.HomeName,
+		Catalog:        catalog,
+		Languages:      cfg.Language,
+		TimeZones:      cfg.TimeZone,
 	}
 	if home != "" {
-		name := cfg.HomeName
-		if name == "" {
-			name = "the site"
-		}
-		r.env.Home = templates.HomeLink{URL: home, Name: name}
+		r.env.Home = templates.HomeLink{URL: home, Name: cfg.HomeName}
 	}
 	return r, nil
 }

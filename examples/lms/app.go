@@ -55,6 +55,7 @@ func (a *app) routes(e *echo.Echo) {
 	e.GET("/", a.home)
 	e.POST("/signin", a.signIn)
 	e.POST("/signout", a.signOut)
+	e.POST("/language", a.setLanguage)
 	e.GET("/courses/:course", a.course)
 	e.GET("/courses/:course/materials/add", a.materialsAdd) // the picker's plain redirect (?pick=)
 	e.POST("/courses/:course/materials/add", a.materialsAdd)
@@ -118,6 +119,9 @@ type view struct {
 	Notice  string
 	Error   string
 	Page    any
+	// Languages is the language menu; Lang the entry chosen ("" for the browser's).
+	Languages []language
+	Lang      string
 }
 
 type crumb struct{ Label, URL string }
@@ -139,6 +143,7 @@ func (a *app) render(c echo.Context, status int, page string, v view) error {
 	v.People = people
 	v.CSRF, _ = c.Get(csrfKey).(string)
 	v.Path = c.Request().URL.RequestURI()
+	v.Languages, v.Lang = languages(), chosenLanguage(c)
 	if v.Notice == "" {
 		v.Notice = notices(c.QueryParam("notice"))
 	}

@@ -219,6 +219,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		AllowLoopback:  true, // the test cloud, or a Nextcloud in a container on this machine
 		HomeURL:        "/",  // ocrepo's admin and link pages link back here
 		HomeName:       "Lakeside LMS",
+		Language:       hooks, // the language menu (language.go)
 		Now:            o.Now,
 		Metrics:        reg,
 	})

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -103,7 +102,7 @@ func (env *Env) BodyLimit(limit int64) echo.MiddlewareFunc {
 			case errors.As(err, &tooBig):
 				return env.tooLarge(c, limit)
 			case err != nil:
-				return env.Fail(c, http.StatusBadRequest, "The form could not be read", "Reload the page and try again.")
+				return env.FailWith(c, http.StatusBadRequest, "web.form_unreadable")
 			}
 			return next(c)
 		}
@@ -113,18 +112,7 @@ func (env *Env) BodyLimit(limit int64) echo.MiddlewareFunc {
 func (env *Env) tooLarge(c echo.Context, limit int64) error {
 	env.Logger.WarnContext(c.Request().Context(), "ocrepo: request body over the limit", "method", c.Request().Method,
 		"path", c.Request().URL.Path, "limit", limit, "content_length", c.Request().ContentLength)
-	return env.Fail(c, http.StatusRequestEntityTooLarge, "Too much data",
-		"This request carried more data than this page accepts ("+humanBytes(limit)+"). Reload the page and try again.")
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + " MiB"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.FormatInt(n>>10, 10) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
+	return env.FailWith(c, http.StatusRequestEntityTooLarge, "web.too_much", "Limit", env.Localizer(c).Size(limit))
 }
 
 // FallbackRoute is the Echo route name of the fallbacks.
@@ -172,7 +160,7 @@ func (env *Env) fallback(prefix *string) echo.HandlerFunc {
 		if c.Request().Method == http.MethodOptions {
 			return c.NoContent(http.StatusNoContent)
 		}
-		return env.Fail(c, http.StatusMethodNotAllowed, "Request refused", "This page does not take this kind of request. Go back and try again.")
+		return env.FailWith(c, http.StatusMethodNotAllowed, "web.method")
 	}
 }
 
@@ -206,7 +194,7 @@ func matchRoute(pattern, p string) bool {
 }
 
 func (env *Env) notFound(c echo.Context) error {
-	return env.Fail(c, http.StatusNotFound, "Page not found", "There is nothing at this address. Check the link, or go back and try again.")
+	return env.FailWith(c, http.StatusNotFound, "web.not_found")
 }
 
 // Static serves files of fsys under prefix (the full path the route is mounted at, ending in "/"), without

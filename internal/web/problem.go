@@ -25,8 +25,11 @@ type Problem struct {
 	Code   string
 	// User holds the words for students and teachers (and the login offer, the wait).
 	User service.Problem
-	// Admin is what a site admin should know beyond User's words; "" when there is nothing more to say.
+	// Admin is the message id of what a site admin should know beyond User's words; "" when there is nothing
+	// more to say. AdminWords puts it in the admin's language.
 	Admin string
+	// AdminCheck adds the pointer to the connection check to the admin's words.
+	AdminCheck bool
 	// Known is false for a failure no rule explains (a bug, or the database down): it is logged as an error
 	// and the person gets the generic words.
 	Known bool
@@ -46,13 +49,37 @@ func ProblemFor(err error, cloudName string) Problem {
 	}
 	p := Problem{User: service.Explain(err, cloudName), Known: true}
 	p.Code = p.User.Code
-	p.Status, p.Admin = statusAndAdmin(err, &p)
+	var admin adminNote
+	p.Status, admin = statusAndAdmin(err, &p)
+	p.Admin, p.AdminCheck = admin.id, admin.check
 	return p
+}
+
+// adminNote is the message id of the admin's words, and whether they point to the connection check.
+type adminNote struct {
+	id    string
+	check bool
+}
+
+func adminWords(id string) adminNote { return adminNote{id: id} }
+func adminCheck(id string) adminNote { return adminNote{id: id, check: true} }
+
+// AdminWords is what a site admin should know of p beyond the user's words, in the request's language; "" when
+// there is nothing more to say.
+func (env *Env) AdminWords(c echo.Context, p Problem) string {
+	if p.Admin == "" {
+		return ""
+	}
+	words := env.T(c, p.Admin)
+	if p.AdminCheck {
+		words += " " + env.T(c, "problem.admin.check")
+	}
+	return words
 }
 
 // statusAndAdmin is the HTTP status of an error and the admin's extra words. It may refine p's code and words
 // where the error says more than service.Explain tells (a DNS or TLS failure, a cancelled request).
-func statusAndAdmin(err error, p *Problem) (int, string) {
+func statusAndAdmin(err error, p *Problem) (int, adminNote) {
 	var le *service.LoginError
 	var step *service.StepError
 	var se *cloud.StatusError
@@ -62,118 +89,117 @@ func statusAndAdmin(err error, p *Problem) (int, string) {
 	var invalidCert x509.CertificateInvalidError
 	var verifyErr *tls.CertificateVerificationError
 	var recordErr tls.RecordHeaderError
-	const check = " The connection check on the cloud server's admin page shows what is wrong."
 	switch {
 	case errors.As(err, &le):
 		switch le.Kind {
 		case service.LoginThrottled:
-			return http.StatusTooManyRequests, "The cloud's brute-force protection is slowing down this site's logins." + check
+			return http.StatusTooManyRequests, adminCheck("problem.admin.login_throttled")
 		case service.LoginClientRefused:
-			return http.StatusServiceUnavailable, "The cloud refused this site's OAuth client (invalid_client) when finishing a login: the client id or secret in the cloud server's settings is wrong." + check
+			return http.StatusServiceUnavailable, adminCheck("problem.admin.login_client_refused")
 		case service.LoginTokenFailed, service.LoginUserinfo:
-			return http.StatusBadGateway, "The cloud failed while completing a login." + check
+			return http.StatusBadGateway, adminCheck("problem.admin.login_failed")
 		case service.LoginStateForeign:
-			return http.StatusForbidden, ""
+			return http.StatusForbidden, adminNote{}
 		case service.LoginSystemInUse:
-			return http.StatusConflict, ""
+			return http.StatusConflict, adminNote{}
 		case service.LoginRedirectURI, service.LoginNoUser:
-			return http.StatusBadRequest, "The cloud server's settings need attention." + check
+			return http.StatusBadRequest, adminCheck("problem.admin.settings_attention")
 		}
-		return http.StatusBadRequest, ""
+		return http.StatusBadRequest, adminNote{}
 	case errors.As(err, &step):
 		return statusAndAdmin(step.Err, &Problem{})
 	case errors.Is(err, service.ErrClientRefused):
-		return http.StatusServiceUnavailable, "The cloud refused this site's OAuth client (invalid_client): the client id or secret in the cloud server's settings is wrong. Stored logins are kept; saving the corrected secret lets them work again at once."
+		return http.StatusServiceUnavailable, adminWords("problem.admin.client_refused")
 	case errors.Is(err, service.ErrNoSystemAccount):
-		return http.StatusServiceUnavailable, "Connect the cloud server's system account on its admin page."
+		return http.StatusServiceUnavailable, adminWords("problem.admin.no_system_account")
 	case errors.Is(err, service.ErrShuttingDown), errors.Is(err, service.ErrLinkBusy):
-		return http.StatusServiceUnavailable, ""
+		return http.StatusServiceUnavailable, adminNote{}
 	case errors.Is(err, service.ErrWrongFile):
-		return http.StatusBadGateway, "The cloud showed the system account another file than the one the user shared; nothing was copied or moved."
+		return http.StatusBadGateway, adminWords("problem.admin.wrong_file")
 	case errors.Is(err, service.ErrNoAccess), errors.Is(err, service.ErrReturnRefused), errors.Is(err, cloud.ErrForbidden):
-		return http.StatusForbidden, ""
+		return http.StatusForbidden, adminNote{}
 	case errors.Is(err, service.ErrNotConnected), errors.Is(err, service.ErrLoginAgain):
-		return http.StatusUnauthorized, ""
+		return http.StatusUnauthorized, adminNote{}
 	case errors.Is(err, cloud.ErrUnauthorized):
 		if errors.As(err, &se) && !se.BearerRejected {
-			return http.StatusUnauthorized, "The cloud answered 401 to a valid login: a web server in front of it may strip the Authorization header." + check
+			return http.StatusUnauthorized, adminCheck("problem.admin.bearer_stripped")
 		}
-		return http.StatusUnauthorized, ""
+		return http.StatusUnauthorized, adminNote{}
 	case errors.Is(err, service.ErrInvalidInput):
 		p.Code = "invalid_input"
 		p.User.Title, p.User.Detail = "The input was not accepted", "Correct it and try again."
-		return http.StatusBadRequest, ""
+		return http.StatusBadRequest, adminNote{}
 	case errors.Is(err, service.ErrSystemInUse):
 		p.Code = "system_in_use"
 		p.User.Title, p.User.Detail = "The system account is in use", "Access controlled links depend on it; it can be changed only once they are gone."
-		return http.StatusConflict, ""
+		return http.StatusConflict, adminNote{}
 	case errors.Is(err, service.ErrPickExpired), errors.Is(err, service.ErrPickInvalid),
 		errors.Is(err, service.ErrNoFiles), errors.Is(err, service.ErrTooManyFiles):
-		return http.StatusBadRequest, ""
+		return http.StatusBadRequest, adminNote{}
 	case errors.Is(err, service.ErrShareRevoked):
-		return http.StatusForbidden, ""
+		return http.StatusForbidden, adminNote{}
 	case errors.Is(err, service.ErrImportLimit):
-		return http.StatusTooManyRequests, ""
+		return http.StatusTooManyRequests, adminNote{}
 	case errors.Is(err, service.ErrTooLarge):
-		return http.StatusRequestEntityTooLarge, ""
+		return http.StatusRequestEntityTooLarge, adminNote{}
 	case errors.Is(err, service.ErrNotAccepted):
-		return http.StatusUnsupportedMediaType, ""
+		return http.StatusUnsupportedMediaType, adminNote{}
 	case errors.Is(err, service.ErrCancelled):
-		return http.StatusConflict, ""
+		return http.StatusConflict, adminNote{}
 	case errors.Is(err, cloud.ErrNotFound), errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, ""
+		return http.StatusNotFound, adminNote{}
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrDuplicate), errors.Is(err, store.ErrAlreadyUsed):
 		p.Code = "changed"
 		p.User.Title, p.User.Detail = "Changed meanwhile", "Somebody changed this at the same time. Reload the page and try again."
-		return http.StatusConflict, ""
+		return http.StatusConflict, adminNote{}
 	case errors.Is(err, cloud.ErrThrottled):
-		return http.StatusTooManyRequests, "Many requests from this site reach the cloud's limits (share creation, or brute-force protection after failed logins)." + check
+		return http.StatusTooManyRequests, adminCheck("problem.admin.throttled")
 	case errors.Is(err, cloud.ErrLocked):
-		return http.StatusLocked, ""
+		return http.StatusLocked, adminNote{}
 	case errors.Is(err, cloud.ErrInsufficientStorage):
-		return http.StatusInsufficientStorage, ""
+		return http.StatusInsufficientStorage, adminNote{}
 	case errors.Is(err, cloud.ErrUnsupported):
-		return http.StatusNotImplemented, ""
+		return http.StatusNotImplemented, adminNote{}
 	case errors.Is(err, service.ErrBlockedAddress):
-		return http.StatusBadGateway, "ocrepo's network guard refused the cloud's address (a private or loopback network)." + check
+		return http.StatusBadGateway, adminCheck("problem.admin.network_guard")
 	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert), errors.As(err, &recordErr):
 		p.Code = "tls"
-		return http.StatusBadGateway, "This site does not trust the cloud's TLS certificate, or the cloud does not speak TLS on that port." + check
+		return http.StatusBadGateway, adminCheck("problem.admin.tls")
 	case errors.As(err, &dnsErr):
 		p.Code = "dns"
-		return http.StatusBadGateway, "The cloud's host name does not resolve from this site." + check
+		return http.StatusBadGateway, adminCheck("problem.admin.dns")
 	case errors.Is(err, cloud.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, "The cloud did not answer within the site's timeout: it may be overloaded, or its brute-force protection delays this site." + check
+		return http.StatusGatewayTimeout, adminCheck("problem.admin.timeout")
 	case errors.Is(err, cloud.ErrUnavailable), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
-		return http.StatusServiceUnavailable, "The cloud refused or dropped the connection: it is down, restarting, or a firewall is in the way." + check
+		return http.StatusServiceUnavailable, adminCheck("problem.admin.unavailable")
 	case errors.Is(err, context.Canceled):
 		p.Code = "cancelled"
 		p.User.Title, p.User.Detail = "Cancelled", "The request was cancelled before it finished. Try again."
-		return http.StatusServiceUnavailable, ""
+		return http.StatusServiceUnavailable, adminNote{}
 	case errors.Is(err, service.ErrSizeMismatch):
-		return http.StatusBadGateway, ""
+		return http.StatusBadGateway, adminNote{}
 	case errors.Is(err, cloud.ErrServer):
 		if errors.As(err, &se) && se.StatusCode == http.StatusServiceUnavailable {
-			return http.StatusServiceUnavailable, "The cloud answered 503: it may be in maintenance mode."
+			return http.StatusServiceUnavailable, adminWords("problem.admin.maintenance")
 		}
-		return http.StatusBadGateway, "The cloud reported an internal error; its log (Nextcloud: Administration settings → Logging) says why."
+		return http.StatusBadGateway, adminWords("problem.admin.server_error")
 	case errors.Is(err, cloud.ErrInvalidResponse):
-		return http.StatusBadGateway, "The cloud answered with something other than its API's answer (often a proxy's error or login page)." + check
+		return http.StatusBadGateway, adminCheck("problem.admin.invalid_response")
 	case errors.Is(err, cloud.ErrInvalidConfig):
 		p.Code = "settings"
 		p.User.Title, p.User.Detail = "The cloud server's settings are incomplete", "Please tell your site administrator."
-		return http.StatusServiceUnavailable, "The cloud server's settings do not make a working client; open it on the admin page and save it again."
+		return http.StatusServiceUnavailable, adminWords("problem.admin.invalid_config")
 	case errors.As(err, &se):
-		return http.StatusBadGateway, ""
+		return http.StatusBadGateway, adminNote{}
 	case errors.Is(err, cloud.ErrConflict), errors.Is(err, cloud.ErrPreconditionFailed),
 		errors.Is(err, cloud.ErrAlreadyExists), errors.Is(err, cloud.ErrAlreadyShared):
 		p.Code = "refused"
 		p.User.Title = "The cloud refused the request"
 		p.User.Detail = "It conflicts with what is there now. Reload and try again; if it keeps happening, tell your site administrator."
-		return http.StatusBadGateway, ""
+		return http.StatusBadGateway, adminNote{}
 	}
 	p.Known = false
-	return http.StatusInternalServerError, "The server log has the details."
+	return http.StatusInternalServerError, adminWords("problem.admin.unknown")
 }
 
 // Error answers a request with the problem err makes: a full page, or for htmx an alert fragment swapped into the
@@ -189,7 +215,7 @@ func (env *Env) Error(c echo.Context, err error, cloudName string) error {
 	}
 	detail := p.User.Detail
 	if p.Admin != "" && env.IsAdmin(c) {
-		detail += " " + p.Admin
+		detail += " " + env.AdminWords(c, p)
 	}
 	a := templates.Alert{Title: p.User.Title, Detail: detail, Code: p.Code}
 	if IsHTMX(c) {

@@ -19,10 +19,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/i18n"
 	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/templates"
@@ -50,6 +52,16 @@ type Env struct {
 	Home templates.HomeLink
 	// SiteName is the host's name, added to every page title ("Choose a file – Lakeside LMS"); "" adds nothing.
 	SiteName string
+	// Catalog holds the messages of every language; nil: the shipped catalogs alone.
+	Catalog *i18n.Catalog
+	// Languages is the host's choice of language per user; nil: the browser's Accept-Language.
+	Languages host.Languages
+	// TimeZones is the host's choice of time zone per user; nil: the server's.
+	TimeZones host.TimeZones
+
+	// shipped is the shipped catalog, loaded on first use when Catalog is nil.
+	shipped     *i18n.Catalog
+	shippedOnce sync.Once
 
 	// paths records the methods registered per path, for the fallbacks.
 	paths mountedPaths
@@ -66,6 +78,7 @@ const (
 	userKey    = "ocrepo.user"
 	csrfKey    = "ocrepo.csrf"
 	csrfCookie = "ocrepo_csrf"
+	localeKey  = "ocrepo.locale"
 	// CSRFHeader is the header htmx sends the token in; CSRFField the form field plain forms use.
 	CSRFHeader = "X-CSRF-Token"
 	CSRFField  = "csrf_token"
@@ -201,11 +214,11 @@ func (env *Env) RequireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u, err := env.Users.CurrentUser(c.Request())
 		if errors.Is(err, host.ErrNotSignedIn) || (err == nil && u.ID == "") {
-			return env.Fail(c, http.StatusUnauthorized, "Please sign in", "Sign in to this site first, then try again.")
+			return env.FailWith(c, http.StatusUnauthorized, "web.sign_in")
 		}
 		if err != nil {
 			env.Logger.ErrorContext(c.Request().Context(), "ocrepo: users hook failed", "err", err)
-			return env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The site could not tell who you are. Try again in a moment.")
+			return env.FailWith(c, http.StatusInternalServerError, "web.who_failed")
 		}
 		c.Set(userKey, u)
 		return next(c)
@@ -219,10 +232,10 @@ func (env *Env) RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		ok, err := env.Admins.IsAdmin(c.Request().Context(), u)
 		if err != nil {
 			env.Logger.ErrorContext(c.Request().Context(), "ocrepo: admins hook failed", "err", err)
-			return env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The site could not check your permissions. Try again in a moment.")
+			return env.FailWith(c, http.StatusInternalServerError, "web.permissions_failed")
 		}
 		if !ok {
-			return env.Fail(c, http.StatusForbidden, "Administrators only", "This page is for site administrators. If you need a change here, ask one of them.")
+			return env.FailWith(c, http.StatusForbidden, "web.admins_only")
 		}
 		return next(c)
 	}
@@ -279,14 +292,14 @@ func (env *Env) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if crossOrigin.Check(r) != nil {
-			return env.Fail(c, http.StatusForbidden, "Request refused", "This request came from another site and was refused. Reload the page and try again.")
+			return env.FailWith(c, http.StatusForbidden, "web.cross_site")
 		}
 		got := r.Header.Get(CSRFHeader)
 		if got == "" {
 			got = c.FormValue(CSRFField)
 		}
 		if !hmac.Equal([]byte(got), []byte(want)) {
-			return env.Fail(c, http.StatusForbidden, "This form has expired", "Reload the page and try again.")
+			return env.FailWith(c, http.StatusForbidden, "web.form_expired")
 		}
 		return next(c)
 	}
@@ -322,11 +335,48 @@ func (env *Env) Render(c echo.Context, status int, comp templ.Component) error {
 			env.renders.Put(buf)
 		}
 	}()
-	if err := comp.Render(c.Request().Context(), buf); err != nil {
+	loc := env.Localizer(c)
+	ctx := templates.WithTranslator(c.Request().Context(), loc)
+	if err := comp.Render(ctx, buf); err != nil {
 		env.Logger.ErrorContext(c.Request().Context(), "ocrepo: render", "path", c.Path(), "err", err)
-		return c.String(http.StatusInternalServerError, "The page could not be shown.")
+		return c.String(http.StatusInternalServerError, loc.T("error.render"))
 	}
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// Localizer is the current request's language and time zone: the host's Languages hook, else the browser's
+// Accept-Language, else English; the host's TimeZones hook, else the server's zone. It is chosen once per request.
+func (env *Env) Localizer(c echo.Context) *i18n.Localizer {
+	if l, ok := c.Get(localeKey).(*i18n.Localizer); ok {
+		return l
+	}
+	r := c.Request()
+	lang := ""
+	if env.Languages != nil {
+		lang = env.Languages.Language(r)
+	}
+	var zone *time.Location
+	if env.TimeZones != nil {
+		zone = env.TimeZones.TimeZone(r)
+	}
+	cat := env.Catalog
+	if cat == nil {
+		env.shippedOnce.Do(func() {
+			var err error
+			if env.shipped, err = i18n.New(nil); err != nil {
+				env.Logger.ErrorContext(r.Context(), "ocrepo: shipped catalog", "err", err)
+			}
+		})
+		cat = env.shipped
+	}
+	l := cat.For(lang, r.Header.Get("Accept-Language"), zone)
+	c.Set(localeKey, l)
+	return l
+}
+
+// T is message id in the current request's language.
+func (env *Env) T(c echo.Context, id string, args ...any) string {
+	return env.Localizer(c).T(id, args...)
 }
 
 // Page is the frame data of a full page for the current request.
@@ -355,6 +405,13 @@ func (env *Env) Fail(c echo.Context, status int, title, detail string) error {
 		return env.Render(c, status, templates.AlertBox(p))
 	}
 	return env.Render(c, status, templates.ErrorPage(env.Page(c, title), p))
+}
+
+// FailWith answers with an error in the request's language: the messages key+".title" and key+".detail", their
+// parameters given as name, value pairs.
+func (env *Env) FailWith(c echo.Context, status int, key string, args ...any) error {
+	l := env.Localizer(c)
+	return env.Fail(c, status, l.T(key+".title", args...), l.T(key+".detail", args...))
 }
 
 // SafeReturn keeps a return target on the host's origin: a relative path, or an absolute URL on HostOrigin.

@@ -244,3 +244,28 @@ type PickResult struct {
 type FileRemover interface {
 	Remove(ctx context.Context, ref string) error
 }
+
+// Languages says which language a user reads ocrepo's pages in: the language the user chose in the LMS, as a BCP 47
+// tag ("de", "pt-BR", "ar"). "" leaves the choice to the browser's Accept-Language; a language ocrepo has no
+// catalog for falls back to the nearest one it has, then to English.
+type Languages interface {
+	Language(r *http.Request) string
+}
+
+// LanguagesFunc adapts a function to Languages.
+type LanguagesFunc func(r *http.Request) string
+
+// Language calls f(r).
+func (f LanguagesFunc) Language(r *http.Request) string { return f(r) }
+
+// TimeZones says which time zone a user reads dates and times in (the one the user chose in the LMS); nil means
+// the server's.
+type TimeZones interface {
+	TimeZone(r *http.Request) *time.Location
+}
+
+// TimeZonesFunc adapts a function to TimeZones.
+type TimeZonesFunc func(r *http.Request) *time.Location
+
+// TimeZone calls f(r).
+func (f TimeZonesFunc) TimeZone(r *http.Request) *time.Location { return f(r) }

@@ -1,0 +1,170 @@
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.json
+var shipped embed.FS
+
+// Pseudo is the pseudo-locale: every English message wrapped in ⟦ ⟧ with its letters accented, so a page rendered in
+// it shows at a glance (and to a test) any word that did not come from a catalog.
+const Pseudo = "en-XA"
+
+// ErrCatalog marks a catalog file that cannot be read or parsed.
+var ErrCatalog = errors.New("i18n: bad catalog")
+
+// Catalog holds every language's messages. It is built once (New) and only read afterwards, so it is safe for
+// concurrent use.
+type Catalog struct {
+	bundle *goi18n.Bundle
+	tags   []language.Tag
+	ids    []string
+}
+
+// New loads the shipped catalogs, then every *.json file at the root of extra (nil: none); a file named for a
+// language ("de.json", "pt-BR.json", "nl.json") adds messages to that language or overrides shipped ones. The
+// file format is go-i18n's JSON: {"id": "text"} or {"id": {"one": "...", "other": "..."}}, with {{.Name}}
+// parameters.
+func New(extra fs.FS) (*Catalog, error) {
+	b := goi18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	c := &Catalog{bundle: b}
+	if err := c.load(shipped, "locales"); err != nil {
+		return nil, err
+	}
+	en, err := messagesIn(shipped, "locales/en.json")
+	if err != nil {
+		return nil, err
+	}
+	pseudo := make([]*goi18n.Message, 0, len(en))
+	for _, m := range en {
+		c.ids = append(c.ids, m.ID)
+		pseudo = append(pseudo, pseudoMessage(m))
+	}
+	slices.Sort(c.ids)
+	if err := b.AddMessages(language.MustParse(Pseudo), pseudo...); err != nil {
+		return nil, fmt.Errorf("%w: pseudo-locale: %w", ErrCatalog, err)
+	}
+	if extra != nil {
+		if err := c.load(extra, "."); err != nil {
+			return nil, err
+		}
+	}
+	c.tags = b.LanguageTags()
+	return c, nil
+}
+
+func (c *Catalog) load(fsys fs.FS, dir string) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("%w: read %s: %w", ErrCatalog, dir, err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".json" {
+			continue
+		}
+		p := path.Join(dir, e.Name())
+		buf, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrCatalog, p, err)
+		}
+		if _, err := c.bundle.ParseMessageFileBytes(buf, e.Name()); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrCatalog, p, err)
+		}
+	}
+	return nil
+}
+
+// IDs lists every message id English has, sorted.
+func (c *Catalog) IDs() []string { return slices.Clone(c.ids) }
+
+// Languages lists the languages the catalog has messages for.
+func (c *Catalog) Languages() []language.Tag { return slices.Clone(c.tags) }
+
+// messagesIn parses one catalog file.
+func messagesIn(fsys fs.FS, p string) ([]*goi18n.Message, error) {
+	buf, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrCatalog, p, err)
+	}
+	mf, err := goi18n.ParseMessageFileBytes(buf, path.Base(p), map[string]goi18n.UnmarshalFunc{"json": json.Unmarshal})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrCatalog, p, err)
+	}
+	return mf.Messages, nil
+}
+
+// Mismatch compares a language's catalog file with English: the ids English has that it lacks, and the ids it has
+// that English no longer has. Every shipped catalog must have none of either (a test holds them to it).
+func Mismatch(fsys fs.FS, p string) (missing, stale []string, err error) {
+	en, err := messagesIn(shipped, "locales/en.json")
+	if err != nil {
+		return nil, nil, err
+	}
+	other, err := messagesIn(fsys, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	have := map[string]bool{}
+	for _, m := range other {
+		have[m.ID] = true
+	}
+	want := map[string]bool{}
+	for _, m := range en {
+		want[m.ID] = true
+		if !have[m.ID] {
+			missing = append(missing, m.ID)
+		}
+	}
+	for _, m := range other {
+		if !want[m.ID] {
+			stale = append(stale, m.ID)
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(stale)
+	return missing, stale, nil
+}
+
+// pseudoMessage wraps every form of an English message in ⟦ ⟧ and accents its letters, leaving {{ }} actions as
+// they are.
+func pseudoMessage(m *goi18n.Message) *goi18n.Message {
+	p := *m
+	for _, f := range []*string{&p.Zero, &p.One, &p.Two, &p.Few, &p.Many, &p.Other} {
+		if *f != "" {
+			*f = "⟦" + accent(*f) + "⟧"
+		}
+	}
+	return &p
+}
+
+func accent(s string) string {
+	accents := strings.NewReplacer("a", "á", "e", "é", "i", "í", "o", "ö", "u", "ü", "A", "Å", "E", "É", "O", "Ö", "U", "Ü", "c", "ç", "n", "ñ")
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			b.WriteString(accents.Replace(s))
+			return b.String()
+		}
+		j := strings.Index(s[i:], "}}")
+		if j < 0 {
+			b.WriteString(accents.Replace(s))
+			return b.String()
+		}
+		b.WriteString(accents.Replace(s[:i]))
+		b.WriteString(s[i : i+j+2])
+		s = s[i+j+2:]
+	}
+}

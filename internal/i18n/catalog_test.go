@@ -1,0 +1,186 @@
+package i18n
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"slices"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+// TestEveryCatalogMatchesEnglish: each shipped catalog has every message English has and none English no longer
+// has.
+func TestEveryCatalogMatchesEnglish(t *testing.T) {
+	t.Parallel()
+	files, err := fs.Glob(shipped, "locales/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no shipped catalogs: %v", err)
+	}
+	for _, f := range files {
+		missing, stale, err := Mismatch(shipped, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(missing) > 0 || len(stale) > 0 {
+			t.Errorf("%s: lacks %q; has ids English no longer has: %q", path.Base(f), missing, stale)
+		}
+	}
+}
+
+// TestMismatchFindsMissingAndStale: the comparison behind the test above sees both kinds of drift.
+func TestMismatchFindsMissingAndStale(t *testing.T) {
+	t.Parallel()
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := c.IDs()
+	body := "{"
+	for _, id := range ids[1:] {
+		body += `"` + id + `": "x",`
+	}
+	body += `"gone.message": "x"}`
+	fsys := fstest.MapFS{"xx.json": {Data: []byte(body)}}
+	missing, stale, err := Mismatch(fsys, "xx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(missing, []string{ids[0]}) || !slices.Equal(stale, []string{"gone.message"}) {
+		t.Fatalf("missing %q stale %q; want [%q] [gone.message]", missing, stale, ids[0])
+	}
+}
+
+// TestLanguageChoice: the host's choice wins, then Accept-Language, then English; unknown languages fall back.
+func TestLanguageChoice(t *testing.T) {
+	t.Parallel()
+	extra := fstest.MapFS{
+		"nl.json": {Data: []byte(`{"layout.skip": "Naar de inhoud"}`)},
+		"en.json": {Data: []byte(`{"layout.site": "Lakeside"}`)},
+	}
+	c, err := New(extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ host, accept, lang, skip string }{
+		{"", "", "en", "Skip to main content"},
+		{"nl", "en", "nl", "Naar de inhoud"},
+		{"", "nl-BE,nl;q=0.9,en;q=0.5", "nl", "Naar de inhoud"},
+		{"", "zz", "en", "Skip to main content"},
+		{"xx-invalid-@", "nl", "nl", "Naar de inhoud"},
+	} {
+		l := c.For(tc.host, tc.accept, time.UTC)
+		if got := l.T("layout.skip"); got != tc.skip {
+			t.Errorf("host %q accept %q: %q, want %q", tc.host, tc.accept, got, tc.skip)
+		}
+		if b := l.Lang(); b[:2] != tc.lang {
+			t.Errorf("host %q accept %q: lang %q, want %q", tc.host, tc.accept, b, tc.lang)
+		}
+	}
+	// The host's English file overrides one shipped word; a Dutch page falls back to it for messages Dutch lacks.
+	if got := c.For("nl", "", nil).T("layout.site"); got != "Lakeside" {
+		t.Errorf("override: %q", got)
+	}
+	if got := c.For("", "", nil).T("no.such.id"); got != "no.such.id" {
+		t.Errorf("unknown id: %q", got)
+	}
+}
+
+// TestBadHostCatalog: a host catalog that does not parse is refused with ErrCatalog.
+func TestBadHostCatalog(t *testing.T) {
+	t.Parallel()
+	_, err := New(fstest.MapFS{"de.json": {Data: []byte(`{"layout.skip": `)}})
+	if !errors.Is(err, ErrCatalog) {
+		t.Fatalf("err %v, want ErrCatalog", err)
+	}
+}
+
+// TestPluralSizeAndTime: plural forms by the language's rule, sizes in its numbers, instants in the user's zone.
+func TestPluralSizeAndTime(t *testing.T) {
+	t.Parallel()
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := c.For("en", "", time.UTC)
+	if got := en.Size(1); got != "1 byte" {
+		t.Errorf("Size(1) = %q", got)
+	}
+	if got := en.Size(2); got != "2 bytes" {
+		t.Errorf("Size(2) = %q", got)
+	}
+	if got := en.Size(1536 * 1024); got != "1.5 MB" {
+		t.Errorf("Size(1.5 MiB) = %q", got)
+	}
+	if got := en.Number(1234567); got != "1,234,567" {
+		t.Errorf("Number = %q", got)
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone database")
+	}
+	at := time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC)
+	if got := c.For("en", "", berlin).Time(at); got != "Jan 1, 2027, 00:30 CET" {
+		t.Errorf("Time in Berlin = %q", got)
+	}
+	if got := en.Time(at); got != "Dec 31, 2026, 23:30 UTC" {
+		t.Errorf("Time in UTC = %q", got)
+	}
+}
+
+// TestPseudoLocale wraps and accents every message but keeps its parameters working.
+func TestPseudoLocale(t *testing.T) {
+	t.Parallel()
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.For(Pseudo, "de", nil)
+	if got := l.T("layout.back", "Name", "Lakeside"); got != "⟦Báçk tö Lakeside⟧" {
+		t.Errorf("pseudo: %q", got)
+	}
+	if l.Lang() != "en" || l.Dir() != "ltr" {
+		t.Errorf("pseudo lang %q dir %q", l.Lang(), l.Dir())
+	}
+}
+
+// TestShippedLanguages: each shipped language is chosen for its users and speaks in its own plural rules and
+// numbers.
+func TestShippedLanguages(t *testing.T) {
+	t.Parallel()
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 5, 9, 7, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		accept, lang, dir, one, two, size, number, time string
+	}{
+		{"de-AT,de;q=0.9", "de", "ltr", "1 Byte", "2 Bytes", "1,5 MB", "1.234.567", "5. März 2026, 09:07 UTC"},
+		{"fr-CA", "fr", "ltr", "1 octet", "2 octets", "1,5 Mo", "1\u00a0234\u00a0567", "5 mars 2026, 09:07 UTC"},
+		{"es-MX", "es", "ltr", "1 byte", "2 bytes", "1,5 MB", "1.234.567", "5 mar. 2026, 09:07 UTC"},
+		{"pt-BR", "pt-BR", "ltr", "1 byte", "2 bytes", "1,5 MB", "1.234.567", "5 de mar. de 2026, 09:07 UTC"},
+		{"ar-EG", "ar", "rtl", "بايت واحد", "بايتان", "١٫٥ ميغابايت", "١٬٢٣٤٬٥٦٧", "٥ مارس ٢٠٢٦، ٠٩:٠٧ UTC"},
+	} {
+		l := c.For("", tc.accept, time.UTC)
+		if l.Lang() != tc.lang || l.Dir() != tc.dir {
+			t.Errorf("%s: lang %q dir %q, want %q %q", tc.accept, l.Lang(), l.Dir(), tc.lang, tc.dir)
+		}
+		if got := l.Size(1); got != tc.one {
+			t.Errorf("%s: Size(1) = %q, want %q", tc.accept, got, tc.one)
+		}
+		if got := l.Size(2); got != tc.two {
+			t.Errorf("%s: Size(2) = %q, want %q", tc.accept, got, tc.two)
+		}
+		if got := l.Size(1536 * 1024); got != tc.size {
+			t.Errorf("%s: Size(1.5 MiB) = %q, want %q", tc.accept, got, tc.size)
+		}
+		if got := l.Number(1234567); got != tc.number {
+			t.Errorf("%s: Number = %q, want %q", tc.accept, got, tc.number)
+		}
+		if got := l.Time(at); got != tc.time {
+			t.Errorf("%s: Time = %q, want %q", tc.accept, got, tc.time)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package i18n
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/number"
+)
+
+// Localizer speaks one user's language in one user's time zone. Build one per request with Catalog.For.
+type Localizer struct {
+	loc     *goi18n.Localizer
+	tag     language.Tag
+	printer *message.Printer
+	zone    *time.Location
+}
+
+// For picks the language for a request: the host's choice for the user (lang, "" when the host has none), else
+// the browser's Accept-Language, else English. zone is the user's time zone; nil means the server's.
+func (c *Catalog) For(lang, acceptLanguage string, zone *time.Location) *Localizer {
+	if zone == nil {
+		zone = time.Local
+	}
+	if c == nil {
+		return &Localizer{tag: language.English, printer: message.NewPrinter(language.English), zone: zone}
+	}
+	// The host's choice and the browser's list are parsed apart, so that a malformed one leaves the other.
+	var wanted []language.Tag
+	if t, err := language.Parse(lang); lang != "" && err == nil {
+		wanted = append(wanted, t)
+	}
+	if tags, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil {
+		wanted = append(wanted, tags...)
+	}
+	tag := language.English
+	if lang == Pseudo {
+		tag = language.MustParse(Pseudo)
+	} else if len(wanted) > 0 {
+		if _, i, conf := language.NewMatcher(c.tags).Match(wanted...); conf != language.No {
+			tag = c.tags[i]
+		}
+	}
+	return &Localizer{
+		loc:     goi18n.NewLocalizer(c.bundle, tag.String(), "en"),
+		tag:     tag,
+		printer: message.NewPrinter(tag),
+		zone:    zone,
+	}
+}
+
+// T returns the message id in the user's language, its {{.Name}} parameters filled from args given as name,
+// value pairs: T("picker.files", "Count", 3). A message with plural forms chooses its form by the parameter
+// "Count". An id no catalog has comes back as the id itself, so a missing message shows rather than hides.
+func (l *Localizer) T(id string, args ...any) string {
+	if l.loc == nil {
+		return id
+	}
+	var data map[string]any
+	var count any
+	if len(args) > 0 {
+		data = make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			k := fmt.Sprint(args[i])
+			data[k] = args[i+1]
+			if k == "Count" {
+				count = args[i+1]
+			}
+		}
+	}
+	s, err := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	// go-i18n answers a message the language lacks with English and an error saying so: English it is.
+	if s == "" || (err != nil && !errors.As(err, new(*goi18n.MessageNotFoundErr))) {
+		return id
+	}
+	return s
+}
+
+// Lang is the BCP 47 tag of the language chosen, for the page's lang attribute.
+func (l *Localizer) Lang() string {
+	if l.tag == language.MustParse(Pseudo) {
+		return "en"
+	}
+	return l.tag.String()
+}
+
+// Dir is "rtl" for languages written right to left, else "ltr", for the page's dir attribute.
+func (l *Localizer) Dir() string {
+	b, _ := l.tag.Base()
+	switch b.String() {
+	case "ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb", "sd", "ug":
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// Number formats an integer with the language's digit grouping.
+func (l *Localizer) Number(n int64) string { return l.printer.Sprint(number.Decimal(n)) }
+
+// Size formats a byte count in the language's numbers: "1.5 MB" in English, "1,5 MB" in German.
+func (l *Localizer) Size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return l.T("size.bytes", "Count", n, "N", l.Number(n))
+	}
+	units := []string{"size.kb", "size.mb", "size.gb", "size.tb"}
+	v := float64(n) / unit
+	i := 0
+	for v >= unit && i < len(units)-1 {
+		v /= unit
+		i++
+	}
+	return l.T(units[i], "N", l.printer.Sprint(number.Decimal(v, number.MaxFractionDigits(1))))
+}
+
+// Time formats an instant in the user's time zone, as a date and a time in the language's order.
+func (l *Localizer) Time(t time.Time) string {
+	t = t.In(l.zone)
+	return l.T("time.datetime", "Day", l.digits(strconv.Itoa(t.Day())),
+		"Month", l.T(fmt.Sprintf("time.month.%d", int(t.Month()))),
+		"Year", l.digits(strconv.Itoa(t.Year())), "Clock", l.digits(t.Format("15:04")), "Zone", t.Format("MST"))
+}
+
+// digits writes ASCII digits in the language's own (Arabic-Indic in Arabic), as its numbers are written.
+func (l *Localizer) digits(s string) string {
+	zero := []rune(l.printer.Sprint(number.Decimal(0)))
+	if len(zero) != 1 || zero[0] == '0' {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return zero[0] + (r - '0')
+		}
+		return r
+	}, s)
+}
+
+// Zone is the user's time zone.
+func (l *Localizer) Zone() *time.Location { return l.zone }

@@ -1,0 +1,217 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
+	"golang.org/x/net/html"
+
+	"github.com/ocrepo/ocrepo/internal/i18n"
+	"github.com/ocrepo/ocrepo/internal/web"
+	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/templates"
+)
+
+// pseudoWords matches one message rendered in the pseudo-locale.
+var pseudoWords = regexp.MustCompile(`⟦[^⟦⟧]*⟧`)
+
+// untranslated lists the text nodes of a page that are neither pseudo-locale messages nor the user data the test
+// put there (userData); what is left over once both are taken out must be punctuation or space.
+func untranslated(t *testing.T, body string, userData ...string) []string {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
+			return
+		}
+		if n.Type == html.TextNode {
+			rest := pseudoWords.ReplaceAllString(n.Data, "")
+			for _, u := range userData {
+				rest = strings.ReplaceAll(rest, u, "")
+			}
+			if strings.TrimFunc(rest, func(r rune) bool { return strings.ContainsRune(" \t\n–-—·:.,()←→|/", r) }) != "" {
+				bad = append(bad, strings.TrimSpace(n.Data))
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, n := range doc.Nodes {
+		walk(n)
+	}
+	// Attributes people read (or hear) are words too.
+	doc.Find("[aria-label],[title],[placeholder],[alt]").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range []string{"aria-label", "title", "placeholder", "alt"} {
+			if v, ok := s.Attr(a); ok && v != "" && pseudoWords.ReplaceAllString(v, "") != "" {
+				bad = append(bad, a+"="+v)
+			}
+		}
+	})
+	return bad
+}
+
+func localeEnv(t *testing.T, lang string, extra fstest.MapFS) *web.Env {
+	t.Helper()
+	cat, err := i18n.New(extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := web.NewRoutes()
+	routes.Declare("static", "/cloud/static/*")
+	return &web.Env{
+		Catalog:   cat,
+		Languages: host.LanguagesFunc(func(*http.Request) string { return lang }),
+		Routes:    routes,
+		Home:      templates.HomeLink{URL: "/", Name: "Lakeside LMS"},
+		SiteName:  "Lakeside LMS",
+	}
+}
+
+func renderError(t *testing.T, env *web.Env, accept string) string {
+	t.Helper()
+	e := echo.New()
+	req := httptest.NewRequest(http.MethodGet, "/cloud/x", nil)
+	if accept != "" {
+		req.Header.Set("Accept-Language", accept)
+	}
+	rec := httptest.NewRecorder()
+	c := e.NewContext(req, rec)
+	title := env.T(c, "error.render")
+	if err := env.Render(c, http.StatusInternalServerError,
+		templates.ErrorPage(env.Page(c, title), templates.Alert{Code: "500", Title: title})); err != nil {
+		t.Fatal(err)
+	}
+	return rec.Body.String()
+}
+
+// TestPseudoLocaleFrame: the frame of every full page (skip link, way back to the host, landmarks) and the error
+// page come from the catalog: rendered in the pseudo-locale, no text is left that is not a message or the
+// host's name.
+func TestPseudoLocaleFrame(t *testing.T) {
+	t.Parallel()
+	body := renderError(t, localeEnv(t, i18n.Pseudo, nil), "")
+	if bad := untranslated(t, body, "Lakeside LMS", "500"); len(bad) > 0 {
+		t.Fatalf("untranslated text: %q\n%s", bad, body)
+	}
+	if !strings.Contains(body, "⟦Báçk tö Lakeside LMS⟧") {
+		t.Fatalf("no translated way back:\n%s", body)
+	}
+}
+
+// TestPageLanguageAndDirection: the page carries lang and dir of the language chosen: the host's hook first,
+// else the browser's Accept-Language; a right-to-left language gets dir="rtl".
+func TestPageLanguageAndDirection(t *testing.T) {
+	t.Parallel()
+	extra := fstest.MapFS{
+		"ar.json": {Data: []byte(`{"layout.skip": "انتقل إلى المحتوى الرئيسي"}`)},
+		"nl.json": {Data: []byte(`{"layout.skip": "Naar de inhoud"}`)},
+	}
+	for _, tc := range []struct{ hook, accept, lang, dir, skip string }{
+		{"ar", "nl", "ar", "rtl", "انتقل إلى المحتوى الرئيسي"},
+		{"", "nl-NL,nl;q=0.9", "nl", "ltr", "Naar de inhoud"},
+		{"", "", "en", "ltr", "Skip to main content"},
+	} {
+		body := renderError(t, localeEnv(t, tc.hook, extra), tc.accept)
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := doc.Find("html")
+		if l, _ := h.Attr("lang"); !strings.HasPrefix(l, tc.lang) {
+			t.Errorf("hook %q accept %q: lang %q, want %q", tc.hook, tc.accept, l, tc.lang)
+		}
+		if d, _ := h.Attr("dir"); d != tc.dir {
+			t.Errorf("hook %q accept %q: dir %q, want %q", tc.hook, tc.accept, d, tc.dir)
+		}
+		if s := doc.Find("a.skip-link").Text(); s != tc.skip {
+			t.Errorf("hook %q accept %q: skip link %q, want %q", tc.hook, tc.accept, s, tc.skip)
+		}
+	}
+}
+
+// TestAdminWordsFromTheCatalog: every admin note the error mapper can give is a message of the English catalog,
+// and AdminWords says it (with the pointer to the connection check) in the request's language.
+func TestAdminWordsFromTheCatalog(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("problem.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, id := range cat.IDs() {
+		known[id] = true
+	}
+	ids := regexp.MustCompile(`"(problem\.admin\.[a-z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(ids) < 15 {
+		t.Fatalf("only %d admin notes found in problem.go", len(ids))
+	}
+	for _, m := range ids {
+		if !known[m[1]] {
+			t.Errorf("problem.go uses %q, which the English catalog lacks", m[1])
+		}
+	}
+
+	p := web.ProblemFor(cloud.ErrTimeout, "")
+	if p.Admin == "" || !p.AdminCheck {
+		t.Fatalf("timeout: admin note %q check %v", p.Admin, p.AdminCheck)
+	}
+	for lang, want := range map[string]string{
+		"de": "Die Cloud hat nicht innerhalb der Zeitgrenze der Website geantwortet: Sie ist vielleicht überlastet, oder ihr Brute-Force-Schutz verzögert diese Website. Die Verbindungsprüfung auf der Verwaltungsseite des Cloud-Servers zeigt, was nicht stimmt.",
+		"":   "The cloud did not answer within the site's timeout: it may be overloaded, or its brute-force protection delays this site. The connection check on the cloud server's admin page shows what is wrong.",
+	} {
+		env := localeEnv(t, lang, nil)
+		c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+		if got := env.AdminWords(c, p); got != want {
+			t.Errorf("%q: %q", lang, got)
+		}
+	}
+}
+
+// TestPlumbingFailuresInTheUsersLanguage: the plumbing's own refusals (sign in, admins only, CSRF, too much data,
+// not found) are catalog messages: in the pseudo-locale nothing is left untranslated, and a size in them is
+// written in the language's numbers.
+func TestPlumbingFailuresInTheUsersLanguage(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"web.sign_in", "web.who_failed", "web.permissions_failed", "web.admins_only",
+		"web.cross_site", "web.form_expired", "web.form_unreadable", "web.method", "web.not_found", "web.too_much"} {
+		env := localeEnv(t, i18n.Pseudo, nil)
+		rec := httptest.NewRecorder()
+		c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/cloud/x", nil), rec)
+		if err := env.FailWith(c, http.StatusBadRequest, key, "Limit", "1 MB"); err != nil {
+			t.Fatal(err)
+		}
+		if bad := untranslated(t, rec.Body.String(), "Lakeside LMS", "1 MB", "400"); len(bad) > 0 {
+			t.Errorf("%s: untranslated %q", key, bad)
+		}
+		if strings.Contains(rec.Body.String(), key) {
+			t.Errorf("%s: a message id reached the page", key)
+		}
+	}
+	env := localeEnv(t, "de", nil)
+	rec := httptest.NewRecorder()
+	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/cloud/x", nil), rec)
+	if err := env.FailWith(c, http.StatusRequestEntityTooLarge, "web.too_much", "Limit", env.Localizer(c).Size(1536*1024)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.Body.String(), "Zu viele Daten") || !strings.Contains(rec.Body.String(), "(1,5 MB)") {
+		t.Errorf("German 413:\n%s", rec.Body.String())
+	}
+}
