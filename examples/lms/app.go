@@ -260,17 +260,21 @@ func roleLabel(r string) string {
 	return r
 }
 
-// humanSize writes a byte count for people.
+// humanSize writes a byte count for people the way ocrepo's pages (and Nextcloud) do, so that the demo's pages and
+// the picker agree: 1024-based, "B", "KB", "MB", "GB", one decimal below 10 of a unit (999 B, 1.5 KB, 50 MB).
 func humanSize(n int64) string {
-	switch {
-	case n < 1<<10:
-		return fmt.Sprintf("%d bytes", n)
-	case n < 10<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	case n < 1<<20:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	case n < 1<<30:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	if n < 1<<10 {
+		return fmt.Sprintf("%d B", n)
 	}
-	return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	f := float64(n)
+	for _, unit := range []string{"KB", "MB", "GB", "TB"} {
+		f /= 1 << 10
+		if f < 1<<10 || unit == "TB" {
+			if f < 10 && f != float64(int64(f)) {
+				return fmt.Sprintf("%.1f %s", f, unit)
+			}
+			return fmt.Sprintf("%.0f %s", f, unit)
+		}
+	}
+	return ""
 }
