@@ -18,14 +18,14 @@ func (h *handler) page(c echo.Context) error {
 	if err != nil {
 		return done(err)
 	}
-	heading := "Choose a file"
+	heading := s.t("picker.heading.file")
 	if s.req.Mode == host.ModeURL {
-		heading = "Choose a link"
+		heading = s.t("picker.heading.link")
 	} else if s.req.Multiple {
-		heading = "Choose files"
+		heading = s.t("picker.heading.files")
 	}
 	pg := h.screen(c, heading)
-	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s.req)}
+	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s)}
 	if s.req.ReturnTo != "" {
 		v.CloseURL = h.env.SafeReturn(s.req.ReturnTo, "")
 	}
