@@ -54,7 +54,7 @@ func (h *handler) search(c echo.Context) error {
 	if len(rows) >= searchLimit {
 		l.Count = s.t("picker.search.limit", "N", s.number(searchLimit))
 	}
-	l.Announce = s.t("picker.announce", "Heading", l.Heading, "Count", l.Count)
+	l.Announce = s.t("picker.announce", "Heading", l.Heading, "Line", l.Count)
 	return h.answerListing(c, s, http.StatusOK, templates.ListingView(l))
 }
 

@@ -110,7 +110,7 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 	l.ReloadHX = h.url(s, "picker.list", kv...)
 	l.Form = h.pickForm(s)
 	l.Fetched = s.t("picker.fetched", "Clock", pg.Fetched.Format("15:04:05"), "Cloud", cloudName)
-	l.Announce = s.t("picker.announce", "Heading", name, "Count", l.Count)
+	l.Announce = s.t("picker.announce", "Heading", name, "Line", l.Count)
 	if l.Empty != "" {
 		l.Announce = s.t("picker.announce_empty", "Heading", name, "Empty", l.Empty)
 	}
