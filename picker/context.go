@@ -7,7 +7,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/internal/i18n"
 	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/host"
@@ -28,8 +27,8 @@ type session struct {
 	user      host.User
 	available []service.Available
 	cur       service.Available
-	has       bool            // an instance is available
-	loc       *i18n.Localizer // the user's language, for the words the views put together
+	has       bool                 // an instance is available
+	loc       templates.Translator // the user's language, for the words the views put together
 }
 
 // t is message id in the user's language; the id itself for a session made without a request (only ever used
