@@ -65,8 +65,8 @@ func (h *handler) searchProblem(s *session, err error, back templates.Link) (int
 	pr := p.User
 	a := templates.Alert{Code: p.Code, Title: pr.Title, Detail: pr.Detail}
 	if pr.Code == "unsupported" {
-		a = templates.Alert{Code: "search_unsupported", Kind: "notice", Title: "Search is not available",
-			Detail: cloudName + " does not offer searching by name. Browse your folders instead, or use the filter within a folder."}
+		a = templates.Alert{Code: "search_unsupported", Kind: "notice", Title: s.t("picker.search.unsupported.title"),
+			Detail: s.t("picker.search.unsupported.detail", "Cloud", cloudName)}
 	}
 	login := ""
 	if pr.Relogin {
