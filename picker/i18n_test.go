@@ -85,7 +85,7 @@ func leftInEnglish(t *testing.T, body string, data ...string) []string {
 }
 
 // TestPseudoLocalePicker: rendered in the pseudo-locale, the picker's pages and fragments (logged out, a folder
-// with its refusal note, search results, a failed listing) have no words left that are not from the catalog.
+// with its refusal note, search results, the login window, a failed listing) have no words left that are not from the catalog.
 func TestPseudoLocalePicker(t *testing.T) {
 	t.Parallel()
 	pseudo := repositorytest.Options{Config: func(c *repository.Config) {
@@ -141,6 +141,17 @@ func TestPseudoLocalePicker(t *testing.T) {
 			t.Fatalf("search did not find the two reports: %s", body)
 		}
 		check(t, "search results", body)
+	})
+	t.Run("login window", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, pseudo)
+		state, challenge := f.startLogin(t, f.c)
+		code := f.h.Cloud.AuthorizeCode("alice", state, challenge)
+		_, body, _ := f.c.Get(t, repositorytest.Mount+"/callback?state="+url.QueryEscape(state)+"&code="+url.QueryEscape(code))
+		if doc(t, body).Find(`[data-testid="login-ok"]`).Length() != 1 {
+			t.Fatalf("login did not finish: %s", body)
+		}
+		check(t, "login window", body)
 	})
 	t.Run("failed listing", func(t *testing.T) {
 		t.Parallel()
