@@ -22,9 +22,9 @@ func (h *handler) callback(c echo.Context) error {
 		ErrorDescription: c.QueryParam("error_description"),
 	}
 	d, err := h.svc.FinishLogin(ctx, web.User(c), cb)
-	v := templates.LoginDone{OK: err == nil, Instance: strconv.FormatInt(d.InstanceID, 10), BackLabel: "Back to the file picker"}
+	v := templates.LoginDone{OK: err == nil, Instance: strconv.FormatInt(d.InstanceID, 10), BackLabel: h.env.T(c, "picker.back_picker")}
 	if d.System {
-		v.BackLabel = "Back to the settings"
+		v.BackLabel = h.env.T(c, "picker.back_settings")
 	}
 	returnTo := d.ReturnTo
 	if err == nil && !d.System {
@@ -50,12 +50,15 @@ func (h *handler) callback(c echo.Context) error {
 		v.Code = p.Code
 		status = p.Status
 	} else {
-		v.Title = "Logged in"
-		if d.System {
-			v.Title = "System account connected"
-		}
-		if d.CloudUser != "" {
-			v.Title += " as " + d.CloudUser
+		switch {
+		case d.System && d.CloudUser != "":
+			v.Title = h.env.T(c, "picker.login_done.system_as", "User", d.CloudUser)
+		case d.System:
+			v.Title = h.env.T(c, "picker.login_done.system")
+		case d.CloudUser != "":
+			v.Title = h.env.T(c, "picker.login_done.user_as", "User", d.CloudUser)
+		default:
+			v.Title = h.env.T(c, "picker.login_done.user")
 		}
 	}
 	pg := h.screen(c, v.Title)

@@ -27,7 +27,25 @@ type session struct {
 	user      host.User
 	available []service.Available
 	cur       service.Available
-	has       bool // an instance is available
+	has       bool                 // an instance is available
+	loc       templates.Translator // the user's language, for the words the views put together
+}
+
+// t is message id in the user's language; the id itself for a session made without a request (only ever used
+// for its URLs).
+func (s *session) t(id string, args ...any) string {
+	if s.loc == nil {
+		return id
+	}
+	return s.loc.T(id, args...)
+}
+
+// number is n in the user's digits and grouping.
+func (s *session) number(n int) string {
+	if s.loc == nil {
+		return thousands(n)
+	}
+	return s.loc.Number(int64(n))
 }
 
 // errAnswered means the handler already wrote the response.
@@ -58,7 +76,7 @@ func (h *handler) open(c echo.Context) (*session, error) {
 	}
 	// The issuers just read serve the rest of this request (the listing's client, picks) without reading again.
 	c.SetRequest(c.Request().WithContext(service.WithIssuers(c.Request().Context(), avail)))
-	s := &session{token: token, csrf: web.CSRFToken(c), req: req, user: u, available: avail}
+	s := &session{token: token, csrf: web.CSRFToken(c), req: req, user: u, available: avail, loc: h.env.Localizer(c)}
 	want := c.QueryParam("i")
 	if want == "" {
 		want = c.FormValue("i")

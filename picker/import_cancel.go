@@ -39,8 +39,8 @@ func (h *handler) importCancel(c echo.Context) error {
 	}
 	st := h.statusView(s, j)
 	if j.State == store.ImportRunning {
-		st.Progress = "Cancelling…"
-		st.Announce = "Cancelling the import."
+		st.Progress = s.t("picker.import.cancelling")
+		st.Announce = s.t("picker.import.cancelling_say")
 	}
 	return h.env.Render(c, http.StatusOK, templates.Status(st))
 }

@@ -35,7 +35,7 @@ func (h *handler) importStatus(c echo.Context) error {
 		res, err := h.svc.PickResult(ctx, s.user.ID, j.ResultID)
 		if err != nil {
 			h.env.LogError(ctx, "read pick result", "job", j.ID, "err", err)
-			st.State, st.Error = "failed", "The import finished but its result could not be read. Try again."
+			st.State, st.Error = "failed", s.t("picker.import.result_unread")
 		} else {
 			rv := h.resultView(s, res)
 			st.Result = &rv
@@ -54,7 +54,7 @@ func (h *handler) importStatus(c echo.Context) error {
 		c.Response().Header().Set("HX-Reswap", "outerHTML")
 		return h.env.Render(c, http.StatusOK, templates.Status(st))
 	}
-	title := "Importing " + j.Name
+	title := s.t("picker.import.importing", "Name", j.Name)
 	if st.Result != nil {
 		title = st.Result.Title
 	}

@@ -1,8 +1,6 @@
 package picker
 
 import (
-	"fmt"
-
 	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/templates"
 )
@@ -18,25 +16,25 @@ func (h *handler) refusedView(s *session, pg service.ListPage, l *templates.List
 	r := &templates.RefusedNote{Only: pg.OnlyPickable}
 	switch {
 	case pg.Refused == pg.Files:
-		r.Text = fmt.Sprintf("None of the %s here can be used on this page.", plural(pg.Files, "file", "files"))
+		r.Text = s.t("picker.refused.all", "Count", pg.Files, "N", s.number(pg.Files))
 	default:
-		r.Text = fmt.Sprintf("%s of the %s here cannot be used on this page.", thousands(pg.Refused), plural(pg.Files, "file", "files"))
+		r.Text = s.t("picker.refused.some", "Count", pg.Files, "N", s.number(pg.Files), "Refused", s.number(pg.Refused))
 	}
 	if pg.Explain != "" {
 		r.Text += " " + pg.Explain
 	}
 	if pg.OnlyPickable {
 		if q.Pickable == service.PickableAuto {
-			r.Auto = "Most files in this folder cannot be used here, so only the ones you can pick are shown."
+			r.Auto = s.t("picker.refused.auto")
 		}
 		q.Pickable = service.PickableAll
-		r.Toggle = h.link(s, fmt.Sprintf("Show all %s", plural(pg.Files, "file", "files")), q)
+		r.Toggle = h.link(s, s.t("picker.refused.show_all", "Count", pg.Files, "N", s.number(pg.Files)), q)
 	} else {
 		q.Pickable = service.PickableOnly
-		r.Toggle = h.link(s, "Show only files I can pick", q)
+		r.Toggle = h.link(s, s.t("picker.refused.show_pickable"), q)
 	}
 	l.Refused = r
 	if pg.OnlyPickable && pg.Total == 0 && pg.InFolder > 0 {
-		l.Empty = "No file in this folder can be used on this page."
+		l.Empty = s.t("picker.refused.empty")
 	}
 }

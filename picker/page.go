@@ -18,20 +18,20 @@ func (h *handler) page(c echo.Context) error {
 	if err != nil {
 		return done(err)
 	}
-	heading := "Choose a file"
+	heading := s.t("picker.heading.file")
 	if s.req.Mode == host.ModeURL {
-		heading = "Choose a link"
+		heading = s.t("picker.heading.link")
 	} else if s.req.Multiple {
-		heading = "Choose files"
+		heading = s.t("picker.heading.files")
 	}
 	pg := h.screen(c, heading)
-	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s.req)}
+	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s)}
 	if s.req.ReturnTo != "" {
 		v.CloseURL = h.env.SafeReturn(s.req.ReturnTo, "")
 	}
 	if !s.has {
-		v.None = &templates.Alert{Code: "no_instances", Kind: "notice", Title: "No cloud service is available here",
-			Detail: "None of the site's cloud services is switched on for this course. Ask your teacher or the site administrator."}
+		v.None = &templates.Alert{Code: "no_instances", Kind: "notice", Title: s.t("picker.no_instances.title"),
+			Detail: s.t("picker.no_instances.detail")}
 		return h.env.Render(c, http.StatusOK, templates.PickerScreen(v))
 	}
 	for _, a := range s.available {
@@ -42,8 +42,8 @@ func (h *handler) page(c echo.Context) error {
 	v.Panel, status = h.panel(c, s, listQuery(c), false)
 	if c.QueryParam("logout") == "pending" && !v.Panel.LoggedIn && v.Panel.Problem == nil {
 		name := s.cur.CloudName()
-		v.Panel.Problem = &templates.Alert{Code: "revocation_pending", Kind: "notice", Title: "You are logged out here",
-			Detail: name + " could not be reached, so your login there still works for now. It will be ended as soon as " + name + " answers again."}
+		v.Panel.Problem = &templates.Alert{Code: "revocation_pending", Kind: "notice", Title: s.t("picker.revocation_pending.title"),
+			Detail: s.t("picker.revocation_pending.detail", "Cloud", name)}
 	}
 	if job := c.QueryParam("job"); job != "" {
 		if j, err := h.svc.ImportStatus(c.Request().Context(), s.user, job); err == nil {
@@ -98,14 +98,14 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 	if err != nil {
 		pr := web.ProblemFor(err, cloudName)
 		h.env.LogError(ctx, "read user connection", "err", err)
-		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.User.Title, Detail: "Your login could not be checked. Try again in a moment."}
+		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.User.Title, Detail: s.t("picker.connection_unread")}
 		return p, pr.Status
 	}
 	if !conn.Connected {
 		p.LoginFailed = h.loginFailure(c, s)
 		if conn.NeedLogin {
-			p.Problem = &templates.Alert{Code: "relogin", Kind: "notice", Title: "Your login has expired",
-				Detail: cloudName + " no longer accepts your earlier login. Log in again to continue."}
+			p.Problem = &templates.Alert{Code: "relogin", Kind: "notice", Title: s.t("picker.relogin.title"),
+				Detail: s.t("picker.relogin.detail", "Cloud", cloudName)}
 		}
 		return p, http.StatusOK
 	}

@@ -38,7 +38,7 @@ func (h *handler) pick(c echo.Context) error {
 			return h.pickFailed(c, s, err)
 		}
 		st := h.statusView(s, j)
-		st.Announce = "Import of " + j.Name + " started."
+		st.Announce = s.t("picker.import.started", "Name", j.Name)
 		return h.env.Render(c, http.StatusAccepted, templates.Status(st))
 	case "link":
 		res, err := h.svc.Link(ctx, s.user, s.cur.Instance, s.req, paths)

@@ -1,7 +1,6 @@
 package picker
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -29,7 +28,7 @@ func (h *handler) search(c echo.Context) error {
 		return h.searchFolder(c, s, q)
 	}
 	folder := service.ListQuery{Path: c.QueryParam("path")}
-	back := h.link(s, "Back", folder)
+	back := h.link(s, s.t("picker.back"), folder)
 	rows, err := h.svc.Search(c.Request().Context(), s.user, s.cur.Instance, s.req, q, searchLimit)
 	if err != nil {
 		h.logListing(c, s, err)
@@ -38,8 +37,8 @@ func (h *handler) search(c echo.Context) error {
 	}
 	l := templates.Listing{
 		Search: true, Query: q, Focus: true, BackURL: back.URL, BackHX: back.HX,
-		Heading:     fmt.Sprintf("Search results for %q", q),
-		Columns:     []templates.Column{{Label: "Name", Class: "name"}, {Label: "Size", Class: "num size"}, {Label: "Modified", Class: "modified"}},
+		Heading:     s.t("picker.search.heading", "Query", q),
+		Columns:     []templates.Column{{Label: s.t("picker.col.name"), Class: "name"}, {Label: s.t("picker.col.size"), Class: "num size"}, {Label: s.t("picker.col.modified"), Class: "modified"}},
 		Rows:        h.rows(s, rows, true),
 		Form:        h.pickForm(s),
 		SearchValue: q, FilterURL: h.env.Routes.URL("picker.search"), FilterHX: h.env.Routes.URL("picker.search"),
@@ -47,15 +46,15 @@ func (h *handler) search(c echo.Context) error {
 	}
 	switch {
 	case q == "":
-		l.Empty = "Type part of a file name to search."
+		l.Empty = s.t("picker.search.empty")
 	case len(rows) == 0:
-		l.Empty = fmt.Sprintf("No file names contain %q.", q)
+		l.Empty = s.t("picker.search.none", "Query", q)
 	}
-	l.Count = plural(len(rows), "match", "matches")
+	l.Count = s.t("picker.search.count", "Count", len(rows), "N", s.number(len(rows)))
 	if len(rows) >= searchLimit {
-		l.Count = fmt.Sprintf("The first %d matches; add to the search words to narrow it down.", searchLimit)
+		l.Count = s.t("picker.search.limit", "N", s.number(searchLimit))
 	}
-	l.Announce = l.Heading + ": " + l.Count + "."
+	l.Announce = s.t("picker.announce", "Heading", l.Heading, "Line", l.Count)
 	return h.answerListing(c, s, http.StatusOK, templates.ListingView(l))
 }
 
@@ -66,8 +65,8 @@ func (h *handler) searchProblem(s *session, err error, back templates.Link) (int
 	pr := p.User
 	a := templates.Alert{Code: p.Code, Title: pr.Title, Detail: pr.Detail}
 	if pr.Code == "unsupported" {
-		a = templates.Alert{Code: "search_unsupported", Kind: "notice", Title: "Search is not available",
-			Detail: cloudName + " does not offer searching by name. Browse your folders instead, or use the filter within a folder."}
+		a = templates.Alert{Code: "search_unsupported", Kind: "notice", Title: s.t("picker.search.unsupported.title"),
+			Detail: s.t("picker.search.unsupported.detail", "Cloud", cloudName)}
 	}
 	login := ""
 	if pr.Relogin {
@@ -81,8 +80,9 @@ func (h *handler) answerListing(c echo.Context, s *session, status int, comp tem
 	if web.IsHTMX(c) {
 		return h.env.Render(c, status, comp)
 	}
-	pg := h.screen(c, "Choose a file")
-	v := templates.PickerPage{Page: pg, Heading: "Choose a file", Requirements: requirements(s.req)}
+	heading := s.t("picker.heading.file")
+	pg := h.screen(c, heading)
+	v := templates.PickerPage{Page: pg, Heading: heading, Requirements: requirements(s)}
 	for _, a := range s.available {
 		v.Tabs = append(v.Tabs, templates.PickerTab{Name: a.Instance.Name, ID: a.Instance.ID, Current: a.Instance.ID == s.cur.Instance.ID,
 			URL: h.with(&session{token: s.token, cur: a}, h.env.Routes.URL("picker"))})

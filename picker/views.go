@@ -2,7 +2,6 @@ package picker
 
 import (
 	"encoding/json"
-	"fmt"
 	"path"
 	"strconv"
 	"strings"
@@ -53,13 +52,13 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 	for i, cr := range pg.Crumbs {
 		label := cr.Name
 		if i == 0 {
-			label = "All files"
+			label = s.t("picker.all_files")
 		}
 		l.Crumbs = append(l.Crumbs, h.link(s, label, service.ListQuery{Path: cr.Path, Sort: q.Sort, Desc: q.Desc}))
 	}
 	name := path.Base(pg.Path)
 	if pg.Path == "/" {
-		name = "All files"
+		name = s.t("picker.all_files")
 	}
 	l.Heading = name
 	l.FilterURL = h.env.Routes.URL("picker.search")
@@ -80,27 +79,27 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 	l.Rows = h.rows(s, pg.Rows, false)
 	switch {
 	case pg.InFolder == 0:
-		l.Empty = "This folder is empty."
+		l.Empty = s.t("picker.empty")
 	case pg.Total == 0:
-		l.Empty = fmt.Sprintf("No names in this folder contain %q.", q.Filter)
+		l.Empty = s.t("picker.empty_filter", "Filter", q.Filter)
 	}
 	h.refusedView(s, pg, &l)
 	rq0 := q
 	rq0.Page = 0
 	h.viewLinks(s, listParams(rq0), &l)
-	l.Count = countLine(pg)
+	l.Count = countLine(s, pg)
 	if pg.Pages > 1 {
-		l.PageLabel = fmt.Sprintf("Page %d of %d", pg.Page, pg.Pages)
+		l.PageLabel = s.t("picker.page_of", "Page", s.number(pg.Page), "Pages", s.number(pg.Pages))
 		if pg.Page > 1 {
 			pq := q
 			pq.Page--
-			p := h.link(s, "Previous page", pq)
+			p := h.link(s, s.t("picker.prev"), pq)
 			l.Prev = &p
 		}
 		if pg.Page < pg.Pages {
 			nq := q
 			nq.Page++
-			n := h.link(s, "Next page", nq)
+			n := h.link(s, s.t("picker.next"), nq)
 			l.Next = &n
 		}
 	}
@@ -110,32 +109,25 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 	l.ReloadURL = h.url(s, "picker", kv...)
 	l.ReloadHX = h.url(s, "picker.list", kv...)
 	l.Form = h.pickForm(s)
-	l.Fetched = "Listed " + pg.Fetched.Format("15:04:05") + " from " + cloudName + "."
-	l.Announce = fmt.Sprintf("%s: %s.", name, l.Count)
+	l.Fetched = s.t("picker.fetched", "Clock", pg.Fetched.Format("15:04:05"), "Cloud", cloudName)
+	l.Announce = s.t("picker.announce", "Heading", name, "Line", l.Count)
 	if l.Empty != "" {
-		l.Announce = name + ": " + l.Empty
+		l.Announce = s.t("picker.announce_empty", "Heading", name, "Empty", l.Empty)
 	}
 	return l
 }
 
-func countLine(pg service.ListPage) string {
+func countLine(s *session, pg service.ListPage) string {
 	switch {
 	case pg.Total == 0:
-		return "No items"
+		return s.t("picker.count.none")
 	case pg.Pages <= 1:
-		return plural(pg.Total, "item", "items")
+		return s.t("picker.count.items", "Count", pg.Total, "N", s.number(pg.Total))
 	}
 	per := pg.Query.PerPage
 	lo := (pg.Page-1)*per + 1
 	hi := min(pg.Page*per, pg.Total)
-	return fmt.Sprintf("Showing %s–%s of %s", thousands(lo), thousands(hi), thousands(pg.Total))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return thousands(n) + " " + many
+	return s.t("picker.count.showing", "From", s.number(lo), "To", s.number(hi), "Total", s.number(pg.Total))
 }
 
 // thousands writes 10000 as 10,000.
@@ -179,9 +171,9 @@ func (h *handler) columns(s *session, q service.ListQuery) []templates.Column {
 		return c
 	}
 	return []templates.Column{
-		mk("Name", service.SortName, "name"),
-		mk("Size", service.SortSize, "num size"),
-		mk("Modified", service.SortModified, "modified"),
+		mk(s.t("picker.col.name"), service.SortName, "name"),
+		mk(s.t("picker.col.size"), service.SortSize, "num size"),
+		mk(s.t("picker.col.modified"), service.SortModified, "modified"),
 	}
 }
 
@@ -230,32 +222,33 @@ func (h *handler) pickForm(s *session) templates.PickForm {
 		}
 	}
 	if s.req.Mode == host.ModeURL {
-		add(host.ReturnLink, "link", "Use a public link", "Anyone with the link can open the file.", true)
-		f.Submit = "Use this link"
+		add(host.ReturnLink, "link", s.t("picker.as.public_link"), s.t("picker.as.public_link.hint"), true)
+		f.Submit = s.t("picker.submit.link")
 		return f
 	}
-	add(host.ReturnImport, "import", "Make a copy here", "The file is copied from "+cloudName+"; later changes there do not show here.", false)
-	add(host.ReturnLink, "link", "Link to the file", "A public link is created: anyone with the link can open the file.", true)
-	add(host.ReturnControlledLink, "controlled", "Access controlled link", "A copy is kept in "+cloudName+"; people on this site open it with their own permissions, and you can no longer change the copy once submitted.", false)
-	f.Submit = "Add file"
+	add(host.ReturnImport, "import", s.t("picker.as.import"), s.t("picker.as.import.hint", "Cloud", cloudName), false)
+	add(host.ReturnLink, "link", s.t("picker.as.link"), s.t("picker.as.link.hint"), true)
+	add(host.ReturnControlledLink, "controlled", s.t("picker.as.controlled"), s.t("picker.as.controlled.hint", "Cloud", cloudName), false)
+	f.Submit = s.t("picker.submit.file")
 	if s.req.Multiple {
-		f.Submit = "Add selected files"
+		f.Submit = s.t("picker.submit.files")
 	}
 	return f
 }
 
 // requirements says what the page accepts.
-func requirements(req host.PickRequest) string {
+func requirements(s *session) string {
+	req := s.req
 	acc := service.NewAcceptor(req)
 	var parts []string
 	if d := acc.Describe(); d != "" {
-		parts = append(parts, "Accepted: "+d+".")
+		parts = append(parts, s.t("picker.req.accepted", "Types", d))
 	}
 	if req.MaxBytes > 0 {
-		parts = append(parts, "Up to "+service.HumanBytes(req.MaxBytes)+" per file.")
+		parts = append(parts, s.t("picker.req.max", "Size", service.HumanBytes(req.MaxBytes)))
 	}
 	if req.Multiple {
-		parts = append(parts, "You can choose several files.")
+		parts = append(parts, s.t("picker.req.several"))
 	}
 	return strings.Join(parts, " ")
 }
@@ -270,14 +263,14 @@ func (h *handler) statusView(s *session, j store.ImportJob) templates.PickStatus
 		st.CancelURL = h.env.Routes.URL("picker.import.cancel", j.ID)
 		if j.Total > 0 {
 			st.Percent = int(j.Done * 100 / j.Total)
-			st.Progress = fmt.Sprintf("%s of %s (%d%%)", service.HumanBytes(j.Done), service.HumanBytes(j.Total), st.Percent)
+			st.Progress = s.t("picker.progress", "Done", service.HumanBytes(j.Done), "Total", service.HumanBytes(j.Total), "Percent", st.Percent)
 		} else {
-			st.Progress = service.HumanBytes(j.Done) + " so far"
+			st.Progress = s.t("picker.progress.so_far", "Done", service.HumanBytes(j.Done))
 		}
 	case store.ImportFailed:
-		st.Announce = "Import failed. " + j.Error
+		st.Announce = s.t("picker.import.failed_say", "Error", j.Error)
 	case store.ImportCancelled:
-		st.Announce = "Import cancelled."
+		st.Announce = s.t("picker.import.cancelled_say")
 	}
 	return st
 }
@@ -294,11 +287,11 @@ func (h *handler) resultView(s *session, res host.PickResult) templates.PickResu
 	}
 	switch res.Type {
 	case host.ReturnImport:
-		v.Title = "Copied " + plural(len(res.Files), "file", "files") + " from " + s.cur.CloudName() + "."
+		v.Title = s.t("picker.result.copied", "Count", len(res.Files), "N", s.number(len(res.Files)), "Cloud", s.cur.CloudName())
 	case host.ReturnLink:
-		v.Title = "Link ready."
+		v.Title = s.t("picker.result.link_ready")
 	case host.ReturnControlledLink:
-		v.Title = "Access controlled link ready."
+		v.Title = s.t("picker.result.controlled_ready")
 	}
 	b, _ := json.Marshal(pickedJSON(res))
 	v.JSON = string(b)
