@@ -20,15 +20,22 @@ import (
 	"github.com/ocrepo/ocrepo/store"
 )
 
-// conn is a cloud connection as alice to a test cloud, with a short call timeout.
-func conn(t *testing.T, s *cloudtest.Server, baseURL string, hc *http.Client) *cloud.Conn {
+// Call timeouts: a short one where the timeout itself is the failure under test, and one long enough elsewhere
+// that a TLS handshake or a refused connection on a loaded machine (race detector) is never mistaken for one.
+const (
+	shortTimeout = 300 * time.Millisecond
+	callTimeout  = 30 * time.Second
+)
+
+// conn is a cloud connection as alice to a test cloud, with the given call timeout.
+func conn(t *testing.T, s *cloudtest.Server, baseURL string, hc *http.Client, timeout time.Duration) *cloud.Conn {
 	t.Helper()
 	eps, err := cloud.PresetEndpoints(cloud.Nextcloud, baseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := cloud.New(cloud.Config{BaseURL: baseURL, ClientID: "ocrepo", ClientSecret: "secret", BasicAuth: true,
-		Endpoints: eps, HTTPClient: hc, Timeout: 300 * time.Millisecond})
+		Endpoints: eps, HTTPClient: hc, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,19 +63,19 @@ func transportFailures(t *testing.T) map[string]error {
 
 	// Nothing listens: the server stopped.
 	down := newCloud()
-	cn := conn(t, down, down.URL, down.Client())
+	cn := conn(t, down, down.URL, down.Client(), callTimeout)
 	down.Stop()
 	_, _, out["connection refused"] = cn.ReadDir(ctx, "/")
 
 	// The listing breaks off mid-body.
 	cut := newCloud()
 	cut.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Truncate: 600, Method: "PROPFIND"})
-	_, _, out["listing cut off mid-body"] = conn(t, cut, cut.URL, cut.Client()).ReadDir(ctx, "/")
+	_, _, out["listing cut off mid-body"] = conn(t, cut, cut.URL, cut.Client(), callTimeout).ReadDir(ctx, "/")
 
 	// No answer in time.
 	slow := newCloud()
 	slow.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Latency: time.Minute})
-	_, _, out["timeout"] = conn(t, slow, slow.URL, slow.Client()).ReadDir(ctx, "/")
+	_, _, out["timeout"] = conn(t, slow, slow.URL, slow.Client(), shortTimeout).ReadDir(ctx, "/")
 
 	// The connection is reset as soon as it is made.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -88,21 +95,21 @@ func transportFailures(t *testing.T) map[string]error {
 			_ = c.Close()
 		}
 	}()
-	_, _, out["connection reset"] = conn(t, nil, "http://"+ln.Addr().String()+"/", nil).ReadDir(ctx, "/")
+	_, _, out["connection reset"] = conn(t, nil, "http://"+ln.Addr().String()+"/", nil, callTimeout).ReadDir(ctx, "/")
 
 	// TLS with a certificate this client does not trust.
 	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
-	_, _, out["untrusted TLS certificate"] = conn(t, nil, tlsSrv.URL+"/", nil).ReadDir(ctx, "/")
+	_, _, out["untrusted TLS certificate"] = conn(t, nil, tlsSrv.URL+"/", nil, callTimeout).ReadDir(ctx, "/")
 
 	// A host name that does not resolve: the dialer fails as it does when the lookup finds nothing (looking a
 	// name up for real would leave loopback).
 	noDNS := &http.Client{Transport: &http.Transport{DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "cloud.invalid", IsNotFound: true}}
 	}}}
-	_, _, out["DNS"] = conn(t, nil, "http://cloud.invalid/", noDNS).ReadDir(ctx, "/")
+	_, _, out["DNS"] = conn(t, nil, "http://cloud.invalid/", noDNS, callTimeout).ReadDir(ctx, "/")
 	return out
 }
 
