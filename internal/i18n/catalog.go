@@ -14,7 +14,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed locales/*.json
+//go:embed locales
 var shipped embed.FS
 
 // Pseudo is the pseudo-locale: every English message wrapped in ⟦ ⟧ with its letters accented, so a page rendered in
@@ -40,17 +40,24 @@ func New(extra fs.FS) (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &Catalog{bundle: b}
-	if err := c.load(shipped, "locales"); err != nil {
-		return nil, err
-	}
-	en, err := messagesIn(shipped, "locales/en.json")
+	areas, err := fs.ReadDir(shipped, "locales")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrCatalog, err)
 	}
-	pseudo := make([]*goi18n.Message, 0, len(en))
-	for _, m := range en {
-		c.ids = append(c.ids, m.ID)
-		pseudo = append(pseudo, pseudoMessage(m))
+	var pseudo []*goi18n.Message
+	for _, a := range areas {
+		dir := path.Join("locales", a.Name())
+		if err := c.load(shipped, dir); err != nil {
+			return nil, err
+		}
+		en, err := messagesIn(shipped, path.Join(dir, "en.json"))
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range en {
+			c.ids = append(c.ids, m.ID)
+			pseudo = append(pseudo, pseudoMessage(m))
+		}
 	}
 	slices.Sort(c.ids)
 	if err := b.AddMessages(language.MustParse(Pseudo), pseudo...); err != nil {
@@ -105,13 +112,10 @@ func messagesIn(fsys fs.FS, p string) ([]*goi18n.Message, error) {
 	return mf.Messages, nil
 }
 
-// Mismatch compares a language's catalog file with English: the ids English has that it lacks, and the ids it has
-// that English no longer has. Every shipped catalog must have none of either (a test holds them to it).
-func Mismatch(fsys fs.FS, p string) (missing, stale []string, err error) {
-	en, err := messagesIn(shipped, "locales/en.json")
-	if err != nil {
-		return nil, nil, err
-	}
+// Mismatch compares a catalog file with the ids English has (want): the ones it lacks, and the ones it has that
+// English no longer has. Every shipped catalog must have none of either against the English file of its area (a
+// test holds them to it).
+func Mismatch(fsys fs.FS, p string, want []string) (missing, stale []string, err error) {
 	other, err := messagesIn(fsys, p)
 	if err != nil {
 		return nil, nil, err
@@ -120,15 +124,15 @@ func Mismatch(fsys fs.FS, p string) (missing, stale []string, err error) {
 	for _, m := range other {
 		have[m.ID] = true
 	}
-	want := map[string]bool{}
-	for _, m := range en {
-		want[m.ID] = true
-		if !have[m.ID] {
-			missing = append(missing, m.ID)
+	wanted := map[string]bool{}
+	for _, id := range want {
+		wanted[id] = true
+		if !have[id] {
+			missing = append(missing, id)
 		}
 	}
 	for _, m := range other {
-		if !want[m.ID] {
+		if !wanted[m.ID] {
 			stale = append(stale, m.ID)
 		}
 	}

@@ -14,17 +14,39 @@ import (
 // has.
 func TestEveryCatalogMatchesEnglish(t *testing.T) {
 	t.Parallel()
-	files, err := fs.Glob(shipped, "locales/*.json")
-	if err != nil || len(files) == 0 {
+	areas, err := fs.Glob(shipped, "locales/*")
+	if err != nil || len(areas) == 0 {
 		t.Fatalf("no shipped catalogs: %v", err)
 	}
-	for _, f := range files {
-		missing, stale, err := Mismatch(shipped, f)
+	langs := map[string]int{}
+	for _, area := range areas {
+		en, err := messagesIn(shipped, path.Join(area, "en.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(missing) > 0 || len(stale) > 0 {
-			t.Errorf("%s: lacks %q; has ids English no longer has: %q", path.Base(f), missing, stale)
+		var want []string
+		for _, m := range en {
+			want = append(want, m.ID)
+		}
+		files, err := fs.Glob(shipped, path.Join(area, "*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			langs[path.Base(f)]++
+			missing, stale, err := Mismatch(shipped, f, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(missing) > 0 || len(stale) > 0 {
+				t.Errorf("%s: lacks %q; has ids English no longer has: %q", f, missing, stale)
+			}
+		}
+	}
+	// Every language has a file in every area.
+	for lang, n := range langs {
+		if n != len(areas) {
+			t.Errorf("%s is in %d of the %d areas", lang, n, len(areas))
 		}
 	}
 }
@@ -43,7 +65,7 @@ func TestMismatchFindsMissingAndStale(t *testing.T) {
 	}
 	body += `"gone.message": "x"}`
 	fsys := fstest.MapFS{"xx.json": {Data: []byte(body)}}
-	missing, stale, err := Mismatch(fsys, "xx.json")
+	missing, stale, err := Mismatch(fsys, "xx.json", ids)
 	if err != nil {
 		t.Fatal(err)
 	}
