@@ -30,20 +30,9 @@ func (h *handler) importStatus(c echo.Context) error {
 		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
 			Detail: "The import's progress could not be read. Try again in a moment."}))
 	}
-	st := h.statusView(s, j)
-	if j.State == store.ImportDone {
-		res, err := h.svc.PickResult(ctx, s.user.ID, j.ResultID)
-		if err != nil {
-			h.env.LogError(ctx, "read pick result", "job", j.ID, "err", err)
-			st.State, st.Error = "failed", s.t("picker.import.result_unread")
-		} else {
-			rv := h.resultView(s, res)
-			st.Result = &rv
-			st.Announce = rv.Title
-			if web.IsHTMX(c) {
-				setPickedTrigger(c, res)
-			}
-		}
+	st, res := h.importBox(ctx, s, j)
+	if res != nil && web.IsHTMX(c) {
+		setPickedTrigger(c, *res)
 	}
 	if web.IsHTMX(c) {
 		if j.State == store.ImportRunning {

@@ -47,13 +47,7 @@ func (h *handler) page(c echo.Context) error {
 	}
 	if job := c.QueryParam("job"); job != "" {
 		if j, err := h.svc.ImportStatus(c.Request().Context(), s.user, job); err == nil {
-			st := h.statusView(s, j)
-			if st.State == "done" {
-				if res, err := h.svc.PickResult(c.Request().Context(), s.user.ID, j.ResultID); err == nil {
-					r := h.resultView(s, res)
-					st.Result = &r
-				}
-			}
+			st, _ := h.importBox(c.Request().Context(), s, j)
 			v.Panel.Status = &st
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/host"
+	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/templates"
 )
 
@@ -37,8 +38,14 @@ func (h *handler) pick(c echo.Context) error {
 		if err != nil {
 			return h.pickFailed(c, s, err)
 		}
-		st := h.statusView(s, j)
-		st.Announce = s.t("picker.import.started", "Name", j.Name)
+		// A small import may already have ended: its box then holds the result, and htmx hosts get the event.
+		st, res := h.importBox(ctx, s, j)
+		if res != nil {
+			setPickedTrigger(c, *res)
+		}
+		if j.State == store.ImportRunning {
+			st.Announce = s.t("picker.import.started", "Name", j.Name)
+		}
 		return h.env.Render(c, http.StatusAccepted, templates.Status(st))
 	case "link":
 		res, err := h.svc.Link(ctx, s.user, s.cur.Instance, s.req, paths)

@@ -56,7 +56,11 @@ func TestImportStreamsIntoTheSinkWithOneGET(t *testing.T) {
 	req := host.PickRequest{Course: "42", ReturnTo: "/return", Context: []string{"course 42"}}
 	f.c.Get(t, f.pickerPath(req)+"&path=%2FDocs")
 	f.h.Cloud.ResetCounts()
+	// The cloud holds the download until the pick has answered, so the answer shows a running import.
+	hold := make(chan struct{})
+	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Method: "GET", PathSuffix: "/Docs/essay final.pdf", Hold: hold})
 	status, body, _ := f.pick(t, req, "import", "/Docs/essay final.pdf")
+	close(hold)
 	if status != http.StatusAccepted {
 		t.Fatalf("pick status %d: %s", status, body)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -61,7 +60,9 @@ func TestPickerUXInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#listing[data-view="list"]`)))
 
 	// A slow folder: the indicator shows and the listing is busy until it arrives.
-	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Method: "PROPFIND", Latency: 1500 * time.Millisecond})
+	// The cloud holds the folder's listing until the test has seen the indicator.
+	hold := make(chan struct{})
+	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Method: "PROPFIND", PathSuffix: "/Photos/Album", Hold: hold})
 	bt.Do(t, ctx, "open a slow folder",
 		chromedp.Click(chromedp.CSS(`[data-testid="row"][data-name="Album"] [data-testid="open"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#picker-busy`)),
@@ -70,6 +71,7 @@ func TestPickerUXInBrowser(t *testing.T) {
 	if err != nil || busy != "true" {
 		t.Errorf("listing aria-busy %q while loading (%v)", busy, err)
 	}
+	close(hold)
 	bt.Do(t, ctx, "the folder arrives",
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="row"][data-name="inside.png"]`)),
 		chromedp.WaitNotVisible(chromedp.CSS(`#picker-busy`)),

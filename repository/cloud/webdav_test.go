@@ -552,8 +552,12 @@ func TestTimeouts(t *testing.T) {
 // A download slower in total than the timeout completes as long as data keeps coming.
 func TestOpenLongDownloadIsNotCut(t *testing.T) {
 	t.Parallel()
-	const timeout = 80 * time.Millisecond
+	// The timeout is long enough for a busy machine to deliver the headers and each byte; the test's pauses are
+	// twice as long, and the server has sent each byte before the pause, so only a watchdog that also ran between
+	// reads could cut the download.
+	const timeout = 250 * time.Millisecond
 	next := make(chan struct{})
+	sent := make(chan struct{})
 	var ts *testServer
 	ts = newTestServer(t, "/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "3")
@@ -567,6 +571,7 @@ func TestOpenLongDownloadIsNotCut(t *testing.T) {
 			}
 			_, _ = w.Write([]byte{c})
 			w.(http.Flusher).Flush()
+			sent <- struct{}{}
 		}
 	}))
 	cn := ts.client(t, func(c *Config) { c.Timeout = timeout }).As("alice", staticToken("tok"))
@@ -578,10 +583,11 @@ func TestOpenLongDownloadIsNotCut(t *testing.T) {
 	var got []byte
 	buf := make([]byte, 8)
 	for i := 0; i < 3; i++ {
+		next <- struct{}{}
+		<-sent
 		// The caller takes longer than the timeout between reads (a slow sink); the watchdog only runs
 		// while a read waits.
 		<-time.After(2 * timeout)
-		next <- struct{}{}
 		n, err := f.Body.Read(buf)
 		if err != nil && err != io.EOF {
 			t.Fatalf("read %d: %v", i, err)

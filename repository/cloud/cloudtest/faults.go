@@ -36,6 +36,12 @@ type Fault struct {
 	// Method limits the fault to requests of one method ("COPY", "MKCOL", "POST"); other requests to the
 	// endpoint pass untouched and do not count down Times.
 	Method string
+	// PathSuffix limits the fault to requests whose URL path, a trailing slash left aside, ends with it
+	// ("/Photos/Album"); other requests pass untouched and do not count down Times.
+	PathSuffix string
+	// Hold keeps the request waiting until the channel is closed (or the client gives up, or the server closes),
+	// then serves it: a slow answer whose end the test decides, with no timer to outrun on a busy machine.
+	Hold <-chan struct{}
 	// Chunked serves the body without Content-Length, in chunked transfer encoding, the way a proxy or a server
 	// that compresses or generates downloads on the fly sends them: the client learns the size only at the end.
 	Chunked bool
@@ -57,12 +63,15 @@ func (s *Server) ClearFaults() {
 }
 
 // takeFault returns the fault the next request to endpoint with method suffers, counting Times down.
-func (s *Server) takeFault(endpoint, method string) (Fault, bool) {
+func (s *Server) takeFault(endpoint, method, path string) (Fault, bool) {
 	s.statMu.Lock()
 	defer s.statMu.Unlock()
 	q := s.faults[endpoint]
 	for i, f := range q {
 		if f.Method != "" && !strings.EqualFold(f.Method, method) {
+			continue
+		}
+		if f.PathSuffix != "" && !strings.HasSuffix(strings.TrimSuffix(path, "/"), f.PathSuffix) {
 			continue
 		}
 		out := *f
@@ -93,6 +102,15 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, ser
 			return
 		case <-s.closing:
 			t.Stop()
+			return
+		}
+	}
+	if f.Hold != nil {
+		select {
+		case <-f.Hold:
+		case <-r.Context().Done():
+			return
+		case <-s.closing:
 			return
 		}
 	}

@@ -482,3 +482,28 @@ func TestFaultChunked(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultHoldAndPathSuffix: a held request waits for the test to let it go, and a fault limited to one path
+// leaves the others alone and is not used up by them.
+func TestFaultHoldAndPathSuffix(t *testing.T) {
+	t.Parallel()
+	s, _ := newFixture(t, Options{})
+	hold := make(chan struct{})
+	s.Fail(EPStatus, Fault{Times: 1, PathSuffix: "/nowhere", Status: 500})
+	if r := call(t, s, "GET", s.URL+"status.php", "", nil); r.status != 200 {
+		t.Fatalf("a fault for another path answered status.php: HTTP %d", r.status)
+	}
+	s.ClearFaults()
+	s.Fail(EPStatus, Fault{Times: 1, PathSuffix: "/status.php", Hold: hold})
+	done := make(chan int, 1)
+	go func() { done <- call(t, s, "GET", s.URL+"status.php", "", nil).status }()
+	select {
+	case st := <-done:
+		t.Fatalf("a held request was answered before it was let go: HTTP %d", st)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(hold)
+	if st := <-done; st != 200 {
+		t.Fatalf("after it was let go: HTTP %d", st)
+	}
+}

@@ -262,7 +262,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.count(ep, r.Method)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() { s.logRequest(r, ep, rec.status) }()
-	if f, ok := s.takeFault(ep, r.Method); ok {
+	if f, ok := s.takeFault(ep, r.Method, r.URL.Path); ok {
 		s.serveFault(rec, r, f, func(w http.ResponseWriter, r *http.Request) { handler(w, r, rel) })
 		return
 	}
