@@ -56,8 +56,9 @@ func TestPickerInBrowser(t *testing.T) {
 	bt.Shot(t, ctx, "picker", "04-folder")
 	bt.Axe(t, ctx, "04-folder")
 
-	// The download waits a moment at the cloud so the progress bar is on screen.
-	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Method: "GET", Latency: 1500 * time.Millisecond})
+	// The cloud holds the download until the progress bar has been seen (and photographed).
+	hold := make(chan struct{})
+	f.h.Cloud.Fail(cloudtest.EPWebDAV, cloudtest.Fault{Times: 1, Method: "GET", PathSuffix: "/essay final.pdf", Hold: hold})
 	bt.Do(t, ctx, "import a file",
 		chromedp.Click(chromedp.CSS(`[data-testid="row"][data-name="essay final.pdf"] input[name="path"]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid="as-import"]`)),
@@ -66,6 +67,7 @@ func TestPickerInBrowser(t *testing.T) {
 	)
 	bt.Shot(t, ctx, "picker", "05-importing")
 	bt.Axe(t, ctx, "05-importing")
+	close(hold)
 	// A picker opened as a page returns to the host by itself.
 	bt.Do(t, ctx, "back at the host", chromedp.WaitVisible(chromedp.CSS(`body`)), waitLocation("/return?pick="))
 	body := bt.Text(t, ctx, "body")
