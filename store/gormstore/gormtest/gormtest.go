@@ -7,6 +7,7 @@ package gormtest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,11 +30,7 @@ const postgresMaxConns = 8
 // PostgresDSN returns the test database's DSN, or skips the test when none is configured.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(PostgresEnv)
-	if dsn == "" {
-		t.Skipf("%s not set: PostgreSQL tests skipped", PostgresEnv)
-	}
-	return dsn
+	return dsnFrom(t, PostgresEnv, "PostgreSQL")
 }
 
 // PostgresSchema creates a schema of its own for the test, dropped when the test ends, and returns a DSN whose
@@ -41,29 +38,59 @@ func PostgresDSN(t testing.TB) string {
 func PostgresSchema(t testing.TB) string {
 	t.Helper()
 	dsn := PostgresDSN(t)
-	admin, err := gormpostgres.Open(dsn)
-	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
+	schema := scratch(t, dsn, gormpostgres.Open, "CREATE SCHEMA %s", "DROP SCHEMA %s CASCADE")
+	return withSearchPath(dsn, schema)
+}
+
+// dsnFrom reads a test server's DSN from env, or skips the test when none is configured.
+func dsnFrom(t testing.TB, env, what string) string {
+	t.Helper()
+	dsn := os.Getenv(env)
+	if dsn == "" {
+		t.Skipf("%s not set: %s tests skipped", env, what)
 	}
-	sqlAdmin, err := admin.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlAdmin.SetMaxOpenConns(1)
+	return dsn
+}
+
+// scratch creates a uniquely named schema or database on the server at dsn (create and drop are statements with
+// one %s for the name), drops it when the test ends, and returns its name.
+func scratch(t testing.TB, dsn string, open func(string) (*gorm.DB, error), create, drop string) string {
+	t.Helper()
+	admin := openPool(t, dsn, open, 1, false)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	schema := "ocrepo_test_" + hex.EncodeToString(b[:])
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatalf("create schema: %v", err)
+	name := "ocrepo_test_" + hex.EncodeToString(b[:])
+	if err := admin.Exec(fmt.Sprintf(create, name)).Error; err != nil {
+		t.Fatalf("create %s: %v", name, err)
 	}
 	// Registered first, so it runs after the test's own cleanups have closed their connections.
 	t.Cleanup(func() {
-		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
+		if err := admin.Exec(fmt.Sprintf(drop, name)).Error; err != nil {
+			t.Errorf("drop %s: %v", name, err)
 		}
-		_ = sqlAdmin.Close()
+		if sqlDB, err := admin.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
 	})
-	return withSearchPath(dsn, schema)
+	return name
+}
+
+// openPool opens dsn with at most maxConns connections; closeAtEnd closes them when the test ends.
+func openPool(t testing.TB, dsn string, open func(string) (*gorm.DB, error), maxConns int, closeAtEnd bool) *gorm.DB {
+	t.Helper()
+	db, err := open(dsn)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(maxConns)
+	if closeAtEnd {
+		CloseAtEnd(t, db)
+	}
+	return db
 }
 
 func withSearchPath(dsn, schema string) string {
@@ -82,17 +109,7 @@ func withSearchPath(dsn, schema string) string {
 // OpenPostgres opens dsn with a bounded pool and closes it when the test ends.
 func OpenPostgres(t testing.TB, dsn string) *gorm.DB {
 	t.Helper()
-	db, err := gormpostgres.Open(dsn)
-	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB.SetMaxOpenConns(postgresMaxConns)
-	CloseAtEnd(t, db)
-	return db
+	return openPool(t, dsn, gormpostgres.Open, postgresMaxConns, true)
 }
 
 // SQLiteFile returns the path of a new SQLite database file in a temporary directory.
