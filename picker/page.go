@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ocrepo/ocrepo/internal/service"
-	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/templates"
 )
@@ -96,7 +95,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 	}
 	conn, err := h.svc.UserConnection(ctx, s.cur.Issuer.ID, s.user.ID)
 	if err != nil {
-		pr := web.ProblemFor(err, cloudName)
+		pr := h.env.Problem(c, err, cloudName)
 		h.env.LogError(ctx, "read user connection", "err", err)
 		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.User.Title, Detail: s.t("picker.connection_unread")}
 		return p, pr.Status
@@ -115,7 +114,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 	}
 	lp, err := h.svc.List(ctx, s.user, s.cur.Instance, s.req, q)
 	if err != nil {
-		pr := web.ProblemFor(err, cloudName)
+		pr := h.env.Problem(c, err, cloudName)
 		h.logListing(c, s, err)
 		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.User.Title, Detail: pr.User.Detail}
 		if pr.User.Relogin {

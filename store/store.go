@@ -215,7 +215,7 @@ type ImportJob struct {
 	Done       int64  // bytes written so far
 	State      ImportState
 	Cancel     bool   // the user asked to cancel
-	Error      string // why it failed, in the user's words
+	Error      string // why it failed: words the service stored for later, said in each reader's language
 	ResultID   string // the pick result when done
 	Created    time.Time
 	Updated    time.Time

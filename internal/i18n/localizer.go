@@ -3,6 +3,7 @@ package i18n
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,28 @@ func (l *Localizer) Time(t time.Time) string {
 	return l.T("time.datetime", "Day", l.digits(strconv.Itoa(t.Day())),
 		"Month", l.T(fmt.Sprintf("time.month.%d", int(t.Month()))),
 		"Year", l.digits(strconv.Itoa(t.Year())), "Clock", l.digits(t.Format("15:04")), "Zone", t.Format("MST"))
+}
+
+// Clock is the time of day of an instant in the user's time zone ("14:03:22"), in the language's digits.
+func (l *Localizer) Clock(t time.Time) string { return l.digits(t.In(l.zone).Format("15:04:05")) }
+
+// Wait says how long a person waits, rounded up to a unit a person uses: "30 seconds", "a minute", "2 hours",
+// "3 days" (whole days beyond the first only: a day is "24 hours", a day and a half "36 hours").
+func (l *Localizer) Wait(d time.Duration) string {
+	const day = 24 * time.Hour
+	var id string
+	var n int64
+	switch {
+	case d < time.Minute:
+		id, n = "time.wait.seconds", int64(math.Ceil(d.Seconds()))
+	case d < time.Hour:
+		id, n = "time.wait.minutes", int64(math.Ceil(d.Minutes()))
+	case d%day == 0 && d > day:
+		id, n = "time.wait.days", int64(d/day)
+	default:
+		id, n = "time.wait.hours", int64(math.Ceil(d.Hours()))
+	}
+	return l.T(id, "Count", n, "N", l.Number(n))
 }
 
 // digits writes ASCII digits in the language's own (Arabic-Indic in Arabic), as its numbers are written.
