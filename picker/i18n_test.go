@@ -2,6 +2,7 @@ package picker_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -346,4 +347,55 @@ func TestPseudoLocalePicker(t *testing.T) {
 		}
 		check(t, "course without a service", body)
 	})
+}
+
+// TestPickerDatesAndSizesForTheUser: the host's TimeZone hook moves every date and time on the picker into the
+// user's zone, and sizes and dates are written in the user's
+// language: German months, decimal commas and spelled-out bytes.
+func TestPickerDatesAndSizesForTheUser(t *testing.T) {
+	t.Parallel()
+	zones := map[string]*time.Location{"tokyo": time.FixedZone("JST", 9*3600), "lima": time.FixedZone("PET", -5*3600)}
+	seen := map[string]string{}
+	for name, zone := range zones {
+		f := newFixture(t, repositorytest.Options{Config: func(c *repository.Config) {
+			c.Language = repository.LanguagesFunc(func(*http.Request) string { return "de" })
+			c.TimeZone = repository.TimeZonesFunc(func(*http.Request) *time.Location { return zone })
+		}})
+		f.h.Connect(t, f.iss.ID, "student")
+		f.h.Cloud.WriteFile("alice", "/report.pdf", []byte(strings.Repeat("x", 1536)))
+		f.h.Cloud.WriteFile("alice", "/tiny.txt", []byte("x"))
+		_, body, _ := f.c.Get(t, f.pickerPath(host.PickRequest{MaxBytes: 1000}))
+		d := doc(t, body)
+		row := d.Find(`[data-testid="row"][data-name="report.pdf"]`)
+		iso, _ := row.Find("time").Attr("datetime")
+		at, err := time.Parse(time.RFC3339, iso)
+		if err != nil {
+			t.Fatalf("%s: no machine-readable date: %v\n%s", name, err, body)
+		}
+		local := at.In(zone)
+		months := []string{"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."}
+		want := fmt.Sprintf("%d. %s %d, %s %s", local.Day(), months[local.Month()-1], local.Year(), local.Format("15:04"), zone.String())
+		if got := strings.TrimSpace(row.Find("time").Text()); got != want {
+			t.Errorf("%s: date %q, want %q", name, got, want)
+		}
+		seen[name] = row.Find("time").Text()
+		if got := strings.TrimSpace(row.Find("td.size").Text()); got != "1,5 KB" {
+			t.Errorf("%s: size %q, want 1,5 KB", name, got)
+		}
+		if got := strings.TrimSpace(d.Find(`[data-testid="row"][data-name="tiny.txt"] td.size`).Text()); got != "1 Byte" {
+			t.Errorf("%s: size %q, want 1 Byte", name, got)
+		}
+		if got := d.Find(`[data-testid="requirements"]`).Text(); !strings.Contains(got, "1.000 Bytes") {
+			t.Errorf("%s: requirements %q", name, got)
+		}
+		if got := d.Find(`[data-testid="refusal"]`).AttrOr("title", ""); got != "Zu groß: 1,5 KB, die Grenze liegt bei 1.000 Bytes." {
+			t.Errorf("%s: refusal %q", name, got)
+		}
+		if !regexp.MustCompile(`Aufgelistet um \d\d:\d\d:\d\d aus Campus Cloud\.`).MatchString(body) {
+			t.Errorf("%s: no listing time: %s", name, body)
+		}
+	}
+	if seen["tokyo"] == seen["lima"] {
+		t.Errorf("the time zone hook changed nothing: %q", seen["tokyo"])
+	}
 }

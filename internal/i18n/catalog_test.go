@@ -149,6 +149,21 @@ func TestPluralSizeAndTime(t *testing.T) {
 	if got := en.Time(at); got != "Dec 31, 2026, 23:30 UTC" {
 		t.Errorf("Time in UTC = %q", got)
 	}
+	if got := c.For("en", "", berlin).Clock(at.Add(15 * time.Second)); got != "00:30:15" {
+		t.Errorf("Clock in Berlin = %q", got)
+	}
+	if got := c.For("ar", "", berlin).Clock(at); got != "٠٠:٣٠:٠٠" {
+		t.Errorf("Clock in Arabic = %q", got)
+	}
+	for d, want := range map[time.Duration]string{time.Second: "a second", 90 * time.Second: "2 minutes",
+		time.Hour: "an hour", 24 * time.Hour: "24 hours", 36 * time.Hour: "36 hours", 72 * time.Hour: "3 days"} {
+		if got := en.Wait(d); got != want {
+			t.Errorf("Wait(%v) = %q, want %q", d, got, want)
+		}
+	}
+	if got := c.For("de", "", nil).Wait(90 * time.Second); got != "2 Minuten" {
+		t.Errorf("German wait: %q", got)
+	}
 }
 
 // TestPseudoLocale wraps and accents every message but keeps its parameters working.
