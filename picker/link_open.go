@@ -45,12 +45,9 @@ func (h *handler) linkFailed(c echo.Context, err error) error {
 // renderLink draws the controlled-link page.
 func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *service.Granted, problem *templates.Alert) error {
 	l := o.Link
-	cloudName := h.env.T(c, "cloud.unnamed")
-	if name, err := h.svc.IssuerName(c.Request().Context(), l.IssuerID); err != nil {
-		// The page still works; only the cloud's name is generic.
-		h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: controlled link: issuer name", "link", l.ID, "err", err)
-	} else if name != "" {
-		cloudName = name
+	cloudName := h.linkCloud(c, l)
+	if cloudName == "" {
+		cloudName = h.env.T(c, "cloud.unnamed")
 	}
 	v := templates.ControlledPage{
 		Name: l.Name, Owner: l.OwnerUserID, Submitted: l.Submitted, CanEdit: o.Access >= host.AccessEdit,
@@ -87,6 +84,17 @@ func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *
 		status = http.StatusBadGateway
 	}
 	return h.env.Render(c, status, templates.ControlledScreen(pg, v))
+}
+
+// linkCloud is the name of a controlled link's cloud, "" when it cannot be read (the page still works; only the
+// cloud's name is generic).
+func (h *handler) linkCloud(c echo.Context, l store.ControlledLink) string {
+	name, err := h.svc.IssuerName(c.Request().Context(), l.IssuerID)
+	if err != nil {
+		h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: controlled link: issuer name", "link", l.ID, "err", err)
+		return ""
+	}
+	return name
 }
 
 func parentDir(p string) string {

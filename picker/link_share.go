@@ -46,12 +46,12 @@ func (h *handler) linkShare(c echo.Context) error {
 			// The viewer sees the link but may not edit it.
 			return done(h.failWith(c, http.StatusForbidden, "link_forbidden"))
 		}
+		cloudName := h.linkCloud(c, o.Link)
 		if errors.Is(err, service.ErrShareRevoked) {
-			p := h.env.Problem(c, err, "")
-			return done(h.failProblem(c, p))
+			return done(h.failProblem(c, h.env.Problem(c, err, cloudName)))
 		}
 		h.env.Logger.WarnContext(ctx, "ocrepo: controlled link share failed", "link", id, "user", u.ID, "err", err)
-		p := h.env.Problem(c, err, "")
+		p := h.env.Problem(c, err, cloudName)
 		return h.renderLink(c, o, nil, &templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail})
 	}
 	o, err := h.svc.OpenControlled(ctx, u, id)
