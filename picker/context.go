@@ -42,6 +42,15 @@ func (s *session) t(id string, args ...any) string {
 	return s.loc.T(id, args...)
 }
 
+// cloud names the current instance's server in the words the picker puts together: its name, or "the cloud" in
+// the user's language. (The error mapper takes s.cur.CloudName() as it is: it says "the cloud" itself.)
+func (s *session) cloud() string {
+	if name := s.cur.CloudName(); name != "" {
+		return name
+	}
+	return s.t("cloud.unnamed")
+}
+
 // words is a service message in the user's language.
 func (s *session) words(m service.Message) string {
 	if s.say == nil {

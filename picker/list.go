@@ -28,8 +28,8 @@ func (h *handler) list(c echo.Context) error {
 
 // listingProblem answers a failed listing in place of the table, with the way out (log in, try again).
 func (h *handler) listingProblem(c echo.Context, s *session, q service.ListQuery, err error) error {
-	cloudName := s.cur.CloudName()
-	p := h.env.Problem(c, err, cloudName)
+	cloudName := s.cloud()
+	p := h.env.Problem(c, err, s.cur.CloudName())
 	a := templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail}
 	login := ""
 	if p.User.Relogin {

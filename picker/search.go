@@ -60,8 +60,8 @@ func (h *handler) search(c echo.Context) error {
 
 // searchProblem explains a failed search, with the way back to the folder.
 func (h *handler) searchProblem(c echo.Context, s *session, err error, back templates.Link) (int, templ.Component) {
-	cloudName := s.cur.CloudName()
-	p := h.env.Problem(c, err, cloudName)
+	cloudName := s.cloud()
+	p := h.env.Problem(c, err, s.cur.CloudName())
 	pr := p.User
 	a := templates.Alert{Code: p.Code, Title: pr.Title, Detail: pr.Detail}
 	if p.Code == "unsupported" {

@@ -47,7 +47,7 @@ func (h *handler) link(s *session, label string, q service.ListQuery) templates.
 // listingView builds the listing region from a page of a folder.
 func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templates.Listing {
 	q := pg.Query
-	cloudName := s.cur.CloudName()
+	cloudName := s.cloud()
 	l := templates.Listing{Focus: focus}
 	for i, cr := range pg.Crumbs {
 		label := cr.Name
@@ -217,7 +217,7 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 // pickForm offers the return types the instance and the request allow, the instance's default checked.
 func (h *handler) pickForm(s *session) templates.PickForm {
 	f := templates.PickForm{Action: h.env.Routes.URL("picker.pick"), Hidden: s.postHidden(), Multiple: s.req.Multiple}
-	cloudName := s.cur.CloudName()
+	cloudName := s.cloud()
 	add := func(t host.ReturnType, value, label, hint string, warn bool) {
 		if s.cur.Allowed.Has(t) {
 			f.Options = append(f.Options, templates.ReturnOption{Value: value, Label: label, Hint: hint, Checked: s.cur.Default == t, Warning: warn})
@@ -289,7 +289,7 @@ func (h *handler) resultView(s *session, res host.PickResult) templates.PickResu
 	}
 	switch res.Type {
 	case host.ReturnImport:
-		v.Title = s.t("picker.result.copied", "Count", len(res.Files), "N", s.number(len(res.Files)), "Cloud", s.cur.CloudName())
+		v.Title = s.t("picker.result.copied", "Count", len(res.Files), "N", s.number(len(res.Files)), "Cloud", s.cloud())
 	case host.ReturnLink:
 		v.Title = s.t("picker.result.link_ready")
 	case host.ReturnControlledLink:
