@@ -146,7 +146,13 @@ func explainLogin(le *LoginError, name any) Problem {
 		p.Title, p.Detail = Msg("problem.login_state_unknown.title"), Msg("problem.login_state_unknown.detail")
 	case LoginTokenFailed, LoginUserinfo:
 		p.Title, p.Detail = Msg("problem.login_token_failed.title", "Cloud", name), Msg("problem.login_token_failed.detail", "Cloud", name)
-	case LoginClientRefused, LoginNoUser, LoginSystemInUse:
+	case LoginSystemInUse:
+		p.Relogin = false
+		var in *SystemSwapError
+		if errors.As(le.Err, &in) {
+			p.Detail = Msg("problem.login_system_in_use.detail_links", "Count", in.Links, "Current", in.Current, "New", in.New)
+		}
+	case LoginClientRefused, LoginNoUser:
 		p.Relogin = false
 	case LoginStateReplayed, LoginStateExpired, LoginStateForeign, LoginDenied, LoginRedirectURI, LoginCloudError,
 		LoginTokenRefused, LoginThrottled:

@@ -296,6 +296,9 @@ func TestProblemWordsInTheUsersLanguage(t *testing.T) {
 		{"de", cloud.ErrTimeout, "", "Die Cloud hat nicht rechtzeitig geantwortet. Die Cloud ist gerade langsam oder nicht erreichbar. Versuchen Sie es gleich noch einmal."},
 		{"en", throttled, "Campus cloud", "Campus cloud is limiting requests. Too many requests reached Campus cloud from this site. Try again in 2 minutes."},
 		{"fr", throttled, "Campus cloud", "Campus cloud limite les requêtes. Trop de requêtes de ce site ont atteint Campus cloud. Réessayez dans 2 minutes."},
+		{"en", &service.LoginError{Kind: service.LoginSystemInUse, Err: &service.SystemSwapError{Links: 3, Current: "sys", New: "other"}}, "",
+			"A different system account cannot be connected. 3 access controlled links live in the space of \"sys\"; connecting \"other\" would cut them off. Disconnect is possible only once those links are gone; connect the same account again instead."},
+		{"de", cloud.ErrNotFound, "", "Nicht gefunden. Es existiert nicht mehr: Vielleicht wurde es verschoben, umbenannt oder gelöscht. Gehen Sie zurück zu Ihren Dateien und laden Sie neu."},
 	} {
 		p := web.ProblemFor(tc.err, tc.name, cat.For(tc.lang, "", time.UTC))
 		if got := p.User.Title + ". " + p.User.Detail; got != tc.want {

@@ -217,6 +217,7 @@ func sentinels() []sentinel {
 		{&service.Refusal{Err: service.ErrImportLimit, Reason: service.Msg("problem.import_limit.running", "Count", 3)}, 429, "import_limit"},
 		{&service.Refusal{Err: service.ErrImportLimit, Reason: service.Msg("problem.import_limit.bytes_ttl", "Held", service.Bytes(3<<20), "Limit", service.Bytes(3<<20), "Lifetime", service.Wait(24*time.Hour))}, 429, "import_limit"},
 		{&service.Refusal{Err: service.ErrNotAccepted, Reason: service.Msg("problem.refusal.folder", "Name", "Docs")}, 415, "not_accepted"},
+		{&service.LoginError{Kind: service.LoginSystemInUse, Err: &service.SystemSwapError{Links: 3, Current: "sys", New: "Docs"}}, 409, "login_system_in_use"},
 	}
 }
 
