@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -304,5 +305,52 @@ func TestProblemWordsInTheUsersLanguage(t *testing.T) {
 		if got := p.User.Title + ". " + p.User.Detail; got != tc.want {
 			t.Errorf("%s %v:\n got %q\nwant %q", tc.lang, tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestServiceMessagesInTheCatalog: every message id the service names (Msg("...") and the problem codes whose
+// words are problem.<code>.title and .detail) is in the English catalog, so no id can reach a page as words.
+func TestServiceMessagesInTheCatalog(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, id := range cat.IDs() {
+		known[id] = true
+	}
+	files, err := filepath.Glob(filepath.Join("..", "service", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := regexp.MustCompile(`Msg\("([a-z_.]+)"[,)]`) // whole ids; ids built from a prefix are walked by sentinels
+	code := regexp.MustCompile(`\bproblem\("([a-z_]+)"`)
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msg.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !known[m[1]] {
+				t.Errorf("%s names %q, which the English catalog lacks", f, m[1])
+			}
+		}
+		for _, m := range code.FindAllStringSubmatch(string(src), -1) {
+			found++
+			for _, part := range []string{".title", ".detail"} {
+				if !known["problem."+m[1]+part] {
+					t.Errorf("%s: problem %q has no %s in the English catalog", f, m[1], part)
+				}
+			}
+		}
+	}
+	if found < 60 {
+		t.Fatalf("only %d message ids found in the service", found)
 	}
 }
