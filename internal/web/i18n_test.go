@@ -299,6 +299,7 @@ func TestProblemWordsInTheUsersLanguage(t *testing.T) {
 		{"fr", throttled, "Campus cloud", "Campus cloud limite les requêtes. Trop de requêtes de ce site ont atteint Campus cloud. Réessayez dans 2 minutes."},
 		{"en", &service.LoginError{Kind: service.LoginSystemInUse, Err: &service.SystemSwapError{Links: 3, Current: "sys", New: "other"}}, "",
 			"A different system account cannot be connected. 3 access controlled links live in the space of \"sys\"; connecting \"other\" would cut them off. Disconnect is possible only once those links are gone; connect the same account again instead."},
+		{"en", cloud.ErrTimeout, "cloud.example.org", "cloud.example.org did not answer in time. cloud.example.org is slow or unreachable right now. Try again in a moment."},
 		{"de", cloud.ErrNotFound, "", "Nicht gefunden. Es existiert nicht mehr: Vielleicht wurde es verschoben, umbenannt oder gelöscht. Gehen Sie zurück zu Ihren Dateien und laden Sie neu."},
 	} {
 		p := web.ProblemFor(tc.err, tc.name, cat.For(tc.lang, "", time.UTC))
@@ -352,5 +353,28 @@ func TestServiceMessagesInTheCatalog(t *testing.T) {
 	}
 	if found < 60 {
 		t.Fatalf("only %d message ids found in the service", found)
+	}
+}
+
+// TestSayImportFailures: an import's failure, stored as a message and said later, reads as one sentence pair; a
+// cloud without a name opens it with a capital ("The cloud"), a cloud known by its host name keeps it as it is.
+func TestSayImportFailures(t *testing.T) {
+	t.Parallel()
+	en := english(t)
+	for name, want := range map[string]string{
+		"":                  "The cloud did not answer in time. The cloud is slow or unreachable right now. Try again in a moment.",
+		"cloud.example.org": "cloud.example.org did not answer in time. cloud.example.org is slow or unreachable right now. Try again in a moment.",
+	} {
+		stored := service.ExplainImport(cloud.ErrTimeout, name).Store()
+		m, ok := service.StoredMessage(stored)
+		if !ok {
+			t.Fatalf("%q does not read back", stored)
+		}
+		if got := web.Say(en, m); got != want {
+			t.Errorf("cloud %q:\n got %q\nwant %q", name, got, want)
+		}
+	}
+	if got := web.Say(en, service.Msg("problem.refusal.too_large", "Size", service.Bytes(999), "Limit", service.Bytes(1<<30))); got != "Too large: 999 bytes, the limit is 1 GB." {
+		t.Errorf("sizes: %q", got)
 	}
 }

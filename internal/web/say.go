@@ -15,9 +15,9 @@ import (
 
 // Say puts a service message in the user's language. Its parameters are written for the language: numbers in
 // its digits (a "Count" also picks the plural form, and comes to the message written out as "N"), sizes and
-// waits in its words, nested messages said first. A message that begins with a nested message's words (a cloud
-// without a name of its own: "the cloud did not answer") starts with a capital letter. The zero Message says
-// nothing.
+// waits in its words, nested messages said first. A message that begins with the words of a nested message without
+// parameters (a cloud without a name of its own: "the cloud did not answer") starts with a capital letter; one
+// that begins with a name (a cloud's host name) is left as it is. The zero Message says nothing.
 func Say(l *i18n.Localizer, m service.Message) string {
 	if m.IsZero() {
 		return ""
@@ -40,7 +40,9 @@ func Say(l *i18n.Localizer, m service.Message) string {
 			args = append(args, name, l.Wait(time.Duration(v)))
 		case service.Message:
 			w := Say(l, v)
-			nested = append(nested, w)
+			if len(v.Args) == 0 { // catalog words only: never a name a person chose
+				nested = append(nested, w)
+			}
 			args = append(args, name, w)
 		default:
 			args = append(args, name, v)
