@@ -210,7 +210,7 @@ type ImportJob struct {
 	ID         string
 	UserID     string
 	InstanceID int64
-	Name       string // file name, for the progress bar
+	Name       string // file name, for the progress bar (several files: words the service stored for later)
 	Total      int64  // bytes expected (from the listing), 0 when unknown
 	Done       int64  // bytes written so far
 	State      ImportState
