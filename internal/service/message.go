@@ -14,7 +14,8 @@ import (
 // Args are name, value pairs. A value is a string (user data: a file or cloud name, said as is), an int or int64
 // (a number in the language's digits; the one named "Count" also picks the plural form and is given to the
 // message as "Count" and, written out, as "N"), Bytes (a size), Wait (a duration a person waits), or a Message
-// (words of their own, said in the same language).
+// (words of their own, said in the same language). The parameter "Cloud" is the cloud's name, or the message
+// cloud.unnamed for a cloud without one; the message also gets "Named" to tell the two apart.
 type Message struct {
 	ID   string
 	Args []any

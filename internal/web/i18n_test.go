@@ -273,7 +273,7 @@ func TestProblemWordsFromTheCatalog(t *testing.T) {
 
 // TestProblemWordsInTheUsersLanguage: the same error reads in each language, with its sizes, waits and the
 // cloud's name written for it; a cloud without a name is "the cloud" in the language, capitalised where it opens
-// a sentence.
+// a sentence and inflected where the language's words change after a preposition ("bei der Cloud", "au cloud").
 func TestProblemWordsInTheUsersLanguage(t *testing.T) {
 	t.Parallel()
 	cat, err := i18n.New(nil)
@@ -300,6 +300,11 @@ func TestProblemWordsInTheUsersLanguage(t *testing.T) {
 		{"en", &service.LoginError{Kind: service.LoginSystemInUse, Err: &service.SystemSwapError{Links: 3, Current: "sys", New: "other"}}, "",
 			"A different system account cannot be connected. 3 access controlled links live in the space of \"sys\"; connecting \"other\" would cut them off. Disconnect is possible only once those links are gone; connect the same account again instead."},
 		{"en", cloud.ErrTimeout, "cloud.example.org", "cloud.example.org did not answer in time. cloud.example.org is slow or unreachable right now. Try again in a moment."},
+		{"de", service.ErrNotConnected, "", "Bei der Cloud anmelden. Melden Sie sich bei der Cloud an, um Ihre Dateien hier zu sehen."},
+		{"de", service.ErrNotConnected, "Campus cloud", "Bei Campus cloud anmelden. Melden Sie sich bei Campus cloud an, um Ihre Dateien hier zu sehen."},
+		{"fr", service.ErrNotConnected, "", "Se connecter au cloud. Connectez-vous au cloud pour voir vos fichiers ici."},
+		{"pt-BR", cloud.ErrTimeout, "", "A nuvem não respondeu a tempo. A nuvem está lenta ou inacessível no momento. Tente novamente em instantes."},
+		{"pt-BR", cloud.ErrTimeout, "Campus cloud", "Campus cloud não respondeu a tempo. Campus cloud está lento ou inacessível no momento. Tente novamente em instantes."},
 		{"de", cloud.ErrNotFound, "", "Nicht gefunden. Es existiert nicht mehr: Vielleicht wurde es verschoben, umbenannt oder gelöscht. Gehen Sie zurück zu Ihren Dateien und laden Sie neu."},
 	} {
 		p := web.ProblemFor(tc.err, tc.name, cat.For(tc.lang, "", time.UTC))

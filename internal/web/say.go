@@ -17,7 +17,10 @@ import (
 // its digits (a "Count" also picks the plural form, and comes to the message written out as "N"), sizes and
 // waits in its words, nested messages said first. A message that begins with the words of a nested message without
 // parameters (a cloud without a name of its own: "the cloud did not answer") starts with a capital letter; one
-// that begins with a name (a cloud's host name) is left as it is. The zero Message says nothing.
+// that begins with a name (a cloud's host name) is left as it is. A parameter named Cloud comes with Named:
+// true for the cloud's own name, false for the catalog's words for a cloud without one, so that a language whose
+// words change after a preposition can say them right ({{if .Named}}bei {{.Cloud}}{{else}}bei der Cloud{{end}}).
+// The zero Message says nothing.
 func Say(l *i18n.Localizer, m service.Message) string {
 	if m.IsZero() {
 		return ""
@@ -39,11 +42,19 @@ func Say(l *i18n.Localizer, m service.Message) string {
 		case service.Wait:
 			args = append(args, name, l.Wait(time.Duration(v)))
 		case service.Message:
+			if name == "Cloud" {
+				args = append(args, "Named", false)
+			}
 			w := Say(l, v)
 			if len(v.Args) == 0 { // catalog words only: never a name a person chose
 				nested = append(nested, w)
 			}
 			args = append(args, name, w)
+		case string:
+			if name == "Cloud" {
+				args = append(args, "Named", true)
+			}
+			args = append(args, name, v)
 		default:
 			args = append(args, name, v)
 		}
