@@ -120,7 +120,7 @@ func (h *handler) failed(c echo.Context, what string, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return h.notFound(c, what)
 	}
-	p := web.ProblemFor(err, "")
+	p := h.env.Problem(c, err, "")
 	if !p.Known {
 		h.env.LogError(c.Request().Context(), "admin: "+what, "path", c.Path(), "err", err)
 		return h.env.Fail(c, p.Status, "Something went wrong", "The "+what+" could not be loaded or saved. Try again; if it keeps happening, look at the server log.")

@@ -92,6 +92,6 @@ func (h *handler) shareActionFailed(c echo.Context, s linkScope, err error) erro
 		return h.env.Fail(c, http.StatusServiceUnavailable, "The share cannot be changed right now", detail)
 	}
 	h.env.LogError(c.Request().Context(), "admin: change a share of a controlled link", "path", c.Path(), "err", err)
-	p := web.ProblemFor(err, "")
+	p := h.env.Problem(c, err, "")
 	return h.env.Fail(c, p.Status, p.User.Title, p.User.Detail+" Nothing was changed.")
 }

@@ -35,7 +35,7 @@ func (h *handler) callback(c echo.Context) error {
 	}
 	status := 200
 	if err != nil {
-		cloudName := "the cloud"
+		cloudName := ""
 		if d.IssuerID != 0 {
 			if name, ierr := h.svc.IssuerName(ctx, d.IssuerID); ierr != nil {
 				h.env.Logger.WarnContext(ctx, "ocrepo: login callback: issuer name", "issuer", d.IssuerID, "err", ierr)
@@ -43,7 +43,7 @@ func (h *handler) callback(c echo.Context) error {
 				cloudName = name
 			}
 		}
-		p := web.ProblemFor(err, cloudName)
+		p := h.env.Problem(c, err, cloudName)
 		h.env.Logger.WarnContext(ctx, "ocrepo: login callback failed", "issuer", d.IssuerID, "err", err)
 		v.Title = p.User.Title
 		v.Problem = &templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail}

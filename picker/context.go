@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,6 +30,7 @@ type session struct {
 	cur       service.Available
 	has       bool                 // an instance is available
 	loc       templates.Translator // the user's language, for the words the views put together
+	say       func(service.Message) string
 }
 
 // t is message id in the user's language; the id itself for a session made without a request (only ever used
@@ -38,6 +40,48 @@ func (s *session) t(id string, args ...any) string {
 		return id
 	}
 	return s.loc.T(id, args...)
+}
+
+// cloud names the current instance's server in the words the picker puts together: its name, or "the cloud" in
+// the user's language. (The error mapper takes s.cur.CloudName() as it is: it says "the cloud" itself.)
+func (s *session) cloud() string {
+	if name := s.cur.CloudName(); name != "" {
+		return name
+	}
+	return s.t("cloud.unnamed")
+}
+
+// words is a service message in the user's language.
+func (s *session) words(m service.Message) string {
+	if s.say == nil {
+		return m.ID
+	}
+	return s.say(m)
+}
+
+// stored is text the service stored for later (an import's label or error): a message in the user's language,
+// or the text as it is (a file name).
+func (s *session) stored(text string) string {
+	if m, ok := service.StoredMessage(text); ok {
+		return s.words(m)
+	}
+	return text
+}
+
+// size is a byte count in the user's language.
+func (s *session) size(n int64) string {
+	if s.loc == nil {
+		return service.HumanBytes(n)
+	}
+	return s.loc.Size(n)
+}
+
+// time is an instant in the user's language and time zone.
+func (s *session) time(t time.Time) string {
+	if s.loc == nil {
+		return t.UTC().Format(time.RFC3339)
+	}
+	return s.loc.Time(t)
 }
 
 // number is n in the user's digits and grouping.
@@ -60,23 +104,22 @@ func (h *handler) open(c echo.Context) (*session, error) {
 	}
 	req, err := h.svc.OpenPick(token)
 	if err != nil {
-		p := web.ProblemFor(err, "")
-		return nil, h.fail(c, p.Status, p.User)
+		return nil, h.failProblem(c, h.env.Problem(c, err, ""))
 	}
 	u := web.User(c)
 	if req.User != u.ID {
-		return nil, h.fail(c, http.StatusForbidden, service.Problem{Code: "other_user", Title: "This file picker was opened for another account",
-			Detail: "Open the file picker again from the page you came from."})
+		return nil, h.failWith(c, http.StatusForbidden, "other_user")
 	}
 	avail, err := h.svc.AvailableFor(c.Request().Context(), req)
 	if err != nil {
 		h.env.LogError(c.Request().Context(), "instances for picker", "err", err)
-		return nil, h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
-			Detail: "The file picker could not load its settings. Try again in a moment."})
+		return nil, h.failWith(c, http.StatusInternalServerError, "settings_unread")
 	}
 	// The issuers just read serve the rest of this request (the listing's client, picks) without reading again.
 	c.SetRequest(c.Request().WithContext(service.WithIssuers(c.Request().Context(), avail)))
-	s := &session{token: token, csrf: web.CSRFToken(c), req: req, user: u, available: avail, loc: h.env.Localizer(c)}
+	loc := h.env.Localizer(c)
+	s := &session{token: token, csrf: web.CSRFToken(c), req: req, user: u, available: avail, loc: loc,
+		say: func(m service.Message) string { return web.Say(loc, m) }}
 	want := c.QueryParam("i")
 	if want == "" {
 		want = c.FormValue("i")
@@ -109,13 +152,23 @@ func (h *handler) openInstance(c echo.Context) (*session, error) {
 }
 
 func (h *handler) instanceGone(c echo.Context) error {
-	return h.fail(c, http.StatusNotFound, service.Problem{Code: "instance_gone", Title: "This cloud service is not available here",
-		Detail: "It may have been switched off for this course. Open the file picker again."})
+	return h.failWith(c, http.StatusNotFound, "instance_gone")
+}
+
+// failWith writes the picker's own problem code: its words are the messages picker.problem.<code>.title and
+// .detail in the user's language.
+func (h *handler) failWith(c echo.Context, status int, code string) error {
+	return h.fail(c, status, templates.Alert{Code: code, Title: h.env.T(c, "picker.problem."+code+".title"),
+		Detail: h.env.T(c, "picker.problem."+code+".detail")})
+}
+
+// failProblem writes a problem of the error mapper (web.ProblemFor) with its status.
+func (h *handler) failProblem(c echo.Context, p web.Problem) error {
+	return h.fail(c, p.Status, templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail})
 }
 
 // fail writes a problem as a page or, for htmx, as an alert fragment.
-func (h *handler) fail(c echo.Context, status int, p service.Problem) error {
-	a := templates.Alert{Code: p.Code, Title: p.Title, Detail: p.Detail}
+func (h *handler) fail(c echo.Context, status int, a templates.Alert) error {
 	if web.IsHTMX(c) {
 		c.Response().Header().Set("HX-Retarget", "#ocrepo-alert")
 		c.Response().Header().Set("HX-Reswap", "innerHTML")
@@ -124,7 +177,7 @@ func (h *handler) fail(c echo.Context, status int, p service.Problem) error {
 		}
 		return errAnswered
 	}
-	pg := h.screen(c, p.Title)
+	pg := h.screen(c, a.Title)
 	if err := h.env.Render(c, status, templates.ErrorPage(pg, a)); err != nil {
 		return err
 	}

@@ -522,7 +522,7 @@ func TestControlledLinkInBrowser(t *testing.T) {
 	if got := bt.Text(t, student, `[data-testid="add-to-cloud"]`); !strings.Contains(got, "read only") {
 		t.Errorf("add button says %q", got)
 	}
-	if got := strings.Join(strings.Fields(bt.Text(t, student, `[data-testid="download"]`)), " "); got != "Download (25 B)" {
+	if got := strings.Join(strings.Fields(bt.Text(t, student, `[data-testid="download"]`)), " "); got != "Download (25 bytes)" {
 		t.Errorf("download button says %q", got)
 	}
 	bt.Shot(t, student, group, "03-student-view")

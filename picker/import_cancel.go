@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/templates"
@@ -22,20 +21,18 @@ func (h *handler) importCancel(c echo.Context) error {
 	id := c.Param("id")
 	if err := h.svc.CancelImport(ctx, s.user, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "import_unknown", Title: "No such import",
-				Detail: "This import does not exist or belongs to someone else."}))
+			return done(h.failWith(c, http.StatusNotFound, "import_unknown"))
 		}
 		h.env.LogError(ctx, "cancel import", "err", err)
-		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
-			Detail: "The import could not be cancelled. Try again."}))
+		return done(h.failWith(c, http.StatusInternalServerError, "cancel_failed"))
 	}
 	if !web.IsHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, h.with(s, h.env.Routes.URL("picker.import", id)))
 	}
 	j, err := h.svc.ImportStatus(ctx, s.user, id)
 	if err != nil {
-		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
-			Detail: "The import's progress could not be read."}))
+		h.env.LogError(ctx, "read import after cancel", "err", err)
+		return done(h.failWith(c, http.StatusInternalServerError, "import_unread"))
 	}
 	st := h.statusView(s, j)
 	if j.State == store.ImportRunning {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/templates"
@@ -23,12 +22,10 @@ func (h *handler) importStatus(c echo.Context) error {
 	j, err := h.svc.ImportStatus(ctx, s.user, c.Param("id"))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return done(h.fail(c, http.StatusNotFound, service.Problem{Code: "import_unknown", Title: "No such import",
-				Detail: "This import does not exist or belongs to someone else."}))
+			return done(h.failWith(c, http.StatusNotFound, "import_unknown"))
 		}
 		h.env.LogError(ctx, "read import", "err", err)
-		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Something went wrong",
-			Detail: "The import's progress could not be read. Try again in a moment."}))
+		return done(h.failWith(c, http.StatusInternalServerError, "import_unread"))
 	}
 	st, res := h.importBox(ctx, s, j)
 	if res != nil && web.IsHTMX(c) {
@@ -43,7 +40,7 @@ func (h *handler) importStatus(c echo.Context) error {
 		c.Response().Header().Set("HX-Reswap", "outerHTML")
 		return h.env.Render(c, http.StatusOK, templates.Status(st))
 	}
-	title := s.t("picker.import.importing", "Name", j.Name)
+	title := s.t("picker.import.importing", "Name", s.stored(j.Name))
 	if st.Result != nil {
 		title = st.Result.Title
 	}

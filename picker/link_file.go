@@ -16,7 +16,7 @@ import (
 func (h *handler) linkFile(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return done(h.fail(c, http.StatusNotFound, linkGone))
+		return done(h.failWith(c, http.StatusNotFound, "link_gone"))
 	}
 	f, l, err := h.svc.ControlledFile(c.Request().Context(), web.User(c), id)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 func (h *handler) linkOpen(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return done(h.fail(c, http.StatusNotFound, linkGone))
+		return done(h.failWith(c, http.StatusNotFound, "link_gone"))
 	}
 	o, err := h.svc.OpenControlled(c.Request().Context(), web.User(c), id)
 	if err != nil {
@@ -29,36 +29,25 @@ func (h *handler) linkOpen(c echo.Context) error {
 	return h.renderLink(c, o, nil, nil)
 }
 
-var linkGone = service.Problem{Code: "link_gone", Title: "This file is no longer available",
-	Detail: "The link may have been removed. Ask whoever shared it with you."}
-
-var linkForbidden = service.Problem{Code: "link_forbidden", Title: "You cannot open this file",
-	Detail: "This file is shared with particular people on this site. Ask your teacher if you think you should see it."}
-
 // linkFailed answers a failed open or share of a controlled link: 404 for a link the viewer may not see.
 func (h *handler) linkFailed(c echo.Context, err error) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, service.ErrNoAccess):
 		// A link the viewer may not see answers exactly like one that does not exist, so ids cannot be probed.
-		return h.fail(c, http.StatusNotFound, linkGone)
+		return h.failWith(c, http.StatusNotFound, "link_gone")
 	case errors.Is(err, service.ErrNoSystemAccount):
-		return h.fail(c, http.StatusServiceUnavailable, service.Problem{Code: "no_system_account", Title: "This file cannot be opened right now",
-			Detail: "The site's account at the cloud is not connected. Please tell your site administrator."})
+		return h.failWith(c, http.StatusServiceUnavailable, "link_no_system_account")
 	}
 	h.env.LogError(c.Request().Context(), "controlled link", "err", err)
-	p := web.ProblemFor(err, "")
-	return h.fail(c, p.Status, p.User)
+	return h.failProblem(c, h.env.Problem(c, err, ""))
 }
 
 // renderLink draws the controlled-link page.
 func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *service.Granted, problem *templates.Alert) error {
 	l := o.Link
-	cloudName := "the cloud"
-	if name, err := h.svc.IssuerName(c.Request().Context(), l.IssuerID); err != nil {
-		// The page still works; only the cloud's name is generic.
-		h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: controlled link: issuer name", "link", l.ID, "err", err)
-	} else if name != "" {
-		cloudName = name
+	cloudName := h.linkCloud(c, l)
+	if cloudName == "" {
+		cloudName = h.env.T(c, "cloud.unnamed")
 	}
 	v := templates.ControlledPage{
 		Name: l.Name, Owner: l.OwnerUserID, Submitted: l.Submitted, CanEdit: o.Access >= host.AccessEdit,
@@ -66,11 +55,11 @@ func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *
 		CloudName: cloudName, Problem: problem,
 	}
 	if l.Size > 0 {
-		v.Size = service.HumanBytes(l.Size)
+		v.Size = h.env.Localizer(c).Size(l.Size)
 	}
 	v.Owner, v.Item = l.OwnerUserID, strings.Join(l.Context, " › ")
 	if l.OwnerCloud != "" && l.OwnerCloud != l.OwnerUserID {
-		v.Owner += " (" + l.OwnerCloud + " at " + cloudName + ")"
+		v.Owner = h.env.T(c, "controlled.owner_at", "Owner", l.OwnerUserID, "Account", l.OwnerCloud, "Cloud", cloudName)
 	}
 	v.Icon = h.env.Routes.URL("static", "") + "icons.svg#i-" + iconFamily(false, l.ContentType, l.Name)
 	if previewable(l.ContentType, l.Name) {
@@ -78,8 +67,8 @@ func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *
 	}
 	if granted != nil {
 		v.SharedHere, v.WebURL = granted.Share.Target, granted.WebURL
-		v.Notice = &templates.Alert{Code: "shared", Kind: "success", Title: "The file is now in your " + cloudName,
-			Detail: "Find it at " + granted.Share.Target + "."}
+		v.Notice = &templates.Alert{Code: "shared", Kind: "success", Title: h.env.T(c, "controlled.shared.title", "Cloud", cloudName),
+			Detail: h.env.T(c, "controlled.shared.detail", "Path", granted.Share.Target)}
 	} else if o.Share != nil && o.Share.Target != "" {
 		v.SharedHere = o.Share.Target
 		if iss, err := h.svc.GetIssuer(c.Request().Context(), l.IssuerID); err != nil {
@@ -95,6 +84,17 @@ func (h *handler) renderLink(c echo.Context, o service.ControlledOpen, granted *
 		status = http.StatusBadGateway
 	}
 	return h.env.Render(c, status, templates.ControlledScreen(pg, v))
+}
+
+// linkCloud is the name of a controlled link's cloud, "" when it cannot be read (the page still works; only the
+// cloud's name is generic).
+func (h *handler) linkCloud(c echo.Context, l store.ControlledLink) string {
+	name, err := h.svc.IssuerName(c.Request().Context(), l.IssuerID)
+	if err != nil {
+		h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: controlled link: issuer name", "link", l.ID, "err", err)
+		return ""
+	}
+	return name
 }
 
 func parentDir(p string) string {

@@ -29,7 +29,7 @@ func (h *handler) linkPreview(c echo.Context) error {
 			// Like the link's page: a link the viewer may not see answers as one that does not exist.
 			return c.NoContent(http.StatusNotFound)
 		}
-		return c.NoContent(web.ProblemFor(err, "").Status)
+		return c.NoContent(h.env.Problem(c, err, "").Status)
 	}
 	etag := previewETag(o.Link.ID, u.ID, o.Link.SystemPath, o.Link.Updated.UTC().String()+"/"+strconv.FormatInt(o.Link.Size, 10))
 	hdr := c.Response().Header()
@@ -45,7 +45,7 @@ func (h *handler) linkPreview(c echo.Context) error {
 		if errors.Is(err, cloud.ErrNotFound) {
 			return c.NoContent(http.StatusNotFound)
 		}
-		pr := web.ProblemFor(err, "")
+		pr := h.env.Problem(c, err, "")
 		h.env.Logger.WarnContext(ctx, "ocrepo: controlled link preview failed", "link", id, "status", pr.Status, "err", err)
 		return c.NoContent(pr.Status)
 	}

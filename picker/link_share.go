@@ -17,7 +17,7 @@ import (
 func (h *handler) linkShare(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return done(h.fail(c, http.StatusNotFound, linkGone))
+		return done(h.failWith(c, http.StatusNotFound, "link_gone"))
 	}
 	ctx := c.Request().Context()
 	u := web.User(c)
@@ -44,13 +44,14 @@ func (h *handler) linkShare(c echo.Context) error {
 		}
 		if errors.Is(err, service.ErrNoAccess) {
 			// The viewer sees the link but may not edit it.
-			return done(h.fail(c, http.StatusForbidden, linkForbidden))
+			return done(h.failWith(c, http.StatusForbidden, "link_forbidden"))
 		}
+		cloudName := h.linkCloud(c, o.Link)
 		if errors.Is(err, service.ErrShareRevoked) {
-			return done(h.fail(c, http.StatusForbidden, service.Explain(err, "the cloud")))
+			return done(h.failProblem(c, h.env.Problem(c, err, cloudName)))
 		}
 		h.env.Logger.WarnContext(ctx, "ocrepo: controlled link share failed", "link", id, "user", u.ID, "err", err)
-		p := web.ProblemFor(err, "")
+		p := h.env.Problem(c, err, cloudName)
 		return h.renderLink(c, o, nil, &templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail})
 	}
 	o, err := h.svc.OpenControlled(ctx, u, id)

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ocrepo/ocrepo/internal/service"
-	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/templates"
 )
 
@@ -29,14 +28,14 @@ func (h *handler) list(c echo.Context) error {
 
 // listingProblem answers a failed listing in place of the table, with the way out (log in, try again).
 func (h *handler) listingProblem(c echo.Context, s *session, q service.ListQuery, err error) error {
-	cloudName := s.cur.CloudName()
-	p := web.ProblemFor(err, cloudName)
+	cloudName := s.cloud()
+	p := h.env.Problem(c, err, s.cur.CloudName())
 	a := templates.Alert{Code: p.Code, Title: p.User.Title, Detail: p.User.Detail}
 	login := ""
 	if p.User.Relogin {
 		login = h.with(s, h.env.Routes.URL("picker.login", s.cur.Instance.ID))
 	}
-	retry := h.link(s, "Try again", q)
+	retry := h.link(s, s.t("picker.retry"), q)
 	// htmx swaps error statuses too (see the layout's htmx config), so the status stays honest.
 	return h.env.Render(c, p.Status, templates.ListingProblem(a, login, cloudName, retry.URL, retry.HX))
 }

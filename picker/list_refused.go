@@ -20,8 +20,8 @@ func (h *handler) refusedView(s *session, pg service.ListPage, l *templates.List
 	default:
 		r.Text = s.t("picker.refused.some", "Count", pg.Files, "N", s.number(pg.Files), "Refused", s.number(pg.Refused))
 	}
-	if pg.Explain != "" {
-		r.Text += " " + pg.Explain
+	if !pg.Explain.IsZero() {
+		r.Text = s.t("picker.refused.note", "Note", r.Text, "Accepts", s.words(pg.Explain))
 	}
 	if pg.OnlyPickable {
 		if q.Pickable == service.PickableAuto {

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ocrepo/ocrepo/internal/service"
-	"github.com/ocrepo/ocrepo/internal/web"
 )
 
 // login starts the cloud login for the current instance and sends the browser (the popup) to the cloud.
@@ -20,8 +19,7 @@ func (h *handler) login(c echo.Context) error {
 	})
 	if err != nil {
 		h.env.LogError(c.Request().Context(), "start login", "instance", s.cur.Instance.ID, "err", err)
-		p := web.ProblemFor(err, s.cur.CloudName())
-		return done(h.fail(c, p.Status, p.User))
+		return done(h.failProblem(c, h.env.Problem(c, err, s.cur.CloudName())))
 	}
 	return c.Redirect(http.StatusFound, to)
 }

@@ -3,7 +3,6 @@ package picker
 import (
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/templates"
 )
 
@@ -20,10 +19,10 @@ func (h *handler) loginFailure(c echo.Context, s *session) *templates.Alert {
 	if f == nil {
 		return nil
 	}
-	p := service.Explain(f.Err, s.cur.CloudName())
-	detail := p.Detail
-	if p.Relogin {
-		detail += " Use the button below to log in again."
+	p := h.env.Problem(c, f.Err, s.cur.CloudName())
+	detail := p.User.Detail
+	if p.User.Relogin {
+		detail = s.t("picker.login_failed.relogin", "Detail", detail)
 	}
-	return &templates.Alert{Code: p.Code, Title: "Your login did not finish: " + p.Title, Detail: detail}
+	return &templates.Alert{Code: p.Code, Title: s.t("picker.login_failed.title", "Title", p.User.Title), Detail: detail}
 }

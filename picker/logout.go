@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 )
 
@@ -20,8 +19,7 @@ func (h *handler) logout(c echo.Context) error {
 	res, err := h.svc.Logout(c.Request().Context(), s.user, s.cur.Issuer.ID)
 	if err != nil {
 		h.env.LogError(c.Request().Context(), "logout", "err", err)
-		return done(h.fail(c, http.StatusInternalServerError, service.Problem{Code: "error", Title: "Logging out failed",
-			Detail: "Your login could not be removed. Try again."}))
+		return done(h.failWith(c, http.StatusInternalServerError, "logout_failed"))
 	}
 	back := h.url(s, "picker")
 	if res.RevocationPending {

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ocrepo/ocrepo/internal/service"
-	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/templates"
 )
@@ -41,7 +40,7 @@ func (h *handler) page(c echo.Context) error {
 	var status int
 	v.Panel, status = h.panel(c, s, listQuery(c), false)
 	if c.QueryParam("logout") == "pending" && !v.Panel.LoggedIn && v.Panel.Problem == nil {
-		name := s.cur.CloudName()
+		name := s.cloud()
 		v.Panel.Problem = &templates.Alert{Code: "revocation_pending", Kind: "notice", Title: s.t("picker.revocation_pending.title"),
 			Detail: s.t("picker.revocation_pending.detail", "Cloud", name)}
 	}
@@ -76,7 +75,7 @@ func listQuery(c echo.Context) service.ListQuery {
 // cloud or the site failed (5xx); a page that offers to log in is a working page.
 func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus bool) (templates.PickerPanel, int) {
 	ctx := c.Request().Context()
-	cloudName := s.cur.CloudName()
+	cloudName := s.cloud()
 	p := templates.PickerPanel{
 		InstanceName: s.cur.Instance.Name,
 		CloudName:    cloudName,
@@ -90,7 +89,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 	}
 	conn, err := h.svc.UserConnection(ctx, s.cur.Issuer.ID, s.user.ID)
 	if err != nil {
-		pr := web.ProblemFor(err, cloudName)
+		pr := h.env.Problem(c, err, s.cur.CloudName())
 		h.env.LogError(ctx, "read user connection", "err", err)
 		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.User.Title, Detail: s.t("picker.connection_unread")}
 		return p, pr.Status
@@ -109,7 +108,7 @@ func (h *handler) panel(c echo.Context, s *session, q service.ListQuery, focus b
 	}
 	lp, err := h.svc.List(ctx, s.user, s.cur.Instance, s.req, q)
 	if err != nil {
-		pr := web.ProblemFor(err, cloudName)
+		pr := h.env.Problem(c, err, s.cur.CloudName())
 		h.logListing(c, s, err)
 		p.Problem = &templates.Alert{Code: pr.Code, Title: pr.User.Title, Detail: pr.User.Detail}
 		if pr.User.Relogin {

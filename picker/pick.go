@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/store"
@@ -21,7 +20,7 @@ func (h *handler) pick(c echo.Context) error {
 	}
 	form, err := c.FormParams()
 	if err != nil {
-		return done(h.fail(c, http.StatusBadRequest, service.Problem{Code: "bad_form", Title: "The form could not be read", Detail: "Reload the page and try again."}))
+		return done(h.failWith(c, http.StatusBadRequest, "bad_form"))
 	}
 	paths := form["path"]
 	ctx := c.Request().Context()
@@ -60,14 +59,13 @@ func (h *handler) pick(c echo.Context) error {
 		}
 		return h.delivered(c, s, res)
 	default:
-		return done(h.fail(c, http.StatusBadRequest, service.Problem{Code: "no_return", Title: "Choose how to add the file",
-			Detail: "Pick one of the options under \"Add the file\" (for example, make a copy here), then try again."}))
+		return done(h.failWith(c, http.StatusBadRequest, "no_return"))
 	}
 }
 
 // pickFailed answers a refused or failed pick in the status region (or as a page without JavaScript).
 func (h *handler) pickFailed(c echo.Context, s *session, err error) error {
-	p := web.ProblemFor(err, s.cur.CloudName())
+	p := h.env.Problem(c, err, s.cur.CloudName())
 	pr := p.User
 	h.env.Logger.InfoContext(c.Request().Context(), "ocrepo: pick refused or failed", "user", s.user.ID,
 		"instance", s.cur.Instance.ID, "err", err)
@@ -77,7 +75,7 @@ func (h *handler) pickFailed(c echo.Context, s *session, err error) error {
 		return h.env.Render(c, status, templates.AlertBoxAnnounced(a))
 	}
 	pg := h.screen(c, pr.Title)
-	return h.env.Render(c, status, templates.StatusScreen(pg, templates.PickStatus{ID: "failed", State: "failed", Error: pr.Title + ". " + pr.Detail},
+	return h.env.Render(c, status, templates.StatusScreen(pg, templates.PickStatus{ID: "failed", State: "failed", Error: s.t("picker.import.title_detail", "Title", pr.Title, "Detail", pr.Detail)},
 		h.url(s, "picker")))
 }
 

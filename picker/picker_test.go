@@ -246,7 +246,7 @@ func TestRefusedFilesAreGreyedWithReason(t *testing.T) {
 	if r, dis := reason("notes.txt"); !strings.Contains(r, "not accepted") || !dis {
 		t.Errorf("notes.txt: reason %q disabled %v", r, dis)
 	}
-	if got := d.Find(`[data-testid="requirements"]`).Text(); !strings.Contains(got, ".pdf") || !strings.Contains(got, "1000 B") {
+	if got := d.Find(`[data-testid="requirements"]`).Text(); !strings.Contains(got, ".pdf") || !strings.Contains(got, "1,000 bytes") {
 		t.Errorf("requirements line = %q", got)
 	}
 }

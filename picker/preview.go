@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
@@ -47,7 +46,7 @@ func (h *handler) preview(c echo.Context) error {
 		if errors.Is(err, cloud.ErrNotFound) {
 			return c.NoContent(http.StatusNotFound)
 		}
-		pr := web.ProblemFor(err, s.cur.CloudName())
+		pr := h.env.Problem(c, err, s.cur.CloudName())
 		h.env.Logger.WarnContext(ctx, "ocrepo: preview failed", "user", s.user.ID, "instance", s.cur.Instance.ID, "status", pr.Status, "err", err)
 		return c.NoContent(pr.Status)
 	}

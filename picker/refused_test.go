@@ -38,7 +38,7 @@ func TestOnlyPickableFiles(t *testing.T) {
 	}
 	note := d.Find(`[data-testid="refused-note"]`)
 	if note.Length() != 1 || !strings.Contains(note.Text(), "3 of the 4 files here cannot be used") ||
-		!strings.Contains(note.Text(), "This page accepts files of these types: .pdf, up to 1000 B.") ||
+		!strings.Contains(note.Text(), "This page accepts files of these types: .pdf, up to 1,000 bytes.") ||
 		d.Find(`[data-testid="refused-auto"]`).Length() != 1 {
 		t.Fatalf("note %q", note.Text())
 	}

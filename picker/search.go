@@ -32,7 +32,7 @@ func (h *handler) search(c echo.Context) error {
 	rows, err := h.svc.Search(c.Request().Context(), s.user, s.cur.Instance, s.req, q, searchLimit)
 	if err != nil {
 		h.logListing(c, s, err)
-		status, comp := h.searchProblem(s, err, back)
+		status, comp := h.searchProblem(c, s, err, back)
 		return h.answerListing(c, s, status, comp)
 	}
 	l := templates.Listing{
@@ -59,12 +59,12 @@ func (h *handler) search(c echo.Context) error {
 }
 
 // searchProblem explains a failed search, with the way back to the folder.
-func (h *handler) searchProblem(s *session, err error, back templates.Link) (int, templ.Component) {
-	cloudName := s.cur.CloudName()
-	p := web.ProblemFor(err, cloudName)
+func (h *handler) searchProblem(c echo.Context, s *session, err error, back templates.Link) (int, templ.Component) {
+	cloudName := s.cloud()
+	p := h.env.Problem(c, err, s.cur.CloudName())
 	pr := p.User
 	a := templates.Alert{Code: p.Code, Title: pr.Title, Detail: pr.Detail}
-	if pr.Code == "unsupported" {
+	if p.Code == "unsupported" {
 		a = templates.Alert{Code: "search_unsupported", Kind: "notice", Title: s.t("picker.search.unsupported.title"),
 			Detail: s.t("picker.search.unsupported.detail", "Cloud", cloudName)}
 	}

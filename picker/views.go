@@ -47,7 +47,7 @@ func (h *handler) link(s *session, label string, q service.ListQuery) templates.
 // listingView builds the listing region from a page of a folder.
 func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templates.Listing {
 	q := pg.Query
-	cloudName := s.cur.CloudName()
+	cloudName := s.cloud()
 	l := templates.Listing{Focus: focus}
 	for i, cr := range pg.Crumbs {
 		label := cr.Name
@@ -109,7 +109,9 @@ func (h *handler) listingView(s *session, pg service.ListPage, focus bool) templ
 	l.ReloadURL = h.url(s, "picker", kv...)
 	l.ReloadHX = h.url(s, "picker.list", kv...)
 	l.Form = h.pickForm(s)
-	l.Fetched = s.t("picker.fetched", "Clock", pg.Fetched.Format("15:04:05"), "Cloud", cloudName)
+	if s.loc != nil {
+		l.Fetched = s.t("picker.fetched", "Clock", s.loc.Clock(pg.Fetched), "Cloud", cloudName)
+	}
 	l.Announce = s.t("picker.announce", "Heading", name, "Line", l.Count)
 	if l.Empty != "" {
 		l.Announce = s.t("picker.announce_empty", "Heading", name, "Empty", l.Empty)
@@ -186,14 +188,14 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 			Name:    r.Name,
 			Path:    r.Path,
 			Dir:     r.Dir,
-			Refusal: r.Refusal,
-			Short:   r.Short,
+			Refusal: s.words(r.Refusal),
+			Short:   s.words(r.Short),
 		}
 		if !r.Dir || r.Size > 0 {
-			fr.Size = service.HumanBytes(r.Size)
+			fr.Size = s.size(r.Size)
 		}
 		if !r.Modified.IsZero() {
-			fr.Modified = r.Modified.Local().Format("2 Jan 2006 15:04")
+			fr.Modified = s.time(r.Modified)
 			fr.ISO = r.Modified.UTC().Format(time.RFC3339)
 		}
 		if r.Dir {
@@ -215,7 +217,7 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 // pickForm offers the return types the instance and the request allow, the instance's default checked.
 func (h *handler) pickForm(s *session) templates.PickForm {
 	f := templates.PickForm{Action: h.env.Routes.URL("picker.pick"), Hidden: s.postHidden(), Multiple: s.req.Multiple}
-	cloudName := s.cur.CloudName()
+	cloudName := s.cloud()
 	add := func(t host.ReturnType, value, label, hint string, warn bool) {
 		if s.cur.Allowed.Has(t) {
 			f.Options = append(f.Options, templates.ReturnOption{Value: value, Label: label, Hint: hint, Checked: s.cur.Default == t, Warning: warn})
@@ -245,7 +247,7 @@ func requirements(s *session) string {
 		parts = append(parts, s.t("picker.req.accepted", "Types", d))
 	}
 	if req.MaxBytes > 0 {
-		parts = append(parts, s.t("picker.req.max", "Size", service.HumanBytes(req.MaxBytes)))
+		parts = append(parts, s.t("picker.req.max", "Size", s.size(req.MaxBytes)))
 	}
 	if req.Multiple {
 		parts = append(parts, s.t("picker.req.several"))
@@ -255,20 +257,20 @@ func requirements(s *session) string {
 
 // statusView turns an import job into the status box.
 func (h *handler) statusView(s *session, j store.ImportJob) templates.PickStatus {
-	st := templates.PickStatus{ID: j.ID, Name: j.Name, Done: j.Done, Total: j.Total, State: string(j.State), Error: j.Error,
-		Hidden: s.postHidden()}
+	st := templates.PickStatus{ID: j.ID, Name: s.stored(j.Name), Done: j.Done, Total: j.Total, State: string(j.State),
+		Error: s.stored(j.Error), Hidden: s.postHidden()}
 	switch j.State {
 	case store.ImportRunning:
 		st.PollURL = h.with(s, h.env.Routes.URL("picker.import", j.ID))
 		st.CancelURL = h.env.Routes.URL("picker.import.cancel", j.ID)
 		if j.Total > 0 {
 			st.Percent = int(j.Done * 100 / j.Total)
-			st.Progress = s.t("picker.progress", "Done", service.HumanBytes(j.Done), "Total", service.HumanBytes(j.Total), "Percent", st.Percent)
+			st.Progress = s.t("picker.progress", "Done", s.size(j.Done), "Total", s.size(j.Total), "Percent", s.number(st.Percent))
 		} else {
-			st.Progress = s.t("picker.progress.so_far", "Done", service.HumanBytes(j.Done))
+			st.Progress = s.t("picker.progress.so_far", "Done", s.size(j.Done))
 		}
 	case store.ImportFailed:
-		st.Announce = s.t("picker.import.failed_say", "Error", j.Error)
+		st.Announce = s.t("picker.import.failed_say", "Error", st.Error)
 	case store.ImportCancelled:
 		st.Announce = s.t("picker.import.cancelled_say")
 	}
@@ -281,13 +283,13 @@ func (h *handler) resultView(s *session, res host.PickResult) templates.PickResu
 	for _, f := range res.Files {
 		pf := templates.PickedFileView{Name: f.Name, URL: f.URL, DownloadURL: f.DownloadURL}
 		if f.Size > 0 {
-			pf.Size = service.HumanBytes(f.Size)
+			pf.Size = s.size(f.Size)
 		}
 		v.Files = append(v.Files, pf)
 	}
 	switch res.Type {
 	case host.ReturnImport:
-		v.Title = s.t("picker.result.copied", "Count", len(res.Files), "N", s.number(len(res.Files)), "Cloud", s.cur.CloudName())
+		v.Title = s.t("picker.result.copied", "Count", len(res.Files), "N", s.number(len(res.Files)), "Cloud", s.cloud())
 	case host.ReturnLink:
 		v.Title = s.t("picker.result.link_ready")
 	case host.ReturnControlledLink:

@@ -442,9 +442,16 @@ func (r *Repository) MarkSubmitted(ctx context.Context, id int64) error {
 type ImportStatus = store.ImportJob
 
 // AwaitImport waits until an import the user started has ended and returns its final state (hosts that want a
-// synchronous import; tests).
+// synchronous import; tests). Its Name and Error are in English, the host's messages included (the picker says
+// them in each viewer's language).
 func (r *Repository) AwaitImport(ctx context.Context, u User, id string) (ImportStatus, error) {
 	j, err := r.svc.AwaitImport(ctx, u, id)
+	en := r.env.Catalog.For("en", "", time.UTC)
+	for _, text := range []*string{&j.Name, &j.Error} {
+		if m, ok := service.StoredMessage(*text); ok {
+			*text = web.Say(en, m)
+		}
+	}
 	if err != nil {
 		return j, fmt.Errorf("repository: %w", err)
 	}

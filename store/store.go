@@ -210,12 +210,12 @@ type ImportJob struct {
 	ID         string
 	UserID     string
 	InstanceID int64
-	Name       string // file name, for the progress bar
+	Name       string // file name, for the progress bar (several files: words the service stored for later)
 	Total      int64  // bytes expected (from the listing), 0 when unknown
 	Done       int64  // bytes written so far
 	State      ImportState
 	Cancel     bool   // the user asked to cancel
-	Error      string // why it failed, in the user's words
+	Error      string // why it failed: words the service stored for later, said in each reader's language
 	ResultID   string // the pick result when done
 	Created    time.Time
 	Updated    time.Time

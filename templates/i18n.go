@@ -13,10 +13,12 @@ type Translator interface {
 	// Lang is the page's lang attribute; Dir its dir attribute ("ltr" or "rtl").
 	Lang() string
 	Dir() string
-	// Number, Size and Time format a count, a byte size and an instant for the user's language and time zone.
+	// Number, Size and Time format a count, a byte size and an instant for the user's language and time zone;
+	// Clock is an instant's time of day alone.
 	Number(n int64) string
 	Size(n int64) string
 	Time(t time.Time) string
+	Clock(t time.Time) string
 }
 
 type translatorKey struct{}

@@ -149,6 +149,21 @@ func TestPluralSizeAndTime(t *testing.T) {
 	if got := en.Time(at); got != "Dec 31, 2026, 23:30 UTC" {
 		t.Errorf("Time in UTC = %q", got)
 	}
+	if got := c.For("en", "", berlin).Clock(at.Add(15 * time.Second)); got != "00:30:15" {
+		t.Errorf("Clock in Berlin = %q", got)
+	}
+	if got := c.For("ar", "", berlin).Clock(at); got != "٠٠:٣٠:٠٠" {
+		t.Errorf("Clock in Arabic = %q", got)
+	}
+	for d, want := range map[time.Duration]string{time.Second: "a second", 90 * time.Second: "2 minutes",
+		time.Hour: "an hour", 24 * time.Hour: "24 hours", 36 * time.Hour: "36 hours", 72 * time.Hour: "3 days"} {
+		if got := en.Wait(d); got != want {
+			t.Errorf("Wait(%v) = %q, want %q", d, got, want)
+		}
+	}
+	if got := c.For("de", "", nil).Wait(90 * time.Second); got != "2 Minuten" {
+		t.Errorf("German wait: %q", got)
+	}
 }
 
 // TestPseudoLocale wraps and accents every message but keeps its parameters working.
@@ -204,5 +219,35 @@ func TestShippedLanguages(t *testing.T) {
 		if got := l.Time(at); got != tc.time {
 			t.Errorf("%s: Time = %q, want %q", tc.accept, got, tc.time)
 		}
+	}
+}
+
+// TestFilledPatterns: a date or size translated once and filled in row after row reads exactly as the message
+// executed each time would, in the host's overriding words too, a parameter used twice included; in the
+// pseudo-locale it stays marked.
+func TestFilledPatterns(t *testing.T) {
+	t.Parallel()
+	c, err := New(fstest.MapFS{"nl.json": {Data: []byte(`{"time.datetime": "{{.Day}} {{.Month}} {{.Year}} {{.Clock}} ({{.Zone}}, {{.Day}})", "time.month.3": "mrt", "size.mb": "{{.N}} MB"}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := c.For("nl", "", time.UTC)
+	for i, at := range []time.Time{time.Date(2026, 3, 5, 9, 7, 0, 0, time.UTC), time.Date(2026, 3, 28, 23, 59, 0, 0, time.UTC)} {
+		want := []string{"5 mrt 2026 09:07 (UTC, 5)", "28 mrt 2026 23:59 (UTC, 28)"}[i]
+		if got := nl.Time(at); got != want {
+			t.Errorf("Time = %q, want %q", got, want)
+		}
+	}
+	for n, want := range map[int64]string{3 << 20: "3 MB", 1536 << 10: "1,5 MB", 10 << 20: "10 MB"} {
+		if got := nl.Size(n); got != want {
+			t.Errorf("Size(%d) = %q, want %q", n, got, want)
+		}
+	}
+	pseudo := c.For(Pseudo, "", time.UTC)
+	if got := pseudo.Time(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)); got != "⟦⟦Jáñ⟧ 2, 2026, 03:04 UTC⟧" {
+		t.Errorf("pseudo Time = %q", got)
+	}
+	if got := pseudo.Size(2 << 20); got != "⟦2 MB⟧" {
+		t.Errorf("pseudo Size = %q", got)
 	}
 }

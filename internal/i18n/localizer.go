@@ -3,8 +3,10 @@ package i18n
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -13,12 +15,18 @@ import (
 	"golang.org/x/text/number"
 )
 
-// Localizer speaks one user's language in one user's time zone. Build one per request with Catalog.For.
+// Localizer speaks one user's language in one user's time zone. Build one per request with Catalog.For. It is
+// safe for concurrent use.
 type Localizer struct {
 	loc     *goi18n.Localizer
 	tag     language.Tag
 	printer *message.Printer
 	zone    *time.Location
+	zero    rune // the language's digit zero
+
+	// patterns holds messages translated once and filled many times (a listing's dates and sizes, row after row).
+	mu       sync.Mutex
+	patterns map[string]pattern
 }
 
 // For picks the language for a request: the host's choice for the user (lang, "" when the host has none), else
@@ -28,7 +36,7 @@ func (c *Catalog) For(lang, acceptLanguage string, zone *time.Location) *Localiz
 		zone = time.Local
 	}
 	if c == nil {
-		return &Localizer{tag: language.English, printer: message.NewPrinter(language.English), zone: zone}
+		return &Localizer{tag: language.English, printer: message.NewPrinter(language.English), zone: zone, zero: '0'}
 	}
 	// The host's choice and the browser's list are parsed apart, so that a malformed one leaves the other.
 	var wanted []language.Tag
@@ -46,12 +54,17 @@ func (c *Catalog) For(lang, acceptLanguage string, zone *time.Location) *Localiz
 			tag = c.tags[i]
 		}
 	}
-	return &Localizer{
+	l := &Localizer{
 		loc:     goi18n.NewLocalizer(c.bundle, tag.String(), "en"),
 		tag:     tag,
 		printer: message.NewPrinter(tag),
 		zone:    zone,
+		zero:    '0',
 	}
+	if zero := []rune(l.printer.Sprint(number.Decimal(0))); len(zero) == 1 {
+		l.zero = zero[0]
+	}
+	return l
 }
 
 // T returns the message id in the user's language, its {{.Name}} parameters filled from args given as name,
@@ -100,7 +113,12 @@ func (l *Localizer) Dir() string {
 }
 
 // Number formats an integer with the language's digit grouping.
-func (l *Localizer) Number(n int64) string { return l.printer.Sprint(number.Decimal(n)) }
+func (l *Localizer) Number(n int64) string {
+	if n >= 0 && n < 1000 { // no grouping to do: the language's digits are enough
+		return l.digits(strconv.FormatInt(n, 10))
+	}
+	return l.printer.Sprint(number.Decimal(n))
+}
 
 // Size formats a byte count in the language's numbers: "1.5 MB" in English, "1,5 MB" in German.
 func (l *Localizer) Size(n int64) string {
@@ -108,33 +126,128 @@ func (l *Localizer) Size(n int64) string {
 	if n < unit {
 		return l.T("size.bytes", "Count", n, "N", l.Number(n))
 	}
-	units := []string{"size.kb", "size.mb", "size.gb", "size.tb"}
 	v := float64(n) / unit
 	i := 0
-	for v >= unit && i < len(units)-1 {
+	for v >= unit && i < len(sizeUnits)-1 {
 		v /= unit
 		i++
 	}
-	return l.T(units[i], "N", l.printer.Sprint(number.Decimal(v, number.MaxFractionDigits(1))))
+	return l.fill(sizeUnits[i], "N", l.printer.Sprint(number.Decimal(v, number.MaxFractionDigits(1))))
 }
+
+var (
+	sizeUnits = [...]string{"size.kb", "size.mb", "size.gb", "size.tb"}
+	months    = [...]string{"time.month.1", "time.month.2", "time.month.3", "time.month.4", "time.month.5", "time.month.6",
+		"time.month.7", "time.month.8", "time.month.9", "time.month.10", "time.month.11", "time.month.12"}
+)
 
 // Time formats an instant in the user's time zone, as a date and a time in the language's order.
 func (l *Localizer) Time(t time.Time) string {
 	t = t.In(l.zone)
-	return l.T("time.datetime", "Day", l.digits(strconv.Itoa(t.Day())),
-		"Month", l.T(fmt.Sprintf("time.month.%d", int(t.Month()))),
+	return l.fill("time.datetime", "Day", l.digits(strconv.Itoa(t.Day())), "Month", l.fill(months[t.Month()-1]),
 		"Year", l.digits(strconv.Itoa(t.Year())), "Clock", l.digits(t.Format("15:04")), "Zone", t.Format("MST"))
+}
+
+// pattern is a message translated with markers in place of its parameters: lits[0], the parameter names[0],
+// lits[1], and so on. A nil lits means the message cannot be filled this way and is translated each time.
+type pattern struct {
+	lits  []string
+	names []string
+}
+
+// fill is T for a message without plural forms whose parameters are strings, translated once per Localizer and
+// filled in afterwards (text/template executes nothing for the rest of the request).
+func (l *Localizer) fill(id string, args ...string) string {
+	l.mu.Lock()
+	p, ok := l.patterns[id]
+	if !ok {
+		p = l.compile(id, args)
+		if l.patterns == nil {
+			l.patterns = make(map[string]pattern, 8)
+		}
+		l.patterns[id] = p
+	}
+	l.mu.Unlock()
+	if p.lits == nil {
+		anys := make([]any, len(args))
+		for i, a := range args {
+			anys[i] = a
+		}
+		return l.T(id, anys...)
+	}
+	if len(p.names) == 0 {
+		return p.lits[0]
+	}
+	var b strings.Builder
+	for i, lit := range p.lits {
+		b.WriteString(lit)
+		if i < len(p.names) {
+			for j := 0; j+1 < len(args); j += 2 {
+				if args[j] == p.names[i] {
+					b.WriteString(args[j+1])
+					break
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// marker brackets a parameter's name in a message translated for a pattern.
+const marker = "\x00"
+
+// compile translates id with each parameter's value replaced by its name between markers, and cuts the result
+// into the pattern.
+func (l *Localizer) compile(id string, args []string) pattern {
+	marked := make([]any, 0, len(args))
+	for i := 0; i+1 < len(args); i += 2 {
+		marked = append(marked, args[i], marker+args[i]+marker)
+	}
+	parts := strings.Split(l.T(id, marked...), marker)
+	if len(parts)%2 == 0 {
+		return pattern{}
+	}
+	p := pattern{lits: make([]string, 0, len(parts)/2+1), names: make([]string, 0, len(parts)/2)}
+	for i, part := range parts {
+		if i%2 == 0 {
+			p.lits = append(p.lits, part)
+		} else {
+			p.names = append(p.names, part)
+		}
+	}
+	return p
+}
+
+// Clock is the time of day of an instant in the user's time zone ("14:03:22"), in the language's digits.
+func (l *Localizer) Clock(t time.Time) string { return l.digits(t.In(l.zone).Format("15:04:05")) }
+
+// Wait says how long a person waits, rounded up to a unit a person uses: "30 seconds", "a minute", "2 hours",
+// "3 days" (whole days beyond the first only: a day is "24 hours", a day and a half "36 hours").
+func (l *Localizer) Wait(d time.Duration) string {
+	const day = 24 * time.Hour
+	var id string
+	var n int64
+	switch {
+	case d < time.Minute:
+		id, n = "time.wait.seconds", int64(math.Ceil(d.Seconds()))
+	case d < time.Hour:
+		id, n = "time.wait.minutes", int64(math.Ceil(d.Minutes()))
+	case d%day == 0 && d > day:
+		id, n = "time.wait.days", int64(d/day)
+	default:
+		id, n = "time.wait.hours", int64(math.Ceil(d.Hours()))
+	}
+	return l.T(id, "Count", n, "N", l.Number(n))
 }
 
 // digits writes ASCII digits in the language's own (Arabic-Indic in Arabic), as its numbers are written.
 func (l *Localizer) digits(s string) string {
-	zero := []rune(l.printer.Sprint(number.Decimal(0)))
-	if len(zero) != 1 || zero[0] == '0' {
+	if l.zero == '0' {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
-			return zero[0] + (r - '0')
+			return l.zero + (r - '0')
 		}
 		return r
 	}, s)

@@ -53,15 +53,15 @@ func (a Acceptor) Describe() string { return a.describe }
 // MaxBytes is the size limit, 0 for none.
 func (a Acceptor) MaxBytes() int64 { return a.maxBytes }
 
-// Refusal says why a file cannot be picked, in the user's words, or "" when it can.
-func (a Acceptor) Refusal(name, contentType string, size int64) string {
+// Refusal says why a file cannot be picked, or nothing (the zero Message) when it can.
+func (a Acceptor) Refusal(name, contentType string, size int64) Message {
 	if !a.typeOK(name, contentType) {
-		return fmt.Sprintf("This type of file is not accepted here (accepted: %s).", a.describe)
+		return Msg("problem.refusal.type", "Types", a.describe)
 	}
 	if a.maxBytes > 0 && size > a.maxBytes {
-		return fmt.Sprintf("Too large: %s, the limit is %s.", HumanBytes(size), HumanBytes(a.maxBytes))
+		return Msg("problem.refusal.too_large", "Size", Bytes(size), "Limit", Bytes(a.maxBytes))
 	}
-	return ""
+	return Message{}
 }
 
 func (a Acceptor) typeOK(name, contentType string) bool {

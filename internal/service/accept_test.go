@@ -1,8 +1,10 @@
 package service
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocrepo/ocrepo/repository/host"
 )
@@ -46,10 +48,10 @@ func TestAcceptorMatchesTypes(t *testing.T) {
 	} {
 		a := NewAcceptor(host.PickRequest{Accept: tc.accept})
 		why := a.Refusal(tc.name, tc.ctype, 10)
-		if (why == "") != tc.ok {
-			t.Errorf("Accept %q, %q (%q): refusal %q, want accepted %v", tc.accept, tc.name, tc.ctype, why, tc.ok)
+		if why.IsZero() != tc.ok {
+			t.Errorf("Accept %q, %q (%q): refusal %v, want accepted %v", tc.accept, tc.name, tc.ctype, why, tc.ok)
 		}
-		if !tc.ok && !strings.Contains(why, "not accepted") {
+		if !tc.ok && why.ID != "problem.refusal.type" {
 			t.Errorf("Accept %q, %q: refusal %q does not say the type is not accepted", tc.accept, tc.name, why)
 		}
 	}
@@ -64,22 +66,42 @@ func TestAcceptorSizeLimitIsInclusive(t *testing.T) {
 		ok   bool
 	}{{0, true}, {1<<20 - 1, true}, {1 << 20, true}, {1<<20 + 1, false}, {1 << 40, false}} {
 		why := a.Refusal("f.bin", "", tc.size)
-		if (why == "") != tc.ok {
-			t.Errorf("%d bytes against a limit of %d: refusal %q, want accepted %v", tc.size, 1<<20, why, tc.ok)
+		if why.IsZero() != tc.ok {
+			t.Errorf("%d bytes against a limit of %d: refusal %v, want accepted %v", tc.size, 1<<20, why, tc.ok)
 		}
-		if !tc.ok && !strings.HasPrefix(why, "Too large: ") {
+		if !tc.ok && why.ID != "problem.refusal.too_large" {
 			t.Errorf("%d bytes: refusal %q, want it to say too large", tc.size, why)
 		}
 	}
-	if why := NewAcceptor(host.PickRequest{}).Refusal("f.bin", "", 1<<50); why != "" {
+	if why := NewAcceptor(host.PickRequest{}).Refusal("f.bin", "", 1<<50); !why.IsZero() {
 		t.Errorf("no limit, yet refused: %q", why)
 	}
 	// A file of the wrong type is refused for its type first, whatever its size.
 	typed := NewAcceptor(host.PickRequest{Accept: []string{".pdf"}, MaxBytes: 10})
-	if why := typed.Refusal("a.txt", "", 100); !strings.Contains(why, "not accepted") {
-		t.Errorf("wrong type and too large: %q", why)
+	if why := typed.Refusal("a.txt", "", 100); why.ID != "problem.refusal.type" {
+		t.Errorf("wrong type and too large: %v", why)
 	}
 	if err := refusalError(typed, "a.pdf", "", 11); !strings.Contains(err.Error(), "larger than allowed") {
 		t.Errorf("refusalError for a too large PDF: %v", err)
+	}
+}
+
+// TestStoredMessageRoundTrip: a message stored as text (an import's error or label) reads back with its typed
+// parameters, nested messages included; a file name or older words are not taken for a message.
+func TestStoredMessageRoundTrip(t *testing.T) {
+	t.Parallel()
+	m := Msg("problem.import_failed", "Title", Msg("problem.too_large.title"),
+		"Detail", Msg("problem.refusal.too_large", "Size", Bytes(5000), "Limit", Bytes(1000)),
+		"Count", 3, "Wait", Wait(90*time.Second), "Name", `"odd" name`)
+	got, ok := StoredMessage(m.Store())
+	if !ok || !reflect.DeepEqual(got, Msg("problem.import_failed", "Title", Msg("problem.too_large.title"),
+		"Detail", Msg("problem.refusal.too_large", "Size", Bytes(5000), "Limit", Bytes(1000)),
+		"Count", int64(3), "Wait", Wait(90*time.Second), "Name", `"odd" name`)) {
+		t.Fatalf("round trip: %v (%v), stored as %q", got, ok, m.Store())
+	}
+	for _, text := range []string{"report.pdf", "Too large: 5 MB, the limit is 1 MB.", "/msg", "/msg{", `/msg{"id":""}`, ""} {
+		if m, ok := StoredMessage(text); ok {
+			t.Errorf("%q read as the message %v", text, m)
+		}
 	}
 }

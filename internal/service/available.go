@@ -19,7 +19,8 @@ type Available struct {
 	Default  host.ReturnType
 }
 
-// CloudName names the instance's server for people: the issuer's name, or its host.
+// CloudName names the instance's server for people: the issuer's name, or its host; "" when it has neither (the
+// words then say "the cloud" in the user's language).
 func (a Available) CloudName() string {
 	if a.Issuer.Name != "" {
 		return a.Issuer.Name
@@ -27,7 +28,7 @@ func (a Available) CloudName() string {
 	if u, err := url.Parse(a.Issuer.BaseURL); err == nil && u.Host != "" {
 		return u.Host
 	}
-	return "the cloud"
+	return ""
 }
 
 // WebUI is the cloud's own web interface at a folder, for "open in the cloud".

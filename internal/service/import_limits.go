@@ -60,8 +60,7 @@ func (s *Service) checkImportLimits(ctx context.Context, u host.User, adding int
 			return fmt.Errorf("service: count running imports: %w", err)
 		}
 		if n >= int64(lim.Running) {
-			return &Refusal{Err: ErrImportLimit, Reason: fmt.Sprintf(
-				"You already have %d imports running, the most this site allows at once. Wait until one has finished, then try again.", n)}
+			return &Refusal{Err: ErrImportLimit, Reason: Msg("problem.import_limit.running", "Count", n)}
 		}
 	}
 	if lim.UnclaimedBytes > 0 {
@@ -70,14 +69,12 @@ func (s *Service) checkImportLimits(ctx context.Context, u host.User, adding int
 			return fmt.Errorf("service: unclaimed bytes: %w", err)
 		}
 		if held >= lim.UnclaimedBytes || held+adding > lim.UnclaimedBytes {
-			words := fmt.Sprintf("Files you imported earlier but have not used yet take %s; this site keeps at most %s of them per person.",
-				HumanBytes(held), HumanBytes(lim.UnclaimedBytes))
 			if lim.UnclaimedTTL > 0 {
-				words += " Use them where you picked them (or wait: unused imports are removed after " + lifetimeWords(lim.UnclaimedTTL) + "), then try again."
-			} else {
-				words += " Use them where you picked them, then try again."
+				return &Refusal{Err: ErrImportLimit, Reason: Msg("problem.import_limit.bytes_ttl",
+					"Held", Bytes(held), "Limit", Bytes(lim.UnclaimedBytes), "Lifetime", Wait(lim.UnclaimedTTL))}
 			}
-			return &Refusal{Err: ErrImportLimit, Reason: words}
+			return &Refusal{Err: ErrImportLimit, Reason: Msg("problem.import_limit.bytes",
+				"Held", Bytes(held), "Limit", Bytes(lim.UnclaimedBytes))}
 		}
 	}
 	return nil
@@ -151,17 +148,4 @@ func (s *Service) removeImported(ctx context.Context, rm host.FileRemover, p sto
 		}
 	}
 	s.log.InfoContext(ctx, "ocrepo: removed an unclaimed import", "pick", p.ID, "user", p.UserID, "bytes", p.Bytes)
-}
-
-// lifetimeWords says a lifetime the way a person would: "an hour", "24 hours", "2 days", "90 minutes".
-func lifetimeWords(d time.Duration) string {
-	switch {
-	case d == time.Hour:
-		return "an hour"
-	case d%(24*time.Hour) == 0 && d > 24*time.Hour:
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%d hours", d/time.Hour)
-	}
-	return humanWait(d)
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/ocrepo/ocrepo/store"
 )
 
-// Import errors, in the words shown to the user (see Explain).
+// Import errors (Explain puts them in words).
 var (
 	ErrTooLarge      = errors.New("service: file larger than allowed")
 	ErrNotAccepted   = errors.New("service: file type not accepted")
@@ -73,7 +73,7 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 	}
 	label := names[0]
 	if len(names) > 1 {
-		label = fmt.Sprintf("%d files", len(names))
+		label = Msg("picker.import.files", "Count", len(names)).Store()
 	}
 	job := store.ImportJob{ID: randomID(18), UserID: u.ID, InstanceID: inst.ID, Name: label, Total: total,
 		State: store.ImportRunning, Created: s.now().UTC(), Updated: s.now().UTC()}
@@ -83,7 +83,7 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 	s.importsMu.Lock()
 	if s.closed {
 		s.importsMu.Unlock()
-		_ = s.store.FinishImportJob(ctx, job.ID, store.ImportFailed, "The service is shutting down; try again.", "")
+		_ = s.store.FinishImportJob(ctx, job.ID, store.ImportFailed, ExplainImport(ErrShuttingDown, "").Store(), "")
 		return "", ErrShuttingDown
 	}
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -111,7 +111,7 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 // refusalError turns an Acceptor refusal into the matching sentinel.
 func refusalError(acc Acceptor, name, contentType string, size int64) error {
 	why := acc.Refusal(name, contentType, size)
-	if acc.MaxBytes() > 0 && size > acc.MaxBytes() && acc.Refusal(name, contentType, 0) == "" {
+	if acc.MaxBytes() > 0 && size > acc.MaxBytes() && acc.Refusal(name, contentType, 0).IsZero() {
 		return &Refusal{Err: ErrTooLarge, Reason: why}
 	}
 	return &Refusal{Err: ErrNotAccepted, Reason: why}
@@ -139,7 +139,7 @@ func (s *Service) runImport(ctx context.Context, u host.User, inst store.Instanc
 	case s.importSlots <- struct{}{}:
 		defer func() { <-s.importSlots }()
 	case <-ctx.Done():
-		s.finishImport(job.ID, store.ImportCancelled, "Cancelled.", "")
+		s.finishImport(job.ID, store.ImportCancelled, Msg("picker.import.cancelled_detail").Store(), "")
 		return
 	}
 	prog := &progress{s: s, ctx: ctx, jobID: job.ID, last: s.now()}
@@ -148,9 +148,9 @@ func (s *Service) runImport(ctx context.Context, u host.User, inst store.Instanc
 		f, err := s.importOne(ctx, u, req, conn, acc, prog, p)
 		if err != nil {
 			s.discard(ctx, files)
-			state, words := store.ImportFailed, ExplainImport(err)
+			state, words := store.ImportFailed, ExplainImport(err, s.issuerLabel(ctx, inst.IssuerID)).Store()
 			if errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled) {
-				state, words = store.ImportCancelled, "Cancelled; nothing was saved."
+				state, words = store.ImportCancelled, Msg("picker.import.cancelled_detail").Store()
 			}
 			s.log.WarnContext(ctx, "ocrepo: import failed", "job", job.ID, "user", u.ID, "instance", inst.ID, "err", err)
 			s.finishImport(job.ID, state, words, "")
@@ -162,13 +162,22 @@ func (s *Service) runImport(ctx context.Context, u host.User, inst store.Instanc
 	if err != nil {
 		s.discard(ctx, files)
 		s.log.ErrorContext(ctx, "ocrepo: import result not recorded", "job", job.ID, "err", err)
-		s.finishImport(job.ID, store.ImportFailed, "The file arrived but could not be recorded; nothing was kept. Try again.", "")
+		s.finishImport(job.ID, store.ImportFailed, Msg("picker.import.unrecorded").Store(), "")
 		return
 	}
 	if _, err := s.store.UpdateImportProgress(ctx, job.ID, prog.done); err != nil {
 		s.log.WarnContext(ctx, "ocrepo: final import progress", "job", job.ID, "err", err)
 	}
 	s.finishImport(job.ID, store.ImportDone, "", res.ID)
+}
+
+// issuerLabel is the cloud's name for the words of an import that failed; "" (the cloud) when it cannot be read.
+func (s *Service) issuerLabel(ctx context.Context, issuerID int64) string {
+	iss, err := s.store.GetIssuer(context.WithoutCancel(ctx), issuerID)
+	if err != nil {
+		return ""
+	}
+	return Available{Issuer: iss}.CloudName()
 }
 
 // finishImport records the end of a job even when the job's own context is gone.
@@ -205,10 +214,10 @@ func (s *Service) importOne(ctx context.Context, u host.User, req host.PickReque
 	name := SafeFileName(path.Base(p))
 	size := f.Size
 	if size >= 0 {
-		if acc.Refusal(name, f.ContentType, size) != "" {
+		if !acc.Refusal(name, f.ContentType, size).IsZero() {
 			return host.PickedFile{}, refusalError(acc, name, f.ContentType, size)
 		}
-	} else if acc.Refusal(name, f.ContentType, 0) != "" {
+	} else if !acc.Refusal(name, f.ContentType, 0).IsZero() {
 		return host.PickedFile{}, refusalError(acc, name, f.ContentType, 0)
 	}
 	r := &limitReader{r: f.Body, max: req.MaxBytes, announced: size, prog: prog}
@@ -286,7 +295,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	l.n += int64(k)
 	switch {
 	case l.max > 0 && l.n > l.max:
-		l.err = &Refusal{Err: ErrTooLarge, Reason: fmt.Sprintf("More than the %s limit arrived; nothing was saved.", HumanBytes(l.max))}
+		l.err = &Refusal{Err: ErrTooLarge, Reason: Msg("problem.refusal.stream_too_large", "Limit", Bytes(l.max))}
 	case l.announced >= 0 && l.n > l.announced:
 		l.err = fmt.Errorf("%w: more than the %d bytes announced", ErrSizeMismatch, l.announced)
 	case err != nil && err != io.EOF:
@@ -347,7 +356,7 @@ func (s *Service) ImportStatus(ctx context.Context, u host.User, id string) (sto
 	}
 	// A running job nobody has touched for a while died with its process.
 	if j.State == store.ImportRunning && s.now().Sub(j.Updated) > 2*time.Minute+s.cfg.Timeout {
-		j.State, j.Error = store.ImportFailed, "The import stopped unexpectedly (the server restarted). Try again."
+		j.State, j.Error = store.ImportFailed, Msg("picker.import.stopped").Store()
 	}
 	return j, nil
 }

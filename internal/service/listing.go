@@ -39,8 +39,8 @@ type ListQuery struct {
 // Row is one entry as the picker shows it.
 type Row struct {
 	cloud.Entry
-	Refusal string // why it cannot be picked, "" when it can (folders can always be opened)
-	Short   string // the same in a few words, for the row (the page explains the rest once)
+	Refusal Message // why it cannot be picked, nothing when it can (folders can always be opened)
+	Short   Message // the same in a few words, for the row (the page explains the rest once)
 }
 
 // Crumb is one step of the breadcrumb trail.
@@ -65,7 +65,7 @@ type ListPage struct {
 	// files are left out (by the user's choice, or because most files are refused and the choice is auto).
 	Files, Refused int
 	OnlyPickable   bool
-	Explain        string // which files the page accepts, once for the page ("" when it accepts all)
+	Explain        Message // which files the page accepts, once for the page (nothing when it accepts all)
 }
 
 // List returns one page of a folder in a user's cloud. The folder is read with one PROPFIND and kept for a short

@@ -1,10 +1,5 @@
 package service
 
-import (
-	"fmt"
-	"strings"
-)
-
 // The Pickable choices of a ListQuery.
 const (
 	PickableAuto = ""  // only pickable files when most (not all) files of the folder are refused
@@ -18,30 +13,28 @@ func (a Acceptor) accepts(name, contentType string, size int64) bool {
 }
 
 // ShortRefusal is a row's few words on why a file cannot be picked ("Type not accepted", "Too large: 3 MB"), or
-// "" when it can; Explain says the rest once for the page.
-func (a Acceptor) ShortRefusal(name, contentType string, size int64) string {
+// nothing when it can; Explain says the rest once for the page.
+func (a Acceptor) ShortRefusal(name, contentType string, size int64) Message {
 	if !a.typeOK(name, contentType) {
-		return "Type not accepted"
+		return Msg("problem.refusal.short_type")
 	}
 	if a.maxBytes > 0 && size > a.maxBytes {
-		return "Too large: " + HumanBytes(size)
+		return Msg("problem.refusal.short_large", "Size", Bytes(size))
 	}
-	return ""
+	return Message{}
 }
 
-// Explain says in one sentence which files this page accepts ("" when it accepts every file).
-func (a Acceptor) Explain() string {
-	var parts []string
-	if !a.AcceptsAllTypes() {
-		parts = append(parts, "of these types: "+a.describe)
+// Explain says in one sentence which files this page accepts (nothing when it accepts every file).
+func (a Acceptor) Explain() Message {
+	switch {
+	case !a.AcceptsAllTypes() && a.maxBytes > 0:
+		return Msg("problem.refusal.accepts_types_size", "Types", a.describe, "Limit", Bytes(a.maxBytes))
+	case !a.AcceptsAllTypes():
+		return Msg("problem.refusal.accepts_types", "Types", a.describe)
+	case a.maxBytes > 0:
+		return Msg("problem.refusal.accepts_size", "Limit", Bytes(a.maxBytes))
 	}
-	if a.maxBytes > 0 {
-		parts = append(parts, "up to "+HumanBytes(a.maxBytes))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("This page accepts files %s.", strings.Join(parts, ", "))
+	return Message{}
 }
 
 // countRefused counts a folder's files and those the pick request refuses.

@@ -270,9 +270,20 @@ func (s *Service) checkSystemSwap(ctx context.Context, issuerID int64, newUser s
 		return fmt.Errorf("service: count controlled links: %w", err)
 	}
 	if n > 0 {
-		return &LoginError{Kind: LoginSystemInUse, Err: fmt.Errorf("%d access controlled links live in the space of %q; connecting %q would cut them off", n, cur.CloudUser, newUser)}
+		return &LoginError{Kind: LoginSystemInUse, Err: &SystemSwapError{Links: n, Current: cur.CloudUser, New: newUser}}
 	}
 	return nil
+}
+
+// SystemSwapError is a different system account connected while access controlled links live in the space of
+// the current one.
+type SystemSwapError struct {
+	Links        int64
+	Current, New string // the cloud accounts
+}
+
+func (e *SystemSwapError) Error() string {
+	return fmt.Sprintf("%d access controlled links live in the space of %q; connecting %q would cut them off", e.Links, e.Current, e.New)
 }
 
 // staticToken is a token source for one call right after a login.

@@ -24,10 +24,10 @@ func (s *Service) checkPicked(ctx context.Context, conn *cloud.Conn, issuerID in
 		}
 	}
 	if e.Dir {
-		return cloud.Entry{}, &Refusal{Err: ErrNotAccepted, Reason: fmt.Sprintf("%q is a folder; open it and choose files.", e.Name)}
+		return cloud.Entry{}, &Refusal{Err: ErrNotAccepted, Reason: Msg("problem.refusal.folder", "Name", e.Name)}
 	}
 	size := max(e.Size, 0)
-	if acc.Refusal(e.Name, e.ContentType, size) != "" {
+	if !acc.Refusal(e.Name, e.ContentType, size).IsZero() {
 		return cloud.Entry{}, refusalError(acc, e.Name, e.ContentType, size)
 	}
 	return e, nil

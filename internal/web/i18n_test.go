@@ -1,19 +1,23 @@
 package web_test
 
 import (
+	htmlesc "html"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/net/html"
 
 	"github.com/ocrepo/ocrepo/internal/i18n"
+	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/host"
@@ -38,7 +42,7 @@ func untranslated(t *testing.T, body string, userData ...string) []string {
 			return
 		}
 		if n.Type == html.TextNode {
-			rest := pseudoWords.ReplaceAllString(n.Data, "")
+			rest := withoutPseudo(n.Data)
 			for _, u := range userData {
 				rest = strings.ReplaceAll(rest, u, "")
 			}
@@ -56,12 +60,23 @@ func untranslated(t *testing.T, body string, userData ...string) []string {
 	// Attributes people read (or hear) are words too.
 	doc.Find("[aria-label],[title],[placeholder],[alt]").Each(func(_ int, s *goquery.Selection) {
 		for _, a := range []string{"aria-label", "title", "placeholder", "alt"} {
-			if v, ok := s.Attr(a); ok && v != "" && pseudoWords.ReplaceAllString(v, "") != "" {
+			if v, ok := s.Attr(a); ok && v != "" && withoutPseudo(v) != "" {
 				bad = append(bad, a+"="+v)
 			}
 		}
 	})
 	return bad
+}
+
+// withoutPseudo is s with its pseudo-locale messages taken out, messages inside messages included.
+func withoutPseudo(s string) string {
+	for {
+		r := pseudoWords.ReplaceAllString(s, "")
+		if r == s {
+			return r
+		}
+		s = r
+	}
 }
 
 func localeEnv(t *testing.T, lang string, extra fstest.MapFS) *web.Env {
@@ -169,7 +184,7 @@ func TestAdminWordsFromTheCatalog(t *testing.T) {
 		}
 	}
 
-	p := web.ProblemFor(cloud.ErrTimeout, "")
+	p := web.ProblemFor(cloud.ErrTimeout, "", english(t))
 	if p.Admin == "" || !p.AdminCheck {
 		t.Fatalf("timeout: admin note %q check %v", p.Admin, p.AdminCheck)
 	}
@@ -213,5 +228,158 @@ func TestPlumbingFailuresInTheUsersLanguage(t *testing.T) {
 	}
 	if !strings.Contains(rec.Body.String(), "Zu viele Daten") || !strings.Contains(rec.Body.String(), "(1,5 MB)") {
 		t.Errorf("German 413:\n%s", rec.Body.String())
+	}
+}
+
+// english is the shipped catalog's English, in UTC.
+func english(t *testing.T) *i18n.Localizer {
+	t.Helper()
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat.For("en", "", time.UTC)
+}
+
+// TestProblemWordsFromTheCatalog: what the mapper says of every error it knows comes from the catalog. In the
+// pseudo-locale no word of a title or detail is left untranslated (the cloud's name aside), and in every shipped
+// language none is a message id that the language (or English) lacks.
+func TestProblemWordsFromTheCatalog(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pseudo := cat.For(i18n.Pseudo, "", time.UTC)
+	for _, tc := range sentinels() {
+		for _, name := range []string{"Campus cloud", ""} {
+			p := web.ProblemFor(tc.err, name, pseudo)
+			for _, words := range []string{p.User.Title, p.User.Detail} {
+				if bad := untranslated(t, "<p>"+htmlesc.EscapeString(words)+"</p>", "Campus cloud", "HTTP", "405 Method Not Allowed", "409 Conflict", "500 Internal Server Error", "503 Service Unavailable", "Docs"); len(bad) > 0 || words == "" {
+					t.Errorf("%v (cloud %q): untranslated %q in %q", tc.err, name, bad, words)
+				}
+			}
+		}
+		for _, lang := range []string{"en", "de", "fr", "es", "pt-BR", "ar"} {
+			p := web.ProblemFor(tc.err, "", cat.For(lang, "", time.UTC))
+			for _, words := range []string{p.User.Title, p.User.Detail} {
+				if strings.Contains(words, "problem.") || strings.Contains(words, "cloud.unnamed") || strings.Contains(words, "{{") {
+					t.Errorf("%s: %v: a message id or parameter reached the words: %q", lang, tc.err, words)
+				}
+			}
+		}
+	}
+}
+
+// TestProblemWordsInTheUsersLanguage: the same error reads in each language, with its sizes, waits and the
+// cloud's name written for it; a cloud without a name is "the cloud" in the language, capitalised where it opens
+// a sentence and inflected where the language's words change after a preposition ("bei der Cloud", "au cloud").
+func TestProblemWordsInTheUsersLanguage(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tooLarge := &service.Refusal{Err: service.ErrTooLarge, Reason: service.Msg("problem.refusal.too_large",
+		"Size", service.Bytes(1536<<10), "Limit", service.Bytes(1<<20))}
+	throttled := &cloud.StatusError{StatusCode: 429, RetryAfter: 90 * time.Second}
+	for _, tc := range []struct {
+		lang string
+		err  error
+		name string
+		want string
+	}{
+		{"en", tooLarge, "", "The file is too large. Too large: 1.5 MB, the limit is 1 MB."},
+		{"de", tooLarge, "", "Die Datei ist zu groß. Zu groß: 1,5 MB, die Grenze liegt bei 1 MB."},
+		{"ar", tooLarge, "", "الملف كبير جدًا. كبير جدًا: ١٫٥ ميغابايت، والحد الأقصى ١ ميغابايت."},
+		{"en", cloud.ErrTimeout, "", "The cloud did not answer in time. The cloud is slow or unreachable right now. Try again in a moment."},
+		{"en", cloud.ErrTimeout, "Campus cloud", "Campus cloud did not answer in time. Campus cloud is slow or unreachable right now. Try again in a moment."},
+		{"de", cloud.ErrTimeout, "", "Die Cloud hat nicht rechtzeitig geantwortet. Die Cloud ist gerade langsam oder nicht erreichbar. Versuchen Sie es gleich noch einmal."},
+		{"en", throttled, "Campus cloud", "Campus cloud is limiting requests. Too many requests reached Campus cloud from this site. Try again in 2 minutes."},
+		{"fr", throttled, "Campus cloud", "Campus cloud limite les requêtes. Trop de requêtes de ce site ont atteint Campus cloud. Réessayez dans 2 minutes."},
+		{"en", &service.LoginError{Kind: service.LoginSystemInUse, Err: &service.SystemSwapError{Links: 3, Current: "sys", New: "other"}}, "",
+			"A different system account cannot be connected. 3 access controlled links live in the space of \"sys\"; connecting \"other\" would cut them off. Disconnect is possible only once those links are gone; connect the same account again instead."},
+		{"en", cloud.ErrTimeout, "cloud.example.org", "cloud.example.org did not answer in time. cloud.example.org is slow or unreachable right now. Try again in a moment."},
+		{"de", service.ErrNotConnected, "", "Bei der Cloud anmelden. Melden Sie sich bei der Cloud an, um Ihre Dateien hier zu sehen."},
+		{"de", service.ErrNotConnected, "Campus cloud", "Bei Campus cloud anmelden. Melden Sie sich bei Campus cloud an, um Ihre Dateien hier zu sehen."},
+		{"fr", service.ErrNotConnected, "", "Se connecter au cloud. Connectez-vous au cloud pour voir vos fichiers ici."},
+		{"pt-BR", cloud.ErrTimeout, "", "A nuvem não respondeu a tempo. A nuvem está lenta ou inacessível no momento. Tente novamente em instantes."},
+		{"pt-BR", cloud.ErrTimeout, "Campus cloud", "Campus cloud não respondeu a tempo. Campus cloud está lento ou inacessível no momento. Tente novamente em instantes."},
+		{"de", cloud.ErrNotFound, "", "Nicht gefunden. Es existiert nicht mehr: Vielleicht wurde es verschoben, umbenannt oder gelöscht. Gehen Sie zurück zu Ihren Dateien und laden Sie neu."},
+	} {
+		p := web.ProblemFor(tc.err, tc.name, cat.For(tc.lang, "", time.UTC))
+		if got := p.User.Title + ". " + p.User.Detail; got != tc.want {
+			t.Errorf("%s %v:\n got %q\nwant %q", tc.lang, tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestServiceMessagesInTheCatalog: every message id the service names (Msg("...") and the problem codes whose
+// words are problem.<code>.title and .detail) is in the English catalog, so no id can reach a page as words.
+func TestServiceMessagesInTheCatalog(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, id := range cat.IDs() {
+		known[id] = true
+	}
+	files, err := filepath.Glob(filepath.Join("..", "service", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := regexp.MustCompile(`Msg\("([a-z_.]+)"[,)]`) // whole ids; ids built from a prefix are walked by sentinels
+	code := regexp.MustCompile(`\bproblem\("([a-z_]+)"`)
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msg.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !known[m[1]] {
+				t.Errorf("%s names %q, which the English catalog lacks", f, m[1])
+			}
+		}
+		for _, m := range code.FindAllStringSubmatch(string(src), -1) {
+			found++
+			for _, part := range []string{".title", ".detail"} {
+				if !known["problem."+m[1]+part] {
+					t.Errorf("%s: problem %q has no %s in the English catalog", f, m[1], part)
+				}
+			}
+		}
+	}
+	if found < 60 {
+		t.Fatalf("only %d message ids found in the service", found)
+	}
+}
+
+// TestSayImportFailures: an import's failure, stored as a message and said later, reads as one sentence pair; a
+// cloud without a name opens it with a capital ("The cloud"), a cloud known by its host name keeps it as it is.
+func TestSayImportFailures(t *testing.T) {
+	t.Parallel()
+	en := english(t)
+	for name, want := range map[string]string{
+		"":                  "The cloud did not answer in time. The cloud is slow or unreachable right now. Try again in a moment.",
+		"cloud.example.org": "cloud.example.org did not answer in time. cloud.example.org is slow or unreachable right now. Try again in a moment.",
+	} {
+		stored := service.ExplainImport(cloud.ErrTimeout, name).Store()
+		m, ok := service.StoredMessage(stored)
+		if !ok {
+			t.Fatalf("%q does not read back", stored)
+		}
+		if got := web.Say(en, m); got != want {
+			t.Errorf("cloud %q:\n got %q\nwant %q", name, got, want)
+		}
+	}
+	if got := web.Say(en, service.Msg("problem.refusal.too_large", "Size", service.Bytes(999), "Limit", service.Bytes(1<<30))); got != "Too large: 999 bytes, the limit is 1 GB." {
+		t.Errorf("sizes: %q", got)
 	}
 }

@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/i18n"
 	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/store"
@@ -23,8 +25,8 @@ import (
 type Problem struct {
 	Status int
 	Code   string
-	// User holds the words for students and teachers (and the login offer, the wait).
-	User service.Problem
+	// User holds the words for students and teachers, in the request's language (and the login offer, the wait).
+	User Words
 	// Admin is the message id of what a site admin should know beyond User's words; "" when there is nothing
 	// more to say. AdminWords puts it in the admin's language.
 	Admin string
@@ -35,24 +37,37 @@ type Problem struct {
 	Known bool
 }
 
+// Words is what a student or teacher reads of a problem, in their language.
+type Words struct {
+	Title      string
+	Detail     string
+	Relogin    bool // offer the login button
+	RetryAfter time.Duration
+}
+
 // ProblemFor turns an error into what a person sees. It is the one mapping from errors to HTTP statuses and
 // words: the admin pages, the picker and the controlled-link pages all answer through it. Whatever the cloud did
 // (answered badly, refused, went away) is never a 500: an outage is 503 (nothing answers, or the connection broke
-// off), 504 (no answer in time) or 502 (an answer we cannot use), with words that say to try again. cloudName
+// off), 504 (no answer in time) or 502 (an answer we cannot use), with words that say to try again. The service
+// explains the error in messages (service.Explain); l says them in the request's language (Env.Localizer). cloudName
 // names the server in the words ("" says "the cloud").
-func ProblemFor(err error, cloudName string) Problem {
+func ProblemFor(err error, cloudName string, l *i18n.Localizer) Problem {
 	if err == nil {
 		return Problem{}
 	}
-	if cloudName == "" {
-		cloudName = "the cloud"
-	}
-	p := Problem{User: service.Explain(err, cloudName), Known: true}
-	p.Code = p.User.Code
+	sp := service.Explain(err, cloudName)
+	p := Problem{Known: true}
 	var admin adminNote
-	p.Status, admin = statusAndAdmin(err, &p)
+	p.Status, admin = statusAndAdmin(err, &sp, &p.Known)
+	p.Code = sp.Code
+	p.User = Words{Title: Say(l, sp.Title), Detail: Say(l, sp.Detail), Relogin: sp.Relogin, RetryAfter: sp.RetryAfter}
 	p.Admin, p.AdminCheck = admin.id, admin.check
 	return p
+}
+
+// Problem is ProblemFor in the current request's language.
+func (env *Env) Problem(c echo.Context, err error, cloudName string) Problem {
+	return ProblemFor(err, cloudName, env.Localizer(c))
 }
 
 // adminNote is the message id of the admin's words, and whether they point to the connection check.
@@ -78,8 +93,9 @@ func (env *Env) AdminWords(c echo.Context, p Problem) string {
 }
 
 // statusAndAdmin is the HTTP status of an error and the admin's extra words. It may refine p's code and words
-// where the error says more than service.Explain tells (a DNS or TLS failure, a cancelled request).
-func statusAndAdmin(err error, p *Problem) (int, adminNote) {
+// where the error says more than service.Explain tells (a DNS or TLS failure, a cancelled request), and clears
+// known for a failure no rule explains.
+func statusAndAdmin(err error, p *service.Problem, known *bool) (int, adminNote) {
 	var le *service.LoginError
 	var step *service.StepError
 	var se *cloud.StatusError
@@ -107,7 +123,7 @@ func statusAndAdmin(err error, p *Problem) (int, adminNote) {
 		}
 		return http.StatusBadRequest, adminNote{}
 	case errors.As(err, &step):
-		return statusAndAdmin(step.Err, &Problem{})
+		return statusAndAdmin(step.Err, &service.Problem{}, known)
 	case errors.Is(err, service.ErrClientRefused):
 		return http.StatusServiceUnavailable, adminWords("problem.admin.client_refused")
 	case errors.Is(err, service.ErrNoSystemAccount):
@@ -126,12 +142,10 @@ func statusAndAdmin(err error, p *Problem) (int, adminNote) {
 		}
 		return http.StatusUnauthorized, adminNote{}
 	case errors.Is(err, service.ErrInvalidInput):
-		p.Code = "invalid_input"
-		p.User.Title, p.User.Detail = "The input was not accepted", "Correct it and try again."
+		*p = service.Problem{Code: "invalid_input", Title: service.Msg("problem.invalid_input.title"), Detail: service.Msg("problem.invalid_input.detail")}
 		return http.StatusBadRequest, adminNote{}
 	case errors.Is(err, service.ErrSystemInUse):
-		p.Code = "system_in_use"
-		p.User.Title, p.User.Detail = "The system account is in use", "Access controlled links depend on it; it can be changed only once they are gone."
+		*p = service.Problem{Code: "system_in_use", Title: service.Msg("problem.system_in_use.title"), Detail: service.Msg("problem.system_in_use.detail")}
 		return http.StatusConflict, adminNote{}
 	case errors.Is(err, service.ErrPickExpired), errors.Is(err, service.ErrPickInvalid),
 		errors.Is(err, service.ErrNoFiles), errors.Is(err, service.ErrTooManyFiles):
@@ -149,8 +163,7 @@ func statusAndAdmin(err error, p *Problem) (int, adminNote) {
 	case errors.Is(err, cloud.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, adminNote{}
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrDuplicate), errors.Is(err, store.ErrAlreadyUsed):
-		p.Code = "changed"
-		p.User.Title, p.User.Detail = "Changed meanwhile", "Somebody changed this at the same time. Reload the page and try again."
+		*p = service.Problem{Code: "changed", Title: service.Msg("problem.changed.title"), Detail: service.Msg("problem.changed.detail")}
 		return http.StatusConflict, adminNote{}
 	case errors.Is(err, cloud.ErrThrottled):
 		return http.StatusTooManyRequests, adminCheck("problem.admin.throttled")
@@ -173,8 +186,7 @@ func statusAndAdmin(err error, p *Problem) (int, adminNote) {
 	case errors.Is(err, cloud.ErrUnavailable), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
 		return http.StatusServiceUnavailable, adminCheck("problem.admin.unavailable")
 	case errors.Is(err, context.Canceled):
-		p.Code = "cancelled"
-		p.User.Title, p.User.Detail = "Cancelled", "The request was cancelled before it finished. Try again."
+		*p = service.Problem{Code: "cancelled", Title: service.Msg("problem.request_cancelled.title"), Detail: service.Msg("problem.request_cancelled.detail")}
 		return http.StatusServiceUnavailable, adminNote{}
 	case errors.Is(err, service.ErrSizeMismatch):
 		return http.StatusBadGateway, adminNote{}
@@ -186,19 +198,16 @@ func statusAndAdmin(err error, p *Problem) (int, adminNote) {
 	case errors.Is(err, cloud.ErrInvalidResponse):
 		return http.StatusBadGateway, adminCheck("problem.admin.invalid_response")
 	case errors.Is(err, cloud.ErrInvalidConfig):
-		p.Code = "settings"
-		p.User.Title, p.User.Detail = "The cloud server's settings are incomplete", "Please tell your site administrator."
+		*p = service.Problem{Code: "settings", Title: service.Msg("problem.settings.title"), Detail: service.Msg("problem.settings.detail")}
 		return http.StatusServiceUnavailable, adminWords("problem.admin.invalid_config")
 	case errors.As(err, &se):
 		return http.StatusBadGateway, adminNote{}
 	case errors.Is(err, cloud.ErrConflict), errors.Is(err, cloud.ErrPreconditionFailed),
 		errors.Is(err, cloud.ErrAlreadyExists), errors.Is(err, cloud.ErrAlreadyShared):
-		p.Code = "refused"
-		p.User.Title = "The cloud refused the request"
-		p.User.Detail = "It conflicts with what is there now. Reload and try again; if it keeps happening, tell your site administrator."
+		*p = service.Problem{Code: "refused", Title: service.Msg("problem.conflict.title"), Detail: service.Msg("problem.conflict.detail")}
 		return http.StatusBadGateway, adminNote{}
 	}
-	p.Known = false
+	*known = false
 	return http.StatusInternalServerError, adminWords("problem.admin.unknown")
 }
 
@@ -206,7 +215,7 @@ func statusAndAdmin(err error, p *Problem) (int, adminNote) {
 // page's alert region. Site admins also get the admin words. Known problems are logged as warnings for the
 // operator, unknown ones as errors. cloudName names the server in the words ("" says "the cloud").
 func (env *Env) Error(c echo.Context, err error, cloudName string) error {
-	p := ProblemFor(err, cloudName)
+	p := env.Problem(c, err, cloudName)
 	ctx := c.Request().Context()
 	if p.Known {
 		env.Logger.WarnContext(ctx, "ocrepo: request failed", "path", c.Path(), "status", p.Status, "code", p.Code, "err", err)

@@ -127,7 +127,7 @@ func TestProblemForTransportFailures(t *testing.T) {
 			if err == nil {
 				t.Fatal("the failure did not happen")
 			}
-			p := web.ProblemFor(err, "Campus cloud")
+			p := web.ProblemFor(err, "Campus cloud", english(t))
 			if p.Status != want[name] || !p.Known {
 				t.Errorf("%v: status %d (known %v), want %d", err, p.Status, p.Known, want[name])
 			}
@@ -141,16 +141,18 @@ func TestProblemForTransportFailures(t *testing.T) {
 	}
 }
 
-// TestProblemForEverySentinel walks every sentinel of the store, the cloud client and the service through the
-// mapper: each gets a status, a code and words of its own; nothing the cloud did is a 500.
-func TestProblemForEverySentinel(t *testing.T) {
-	t.Parallel()
+// sentinel is an error of the store, the cloud client or the service with the status and code the mapper gives
+// it.
+type sentinel struct {
+	err    error
+	status int
+	code   string
+}
+
+// sentinels are every sentinel the mapper knows, and the typed errors it looks into.
+func sentinels() []sentinel {
 	cloudStatus := func(code int) error { return &cloud.StatusError{Op: "propfind /", StatusCode: code} }
-	tests := []struct {
-		err    error
-		status int
-		code   string
-	}{
+	return []sentinel{
 		{store.ErrNotFound, 404, "not_found"},
 		{store.ErrConflict, 409, "changed"},
 		{store.ErrDuplicate, 409, "changed"},
@@ -206,11 +208,38 @@ func TestProblemForEverySentinel(t *testing.T) {
 		{&service.LoginError{Kind: service.LoginThrottled, Err: cloud.ErrThrottled}, 429, "login_throttled"},
 		{&service.LoginError{Kind: service.LoginTokenFailed, Err: cloud.ErrUnavailable}, 502, "login_token_failed"},
 		{&service.LoginError{Kind: service.LoginStateExpired}, 400, "login_state_expired"},
+		{&service.LoginError{Kind: service.LoginStateMissing}, 400, "login_state_missing"},
+		{&service.LoginError{Kind: service.LoginStateUnknown}, 400, "login_state_unknown"},
+		{&service.LoginError{Kind: service.LoginStateReplayed}, 400, "login_state_replayed"},
+		{&service.LoginError{Kind: service.LoginStateForeign}, 403, "login_state_foreign"},
+		{&service.LoginError{Kind: service.LoginDenied}, 400, "login_denied"},
+		{&service.LoginError{Kind: service.LoginRedirectURI}, 400, "login_redirect_uri"},
+		{&service.LoginError{Kind: service.LoginCloudError}, 400, "login_cloud_error"},
+		{&service.LoginError{Kind: service.LoginTokenRefused}, 400, "login_token_refused"},
+		{&service.LoginError{Kind: service.LoginClientRefused}, 503, "login_client_refused"},
+		{&service.LoginError{Kind: service.LoginUserinfo}, 502, "login_userinfo"},
+		{&service.LoginError{Kind: service.LoginNoUser}, 400, "login_no_user"},
+		{&service.LoginError{Kind: service.LoginSystemInUse}, 409, "login_system_in_use"},
 		{&service.StepError{Step: service.StepCopy, Err: cloud.ErrInsufficientStorage}, 507, "step_copy"},
+		{&service.StepError{Step: service.StepShare, Err: cloud.ErrForbidden}, 403, "step_share"},
+		{&service.StepError{Step: service.StepFolders, Err: cloud.ErrLocked}, 423, "step_folders"},
+		{&service.StepError{Step: service.StepRecord, Err: store.ErrConflict}, 409, "step_record"},
+		{&cloud.StatusError{StatusCode: 429, RetryAfter: 90 * time.Second}, 429, "throttled"},
+		{&service.Refusal{Err: service.ErrTooLarge, Reason: service.Msg("problem.refusal.too_large", "Size", service.Bytes(5<<20), "Limit", service.Bytes(1<<20))}, 413, "too_large"},
+		{&service.Refusal{Err: service.ErrImportLimit, Reason: service.Msg("problem.import_limit.running", "Count", 3)}, 429, "import_limit"},
+		{&service.Refusal{Err: service.ErrImportLimit, Reason: service.Msg("problem.import_limit.bytes_ttl", "Held", service.Bytes(3<<20), "Limit", service.Bytes(3<<20), "Lifetime", service.Wait(24*time.Hour))}, 429, "import_limit"},
+		{&service.Refusal{Err: service.ErrNotAccepted, Reason: service.Msg("problem.refusal.folder", "Name", "Docs")}, 415, "not_accepted"},
+		{&service.LoginError{Kind: service.LoginSystemInUse, Err: &service.SystemSwapError{Links: 3, Current: "sys", New: "Docs"}}, 409, "login_system_in_use"},
 	}
-	for _, tc := range tests {
+}
+
+// TestProblemForEverySentinel walks every sentinel of the store, the cloud client and the service through the
+// mapper: each gets a status, a code and words of its own; nothing the cloud did is a 500.
+func TestProblemForEverySentinel(t *testing.T) {
+	t.Parallel()
+	for _, tc := range sentinels() {
 		wrapped := fmt.Errorf("service: something: %w", tc.err)
-		p := web.ProblemFor(wrapped, "Campus cloud")
+		p := web.ProblemFor(wrapped, "Campus cloud", english(t))
 		if p.Status != tc.status || p.Code != tc.code {
 			t.Errorf("%v: status %d code %q, want %d %q", tc.err, p.Status, p.Code, tc.status, tc.code)
 		}
@@ -219,7 +248,7 @@ func TestProblemForEverySentinel(t *testing.T) {
 		}
 	}
 	// An error nobody knows is ours: a 500 with the generic words, logged as an error.
-	if p := web.ProblemFor(errors.New("gorm: database is locked"), ""); p.Status != 500 || p.Known {
+	if p := web.ProblemFor(errors.New("gorm: database is locked"), "", english(t)); p.Status != 500 || p.Known {
 		t.Errorf("unknown error: %+v", p)
 	}
 }
