@@ -43,7 +43,7 @@ func (h *handler) pick(c echo.Context) error {
 			setPickedTrigger(c, *res)
 		}
 		if j.State == store.ImportRunning {
-			st.Announce = s.t("picker.import.started", "Name", j.Name)
+			st.Announce = s.t("picker.import.started", "Name", s.stored(j.Name))
 		}
 		return h.env.Render(c, http.StatusAccepted, templates.Status(st))
 	case "link":
