@@ -21,8 +21,8 @@ func (h *handler) systemPanel(c echo.Context, iss store.Issuer) (templates.Syste
 		NeedLogin:  acc.NeedLogin,
 		CloudUser:  acc.CloudUser,
 		CloudName:  acc.CloudName,
-		Since:      when(acc.Since),
-		Refreshed:  when(acc.Refreshed),
+		Since:      h.when(c, acc.Since),
+		Refreshed:  h.when(c, acc.Refreshed),
 		LastError:  acc.LastError,
 		Links:      acc.ControlledLinks,
 		// A login needs the issuer's client, which needs every endpoint.

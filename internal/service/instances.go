@@ -102,21 +102,21 @@ func (s *Service) GetInstance(ctx context.Context, id int64) (store.Instance, er
 	return in, nil
 }
 
-// CheckFolderName reports what is wrong with a controlled-link folder name, or "".
-func CheckFolderName(name string) string {
+// CheckFolderName reports what is wrong with a controlled-link folder name, or nothing.
+func CheckFolderName(name string) Words {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return "Enter a folder name, for example " + DefaultControlledLinkFolder + "."
+		return say("admin.invalid.folder_empty", "Example", DefaultControlledLinkFolder)
 	case strings.ContainsAny(name, `/\`):
-		return "Enter one folder name without slashes: the folder sits at the top of each user's files."
+		return say("admin.invalid.folder_slash")
 	case strings.HasPrefix(name, "."):
-		return "The name must not start with a dot (such folders are hidden)."
+		return say("admin.invalid.folder_dot")
 	case len(name) > 200:
-		return "Keep the folder name under 200 characters."
+		return say("admin.invalid.folder_long")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "The name must not contain control characters."
+		return say("admin.invalid.folder_control")
 	}
-	return ""
+	return Words{}
 }
 
 // validateInstance checks in and returns the instance to store (without ID and times).
@@ -132,9 +132,9 @@ func (s *Service) validateInstance(ctx context.Context, id int64, in InstanceInp
 	}
 	switch {
 	case out.Name == "":
-		fe.add("name", "Enter a display name; users see it in the file picker.")
+		fe.add("name", say("admin.invalid.instance_name"))
 	case len(out.Name) > 200:
-		fe.add("name", "Keep the name under 200 characters.")
+		fe.add("name", say("admin.invalid.name_long"))
 	default:
 		all, err := s.store.ListInstances(ctx)
 		if err != nil {
@@ -142,38 +142,38 @@ func (s *Service) validateInstance(ctx context.Context, id int64, in InstanceInp
 		}
 		for _, other := range all {
 			if other.ID != id && strings.EqualFold(strings.TrimSpace(other.Name), out.Name) {
-				fe.add("name", "Another repository instance already has this name; choose a different one.")
+				fe.add("name", say("admin.invalid.instance_name_taken"))
 			}
 		}
 	}
 	if out.IssuerID == 0 {
-		fe.add("issuer", "Choose the cloud server this instance uses.")
+		fe.add("issuer", say("admin.invalid.issuer"))
 	} else {
 		iss, err := s.store.GetIssuer(ctx, out.IssuerID)
 		switch {
 		case err == nil:
 			if missing := MissingEndpoints(iss); len(missing) > 0 {
-				fe.add("issuer", iss.Name+" lacks "+strings.Join(missing, ", ")+": complete its endpoints first.")
+				fe.add("issuer", say("admin.invalid.issuer_lacks", "Name", iss.Name, "Endpoints", strings.Join(missing, ", ")))
 			}
 		case errors.Is(err, store.ErrNotFound):
-			fe.add("issuer", "That cloud server no longer exists; choose another.")
+			fe.add("issuer", say("admin.invalid.issuer_gone"))
 		default:
 			return store.Instance{}, fmt.Errorf("service: issuer %d: %w", out.IssuerID, err)
 		}
 	}
-	if msg := CheckFolderName(in.ControlledLinkFolder); msg != "" {
+	if msg := CheckFolderName(in.ControlledLinkFolder); !msg.IsZero() {
 		fe.add("folder", msg)
 	}
 	sup := host.ReturnType(out.Supported)
 	if sup == 0 {
-		fe.add("supported", "Choose at least one: internal files, external links, or both.")
+		fe.add("supported", say("admin.invalid.supported"))
 	}
 	def := host.ReturnType(out.DefaultReturn)
 	switch {
 	case def == host.ReturnImport && sup.Has(host.ReturnImport):
 	case (def == host.ReturnLink || def == host.ReturnControlledLink) && sup.Has(host.ReturnLink):
 	case sup != 0:
-		fe.add("default_return", "Choose a default among the supported types.")
+		fe.add("default_return", say("admin.invalid.default_return"))
 	}
 	if err := fe.err(); err != nil {
 		return store.Instance{}, err

@@ -31,7 +31,7 @@ func TestCheckFolderName(t *testing.T) {
 		{strings.Repeat("x", 201), false},
 	}
 	for _, tc := range tests {
-		if got := CheckFolderName(tc.name) == ""; got != tc.ok {
+		if got := CheckFolderName(tc.name).IsZero(); got != tc.ok {
 			t.Errorf("CheckFolderName(%q) ok = %t, want %t", tc.name, got, tc.ok)
 		}
 	}

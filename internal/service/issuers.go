@@ -17,10 +17,11 @@ import (
 // ErrInvalidInput is matched by *FormError: a submitted value the admin must correct.
 var ErrInvalidInput = errors.New("service: invalid input")
 
-// FormError says what is wrong with a submitted form, field by field, in words for the admin. Field keys are the
-// form's field names; rows of a table carry their index ("endpoint_url.2").
+// FormError says what is wrong with a submitted form, field by field, as words for the admin (the admin pages
+// say them in the admin's language). Field keys are the form's field names; rows of a table carry their index
+// ("endpoint_url.2").
 type FormError struct {
-	Fields map[string]string
+	Fields map[string]Words
 }
 
 // Error lists the fields and problems in a stable order.
@@ -32,7 +33,7 @@ func (e *FormError) Error() string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, k+": "+e.Fields[k])
+		parts = append(parts, k+": "+e.Fields[k].ID)
 	}
 	return "service: invalid input: " + strings.Join(parts, "; ")
 }
@@ -41,9 +42,9 @@ func (e *FormError) Error() string {
 func (e *FormError) Is(target error) bool { return target == ErrInvalidInput }
 
 // add records the first problem of a field.
-func (e *FormError) add(field, msg string) {
+func (e *FormError) add(field string, msg Words) {
 	if e.Fields == nil {
-		e.Fields = map[string]string{}
+		e.Fields = map[string]Words{}
 	}
 	if _, ok := e.Fields[field]; !ok {
 		e.Fields[field] = msg
@@ -116,7 +117,7 @@ func DefaultMappings() []store.FieldMapping {
 func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 	fe := &FormError{}
 	base, msg := NormalizeBaseURL(baseURL)
-	if msg != "" {
+	if !msg.IsZero() {
 		fe.add("base_url", msg)
 		return nil, fe
 	}
@@ -127,7 +128,7 @@ func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 				labels = append(labels, PresetLabel(p))
 			}
 		}
-		fe.add("preset", "Choose "+strings.Join(labels, " or ")+" to fill the endpoints; with Custom, enter them yourself.")
+		fe.add("preset", say("admin.invalid.preset_fill", "Presets", strings.Join(labels, " / ")))
 		return nil, fe
 	}
 	m, err := cloud.PresetEndpoints(cloud.FlavorID(preset), base)
@@ -142,18 +143,18 @@ func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 }
 
 // NormalizeBaseURL checks a base URL (absolute http or https, a host, no query, fragment or credentials) and
-// gives it a trailing slash. The second result is the problem in the admin's words, or "".
-func NormalizeBaseURL(raw string) (string, string) {
+// gives it a trailing slash. The second result is the problem for the admin, or none.
+func NormalizeBaseURL(raw string) (string, Words) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", "Enter the server's base URL, for example https://cloud.example.org/."
+		return "", say("admin.invalid.base_url_empty")
 	}
 	u, msg := parseHTTPURL(raw)
-	if msg != "" {
+	if !msg.IsZero() {
 		return "", msg
 	}
 	if u.RawQuery != "" || u.ForceQuery {
-		return "", "The base URL must not have a query (the part after ?)."
+		return "", say("admin.invalid.base_url_query")
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -161,32 +162,32 @@ func NormalizeBaseURL(raw string) (string, string) {
 			u.RawPath += "/"
 		}
 	}
-	return u.String(), ""
+	return u.String(), Words{}
 }
 
 // parseHTTPURL checks an absolute http(s) URL with a host, without credentials or fragment.
-func parseHTTPURL(raw string) (*url.URL, string) {
+func parseHTTPURL(raw string) (*url.URL, Words) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, "This is not a valid URL."
+		return nil, say("admin.invalid.url")
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" {
-		return nil, "Enter an absolute URL starting with https:// (or http://)."
+		return nil, say("admin.invalid.url_absolute")
 	}
 	if u.Hostname() == "" {
-		return nil, "The URL has no host name."
+		return nil, say("admin.invalid.url_host")
 	}
 	if u.User != nil {
-		return nil, "The URL must not contain a user name or password."
+		return nil, say("admin.invalid.url_user")
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return nil, "The URL must not have a fragment (the part after #)."
+		return nil, say("admin.invalid.url_fragment")
 	}
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	return u, ""
+	return u, Words{}
 }
 
 // validEndpointName reports whether name is made of lower-case letters, digits and _.
@@ -246,9 +247,9 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 	}
 	switch {
 	case out.Name == "":
-		fe.add("name", "Enter a name; users see it in the file picker.")
+		fe.add("name", say("admin.invalid.issuer_name"))
 	case len(out.Name) > 200:
-		fe.add("name", "Keep the name under 200 characters.")
+		fe.add("name", say("admin.invalid.name_long"))
 	default:
 		all, err := s.store.ListIssuers(ctx)
 		if err != nil {
@@ -256,23 +257,23 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		}
 		for _, other := range all {
 			if other.ID != id && strings.EqualFold(strings.TrimSpace(other.Name), out.Name) {
-				fe.add("name", "Another cloud server already has this name; choose a different one.")
+				fe.add("name", say("admin.invalid.issuer_name_taken"))
 			}
 		}
 	}
 	base, msg := NormalizeBaseURL(in.BaseURL)
-	if msg != "" {
+	if !msg.IsZero() {
 		fe.add("base_url", msg)
 	}
 	out.BaseURL = base
 	if out.ClientID == "" {
-		fe.add("client_id", "Enter the client identifier shown in the cloud's OAuth 2.0 settings.")
+		fe.add("client_id", say("admin.invalid.client_id"))
 	}
 	if strings.ContainsAny(in.ClientSecret, "\r\n") {
-		fe.add("client_secret", "The client secret must be on one line.")
+		fe.add("client_secret", say("admin.invalid.client_secret_lines"))
 	}
 	if !slices.Contains(Presets(), out.Preset) {
-		fe.add("preset", "Choose Nextcloud, ownCloud 10 or Custom.")
+		fe.add("preset", say("admin.invalid.preset"))
 	}
 
 	seen := map[string]bool{}
@@ -284,16 +285,16 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		nk, uk := fmt.Sprintf("endpoint_name.%d", i), fmt.Sprintf("endpoint_url.%d", i)
 		switch {
 		case name == "":
-			fe.add(nk, "Enter the endpoint's name.")
+			fe.add(nk, say("admin.invalid.endpoint_name"))
 		case !validEndpointName(name):
-			fe.add(nk, "Use lower-case letters, digits and _ only, for example webdav_endpoint.")
+			fe.add(nk, say("admin.invalid.endpoint_name_chars"))
 		case seen[name]:
-			fe.add(nk, "This name is used twice; each endpoint needs its own name.")
+			fe.add(nk, say("admin.invalid.endpoint_name_twice"))
 		}
 		seen[name] = true
 		if raw == "" {
-			fe.add(uk, "Enter the endpoint's URL.")
-		} else if msg := checkEndpointURL(name, raw); msg != "" {
+			fe.add(uk, say("admin.invalid.endpoint_url"))
+		} else if msg := checkEndpointURL(name, raw); !msg.IsZero() {
 			fe.add(uk, msg)
 		}
 		out.Endpoints = append(out.Endpoints, store.Endpoint{Name: name, URL: raw})
@@ -314,24 +315,24 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		ek, ik := fmt.Sprintf("mapping_external.%d", i), fmt.Sprintf("mapping_internal.%d", i)
 		switch {
 		case ext == "":
-			fe.add(ek, "Enter the path into the userinfo reply, for example ocs-data-email.")
+			fe.add(ek, say("admin.invalid.mapping_path"))
 		case !validDashPath(ext):
-			fe.add(ek, "Write the path with dashes between keys, for example ocs-data-email (no spaces or slashes).")
+			fe.add(ek, say("admin.invalid.mapping_path_chars"))
 		case seenExt[ext]:
-			fe.add(ek, "This path is mapped twice.")
+			fe.add(ek, say("admin.invalid.mapping_path_twice"))
 		}
 		seenExt[ext] = true
 		switch {
 		case !slices.Contains(MappingFields(), field):
-			fe.add(ik, "Choose username, email or name.")
+			fe.add(ik, say("admin.invalid.mapping_field"))
 		case seenInt[field]:
-			fe.add(ik, "Another row already fills "+field+"; each field can come from one path only.")
+			fe.add(ik, say("admin.invalid.mapping_field_twice", "Field", field))
 		}
 		seenInt[field] = true
 		out.Mappings = append(out.Mappings, store.FieldMapping{External: ext, Internal: field})
 	}
 	if !seenInt[cloud.FieldUsername] && !seenInt[cloud.FieldEmail] {
-		fe.add("mappings", "Map at least the username (or the email): without it nobody can be told apart.")
+		fe.add("mappings", say("admin.invalid.mappings"))
 	}
 	if err := fe.err(); err != nil {
 		return store.Issuer{}, err
@@ -340,14 +341,14 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 }
 
 // checkEndpointURL checks one endpoint URL; the WebDAV endpoint may hold {userid} in its path.
-func checkEndpointURL(name, raw string) string {
+func checkEndpointURL(name, raw string) Words {
 	check := raw
 	if strings.Contains(raw, cloud.UserIDPlaceholder) {
 		if name != cloud.EndpointWebDAV {
-			return "Only the WebDAV endpoint may contain " + cloud.UserIDPlaceholder + "."
+			return say("admin.invalid.userid_webdav_only", "Placeholder", cloud.UserIDPlaceholder)
 		}
 		if q := strings.IndexByte(raw, '?'); q >= 0 && strings.Contains(raw[q:], cloud.UserIDPlaceholder) {
-			return cloud.UserIDPlaceholder + " belongs in the path, not the query."
+			return say("admin.invalid.userid_in_query", "Placeholder", cloud.UserIDPlaceholder)
 		}
 		check = strings.ReplaceAll(raw, cloud.UserIDPlaceholder, "user")
 	}
@@ -419,7 +420,7 @@ func (s *Service) CreateIssuer(ctx context.Context, actor host.User, in IssuerIn
 	iss.ClientSecret = strings.TrimSpace(in.ClientSecret)
 	created, err := s.store.CreateIssuer(ctx, iss)
 	if errors.Is(err, store.ErrDuplicate) {
-		return store.Issuer{}, &FormError{Fields: map[string]string{"name": "Another cloud server already has this name; choose a different one."}}
+		return store.Issuer{}, &FormError{Fields: map[string]Words{"name": say("admin.invalid.issuer_name_taken")}}
 	}
 	if err != nil {
 		return store.Issuer{}, fmt.Errorf("service: create issuer: %w", err)
