@@ -160,6 +160,13 @@ func (h *handler) say(c echo.Context, w service.Words) string {
 			continue
 		}
 		switch n := args[i].(type) {
+		case string:
+			// A time a record keeps ("At") is said in the admin's language and time zone.
+			if args[i-1] == "At" {
+				if t, err := time.Parse(time.RFC3339, n); err == nil {
+					args[i] = h.when(c, t)
+				}
+			}
 		case int:
 			args[i] = l.Number(int64(n))
 		case int64:

@@ -224,7 +224,11 @@ func (h *handler) formView(c echo.Context, st issuerState) templates.IssuerForm 
 		f.CancelURL = h.env.Routes.URL("admin.issuer", st.id)
 	}
 	for _, p := range service.Presets() {
-		f.Presets = append(f.Presets, templates.Option{Value: p, Label: service.PresetLabel(p), Selected: p == st.in.Preset})
+		label := service.PresetLabel(p)
+		if p == service.PresetCustom {
+			label = h.env.T(c, "admin.issuer.preset_custom")
+		}
+		f.Presets = append(f.Presets, templates.Option{Value: p, Label: label, Selected: p == st.in.Preset})
 	}
 	for i, e := range st.in.Endpoints {
 		f.Endpoints = append(f.Endpoints, templates.EndpointRow{Index: i, Name: e.Name, URL: e.URL})

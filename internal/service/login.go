@@ -288,7 +288,7 @@ type Connection struct {
 	CloudName string
 	Since     time.Time
 	Refreshed time.Time
-	LastError string
+	LastError Words // the last refresh failure; none when the last refresh worked
 }
 
 // UserConnection reports whether a host user is logged in to an issuer.
@@ -311,6 +311,6 @@ func (s *Service) connection(ctx context.Context, key store.TokenKey) (Connectio
 	}
 	return Connection{
 		Connected: t.RefreshToken != "" || t.AccessToken != "", NeedLogin: t.RefreshToken == "" && t.AccessToken == "",
-		CloudUser: t.CloudUser, CloudName: t.CloudName, Since: t.Created, Refreshed: t.Refreshed, LastError: t.LastError,
+		CloudUser: t.CloudUser, CloudName: t.CloudName, Since: t.Created, Refreshed: t.Refreshed, LastError: ReadRecord(t.LastError),
 	}, nil
 }
