@@ -309,8 +309,8 @@ func TestAdviceCoversEveryFailure(t *testing.T) {
 			t.Errorf("advice(%q) lacks cause or fix", code)
 		}
 	}
-	// The words themselves are the catalogs' (admin's TestCheckAdviceWords holds the Apache settings and occ
-	// commands to them).
+	// The words themselves are the catalogs' (internal/i18n's TestCommandsAndSettingsKeptInEveryLanguage holds
+	// the Apache settings and occ commands to them, in every language).
 }
 
 // TestCheckAuthorizeRecognisesEveryLoginShape runs the authorization check against each flavour of the test
