@@ -154,12 +154,17 @@ func (h *handler) say(c echo.Context, w service.Words) string {
 	for i := 1; i < len(args); i += 2 {
 		if args[i-1] == "Count" {
 			// The plural form chooses by Count; the message writes it as N, in the language's digits.
-			if n, ok := args[i].(int); ok {
+			switch n := args[i].(type) {
+			case int:
 				args = append(args, "N", l.Number(int64(n)))
+			case int64:
+				args = append(args, "N", l.Number(n))
 			}
 			continue
 		}
 		switch n := args[i].(type) {
+		case service.Words:
+			args[i] = h.say(c, n)
 		case string:
 			// A time a record keeps ("At") is said in the admin's language and time zone.
 			if args[i-1] == "At" {

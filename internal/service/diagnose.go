@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -141,7 +140,7 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	if d.Product != "" {
 		s.saveProduct(ctx, iss.ID, d.Product, d.Version)
 	}
-	summary := fmt.Sprintf("connection check: %d passed, %d warnings, %d failed", d.Count(CheckPassed), d.Count(CheckWarning), d.Count(CheckFailed))
+	summary := []Words{say(auditCheck, "Passed", d.Count(CheckPassed), "Warnings", d.Count(CheckWarning), "Failed", d.Count(CheckFailed))}
 	var failed []string
 	for _, c := range d.Checks {
 		if c.State == CheckFailed {
@@ -149,10 +148,10 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 		}
 	}
 	if len(failed) > 0 {
-		summary += " (" + strings.Join(failed, ", ") + ")"
+		summary = append(summary, say("audit.check_failed", "Checks", strings.Join(failed, ", ")))
 	}
-	summary += checkSecretNote(d.SecretProven)
-	s.audit(ctx, actor, "issuer.check", issuerTarget(iss.ID), summary)
+	summary = append(summary, checkSecretNote(d.SecretProven))
+	s.audit(ctx, actor, "issuer.check", issuerTarget(iss.ID), summary...)
 	s.metrics.checks.WithLabelValues(issuerLabel(iss.ID), checkResult(d)).Inc()
 	return d, nil
 }

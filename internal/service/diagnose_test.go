@@ -79,7 +79,7 @@ func TestCheckIssuerHealthyWithoutSystemAccount(t *testing.T) {
 	if stored.Product != "Nextcloud" || stored.Version != "34.0.1" || stored.ClientSecret != fixtureClientSecret {
 		t.Errorf("stored product %q %q (secret kept %t)", stored.Product, stored.Version, stored.ClientSecret == fixtureClientSecret)
 	}
-	if e := f.auditActions(t)[0]; e.Action != "issuer.check" || !strings.Contains(e.Detail, "6 passed") {
+	if e := f.auditActions(t)[0]; e.Action != "issuer.check" || !recorded(e.Detail, "audit.check", "Passed", int64(6)) {
 		t.Errorf("audit %+v", e)
 	}
 }

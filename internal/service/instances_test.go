@@ -266,7 +266,7 @@ func TestAuditPaging(t *testing.T) {
 	f := newAdminFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	for i := range 5 {
-		f.svc.audit(ctx, adminActor(), "test.entry", "n", string(rune('a'+i)))
+		f.svc.auditText(ctx, adminActor(), "test.entry", "n", string(rune('a'+i)))
 	}
 	p1, err := f.svc.Audit(ctx, 1, 2)
 	if err != nil {

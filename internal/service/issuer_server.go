@@ -117,12 +117,12 @@ func (s *Service) replaceIssuerServer(ctx context.Context, actor host.User, old,
 		return store.Issuer{}, fmt.Errorf("service: update issuer %d: %w", old.ID, err)
 	}
 	users := dropped
-	detail := fmt.Sprintf("moved %q to a new server (%s): client secret replaced", updated.Name, strings.Join(change.Moves, "; "))
+	detail := []Words{say("audit.issuer_moved", "Name", updated.Name, "Moves", strings.Join(change.Moves, "; ")), say("audit.secret_replaced")}
 	if hadSystem {
 		users--
-		detail += ", system account " + sys.CloudUser + " disconnected"
+		detail = append(detail, say("audit.system_dropped", "User", sys.CloudUser))
 	}
-	detail += fmt.Sprintf(", %d user login(s) dropped", users)
-	s.audit(ctx, actor, "issuer.new_server", issuerTarget(old.ID), detail)
+	detail = append(detail, say("audit.logins_dropped", "Count", users))
+	s.audit(ctx, actor, "issuer.new_server", issuerTarget(old.ID), detail...)
 	return updated, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -425,11 +426,11 @@ func (s *Service) CreateIssuer(ctx context.Context, actor host.User, in IssuerIn
 	if err != nil {
 		return store.Issuer{}, fmt.Errorf("service: create issuer: %w", err)
 	}
-	detail := fmt.Sprintf("created %q at %s (%s)", created.Name, created.BaseURL, PresetLabel(created.Preset))
+	detail := []Words{say("audit.issuer_created", "Name", created.Name, "URL", created.BaseURL, "Preset", PresetLabel(created.Preset))}
 	if created.ClientSecret == "" {
-		detail += " without a client secret"
+		detail = append(detail, say("audit.no_secret"))
 	}
-	s.audit(ctx, actor, "issuer.create", issuerTarget(created.ID), detail)
+	s.audit(ctx, actor, "issuer.create", issuerTarget(created.ID), detail...)
 	return created, nil
 }
 
@@ -464,7 +465,7 @@ func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, i
 	if err != nil {
 		return store.Issuer{}, fmt.Errorf("service: update issuer %d: %w", id, err)
 	}
-	s.audit(ctx, actor, "issuer.update", issuerTarget(id), describeIssuerChanges(old, updated))
+	s.audit(ctx, actor, "issuer.update", issuerTarget(id), describeIssuerChanges(old, updated)...)
 	// The admin has looked at the client settings: stored logins may try again at once, on every replica.
 	if err := s.store.ClearClientPause(ctx, id); err != nil {
 		s.log.ErrorContext(ctx, "ocrepo: clear the client pause", "issuer", id, "err", err)
@@ -474,39 +475,39 @@ func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, i
 
 // describeIssuerChanges says what changed, for the audit trail: values of plain fields, only the fact for the
 // secret.
-func describeIssuerChanges(old, cur store.Issuer) string {
-	var parts []string
+func describeIssuerChanges(old, cur store.Issuer) []Words {
+	var parts []Words
 	if old.Name != cur.Name {
-		parts = append(parts, fmt.Sprintf("name %q -> %q", old.Name, cur.Name))
+		parts = append(parts, say("audit.changed_name", "Old", old.Name, "New", cur.Name))
 	}
 	if old.BaseURL != cur.BaseURL {
-		parts = append(parts, fmt.Sprintf("base URL %s -> %s", old.BaseURL, cur.BaseURL))
+		parts = append(parts, say("audit.changed_base_url", "Old", old.BaseURL, "New", cur.BaseURL))
 	}
 	if old.ClientID != cur.ClientID {
-		parts = append(parts, fmt.Sprintf("client id %q -> %q", old.ClientID, cur.ClientID))
+		parts = append(parts, say("audit.changed_client_id", "Old", old.ClientID, "New", cur.ClientID))
 	}
 	if old.ClientSecret != cur.ClientSecret {
-		parts = append(parts, "client secret replaced")
+		parts = append(parts, say("audit.secret_replaced"))
 	}
 	if old.BasicAuth != cur.BasicAuth {
-		parts = append(parts, fmt.Sprintf("token requests authenticated via HTTP headers: %t", cur.BasicAuth))
+		parts = append(parts, say("audit.basic_auth."+strconv.FormatBool(cur.BasicAuth)))
 	}
 	if old.AllowPrivateNetwork != cur.AllowPrivateNetwork {
-		parts = append(parts, fmt.Sprintf("private networks allowed: %t", cur.AllowPrivateNetwork))
+		parts = append(parts, say("audit.private_networks."+strconv.FormatBool(cur.AllowPrivateNetwork)))
 	}
 	if old.Preset != cur.Preset {
-		parts = append(parts, fmt.Sprintf("preset %s -> %s", PresetLabel(old.Preset), PresetLabel(cur.Preset)))
+		parts = append(parts, say("audit.changed_preset", "Old", PresetLabel(old.Preset), "New", PresetLabel(cur.Preset)))
 	}
 	if !slices.Equal(old.Endpoints, cur.Endpoints) {
-		parts = append(parts, "endpoints changed")
+		parts = append(parts, say("audit.endpoints_changed"))
 	}
 	if !slices.Equal(old.Mappings, cur.Mappings) {
-		parts = append(parts, "user field mappings changed")
+		parts = append(parts, say("audit.mappings_changed"))
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("saved %q without changes", cur.Name)
+		return []Words{say("audit.unchanged", "Name", cur.Name)}
 	}
-	return fmt.Sprintf("updated %q: %s", cur.Name, strings.Join(parts, "; "))
+	return append([]Words{say("audit.updated", "Name", cur.Name)}, parts...)
 }
 
 // IssuerImpact is what deleting an issuer takes with it.
@@ -558,17 +559,17 @@ func (s *Service) DeleteIssuer(ctx context.Context, actor host.User, id int64) e
 	}
 	names := make([]string, 0, len(imp.Instances))
 	for _, in := range imp.Instances {
-		names = append(names, fmt.Sprintf("%q", in.Name))
+		names = append(names, in.Name)
 	}
-	detail := fmt.Sprintf("deleted %q (%s) with %d instance(s)", imp.Issuer.Name, imp.Issuer.BaseURL, len(imp.Instances))
+	detail := []Words{say("audit.issuer_deleted", "Name", imp.Issuer.Name, "URL", imp.Issuer.BaseURL)}
 	if len(names) > 0 {
-		detail += " [" + strings.Join(names, ", ") + "]"
+		detail = append(detail, say("audit.instances_deleted", "Count", len(names), "Names", strings.Join(names, ", ")))
 	}
-	detail += fmt.Sprintf(", %d user login(s) dropped", imp.UserLogins)
+	detail = append(detail, say("audit.logins_dropped", "Count", imp.UserLogins))
 	if imp.System.Connected {
-		detail += ", system account " + imp.System.CloudUser + " disconnected"
+		detail = append(detail, say("audit.system_dropped", "User", imp.System.CloudUser))
 	}
-	s.audit(ctx, actor, "issuer.delete", issuerTarget(id), detail)
+	s.audit(ctx, actor, "issuer.delete", issuerTarget(id), detail...)
 	return nil
 }
 

@@ -373,7 +373,7 @@ func TestDeleteIssuerImpactAndCascade(t *testing.T) {
 		t.Errorf("user token survived: %v", err)
 	}
 	entries := f.auditActions(t)
-	if entries[0].Action != "issuer.delete" || !strings.Contains(entries[0].Detail, "2 instance(s)") || !strings.Contains(entries[0].Detail, "2 user login(s)") {
+	if entries[0].Action != "issuer.delete" || !recorded(entries[0].Detail, "audit.instances_deleted", "Count", int64(2)) || !recorded(entries[0].Detail, "audit.logins_dropped", "Count", int64(2)) {
 		t.Errorf("audit: %+v", entries[0])
 	}
 	if err := f.svc.DeleteIssuer(ctx, adminActor(), iss.ID); !errors.Is(err, store.ErrNotFound) {

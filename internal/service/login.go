@@ -227,7 +227,7 @@ func (s *Service) finishLogin(ctx context.Context, u host.User, cb Callback) (Lo
 		return done, fmt.Errorf("service: store token: %w", err)
 	}
 	if st.System {
-		s.audit(ctx, u, "system.connect", fmt.Sprintf("issuer %d", st.IssuerID), "connected system account "+who.Username)
+		s.audit(ctx, u, "system.connect", fmt.Sprintf("issuer %d", st.IssuerID), say("audit.system_connected", "User", who.Username))
 	}
 	s.listings.forgetUser(st.IssuerID, u.ID)
 	s.retryRevocationsLater(st.IssuerID) // the cloud answers: settle what logouts still owe it

@@ -6,8 +6,8 @@ import (
 )
 
 // Words are words for a person, as a message id of the shipped catalogs with its parameters (name, value
-// pairs, as i18n's Localizer.T takes them). The service says what to tell; the HTTP layer says it in the person's
-// language.
+// pairs, as i18n's Localizer.T takes them; a value may be Words itself, said first). The service says what to
+// tell; the HTTP layer says it in the person's language.
 type Words struct {
 	ID   string
 	Args []any
@@ -50,12 +50,64 @@ type record struct {
 	Args []any  `json:"args,omitempty"`
 }
 
+// toRecord is w as JSON keeps it, Words among its parameters included.
+func (w Words) toRecord() record {
+	r := record{ID: w.ID, Args: make([]any, len(w.Args))}
+	for i, a := range w.Args {
+		if inner, ok := a.(Words); ok {
+			a = inner.toRecord()
+		}
+		r.Args[i] = a
+	}
+	if len(r.Args) == 0 {
+		r.Args = nil
+	}
+	return r
+}
+
+// fromRecord is the Words a record keeps; ok is false when it is not one.
+func fromRecord(r record) (Words, bool) {
+	if r.ID == "" || len(r.Args)%2 != 0 {
+		return Words{}, false
+	}
+	for i := 1; i < len(r.Args); i += 2 {
+		switch v := r.Args[i].(type) {
+		case float64:
+			if v == float64(int64(v)) {
+				r.Args[i] = int64(v) // JSON numbers come back as floats; the counts were integers
+			}
+		case map[string]any:
+			id, _ := v["id"].(string)
+			args, _ := v["args"].([]any)
+			inner, ok := fromRecord(record{ID: id, Args: args})
+			if !ok {
+				return Words{}, false
+			}
+			r.Args[i] = inner
+		}
+	}
+	return Words{ID: r.ID, Args: r.Args}, true
+}
+
 // Record is w as a stored row keeps it: a small JSON object with the message id and its parameters, so that
 // whoever reads the row later says it in their own language.
 func (w Words) Record() string {
-	b, err := json.Marshal(record{ID: w.ID, Args: w.Args})
+	b, err := json.Marshal(w.toRecord())
 	if err != nil { // parameters are strings and numbers: this does not happen
 		return w.ID
+	}
+	return string(b)
+}
+
+// recordAll keeps several sentences in one row: a JSON array of Record's objects.
+func recordAll(ws []Words) string {
+	rs := make([]record, 0, len(ws))
+	for _, w := range ws {
+		rs = append(rs, w.toRecord())
+	}
+	b, err := json.Marshal(rs)
+	if err != nil { // parameters are strings and numbers: this does not happen
+		return ""
 	}
 	return string(b)
 }
@@ -63,17 +115,39 @@ func (w Words) Record() string {
 // ReadRecord reads words a row keeps (Record); a row written before rows kept message ids holds plain words,
 // which come back as they are (the message "record.text").
 func ReadRecord(s string) Words {
-	if s == "" {
+	ws := ReadRecords(s)
+	if len(ws) == 0 {
 		return Words{}
 	}
-	var r record
-	if strings.HasPrefix(s, `{"id":`) && json.Unmarshal([]byte(s), &r) == nil && r.ID != "" && len(r.Args)%2 == 0 {
-		for i := 1; i < len(r.Args); i += 2 {
-			if f, ok := r.Args[i].(float64); ok && f == float64(int64(f)) {
-				r.Args[i] = int64(f) // JSON numbers come back as floats; the counts were integers
-			}
-		}
-		return Words{ID: r.ID, Args: r.Args}
+	return ws[0]
+}
+
+// ReadRecords reads the sentences a row keeps (Record, or several as a JSON array); plain words of an older row
+// come back as one sentence (the message "record.text").
+func ReadRecords(s string) []Words {
+	if s == "" {
+		return nil
 	}
-	return say("record.text", "Text", s)
+	var rs []record
+	switch {
+	case strings.HasPrefix(s, `{"id":`):
+		var r record
+		if json.Unmarshal([]byte(s), &r) == nil {
+			rs = []record{r}
+		}
+	case strings.HasPrefix(s, `[{"id":`):
+		_ = json.Unmarshal([]byte(s), &rs)
+	}
+	out := make([]Words, 0, len(rs))
+	for _, r := range rs {
+		w, ok := fromRecord(r)
+		if !ok {
+			return []Words{say("record.text", "Text", s)}
+		}
+		out = append(out, w)
+	}
+	if len(out) == 0 {
+		return []Words{say("record.text", "Text", s)}
+	}
+	return out
 }
