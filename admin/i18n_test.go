@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ocrepo/ocrepo/internal/i18n/i18ntest"
 	"github.com/ocrepo/ocrepo/repository"
 	"github.com/ocrepo/ocrepo/repository/cloud"
+	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
 	"github.com/ocrepo/ocrepo/store"
 )
@@ -39,14 +41,19 @@ func pseudoCheck(t *testing.T, what string, p page, data ...string) {
 // TestPseudoLocaleAdmin renders every admin page and htmx fragment in the pseudo-locale and finds no word that
 // did not come from a catalog: cloud servers (list, new, form with errors, preset fill, edit, a move to a new
 // server, delete), the connection check with passed, warned and failed probes, the system account (connected,
-// must log in again, disconnected, refused), instances (list, form with errors, edit, delete), the links console
-// with paging and filters, a revoke asked in the row and on its own page, course links, course settings and a
-// toggle, the audit trail, cloud health, and the error pages.
+// must log in again, disconnected, refused, its last error), instances (list, form with errors, edit, delete),
+// the links console with paging, filters, an orphan and a submitted link, a revoke asked in the row and on its
+// own page, course links, course settings and a toggle, the audit trail, cloud health, the error pages, and the
+// pages of an empty site.
 func TestPseudoLocaleAdmin(t *testing.T) {
 	t.Parallel()
 	s := newLinkSite(t, repositorytest.Options{Config: func(c *repository.Config) {
 		inPseudo(c)
 		onlyCourse42(c)
+		// The course item behind the seeded links' "Activity 3" is gone: its link is an orphan.
+		c.Items = host.ItemsFunc(func(_ context.Context, _ string, lmsContext []string) (bool, error) {
+			return !slices.Contains(lmsContext, "Activity 3"), nil
+		})
 	}})
 	base := s.h.Cloud.URL
 	iss := s.iss
@@ -68,6 +75,9 @@ func TestPseudoLocaleAdmin(t *testing.T) {
 	// A link with shares, before the checks below refuse the site's client for a while.
 	id := s.essay()
 	data = append(data, fmt.Sprint(id))
+	if err := s.h.Repo.MarkSubmitted(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
 
 	// Cloud servers: the list, a new form, and a form that came back with problems (plain and htmx).
 	pseudoCheck(t, "issuer list", s.get("admin", mount+"/admin/issuers"), data...)
@@ -137,6 +147,15 @@ func TestPseudoLocaleAdmin(t *testing.T) {
 	s.h.ConnectSystem(t, second.ID)
 	pseudoCheck(t, "disconnected", s.post("admin", fmt.Sprintf("%s/admin/issuers/%d/system/disconnect", mount, second.ID), nil, htmxHeader, "true"), data...)
 	pseudoCheck(t, "nothing to disconnect", s.post("admin", fmt.Sprintf("%s/admin/issuers/%d/system/disconnect", mount, second.ID), nil, htmxHeader, "true"), data...)
+	// A system account whose login the cloud no longer accepts.
+	if _, err := s.h.Store.PutToken(context.Background(), store.Token{Key: store.TokenKey{IssuerID: second.ID, System: true}, CloudUser: repositorytest.SystemUser}); err != nil {
+		t.Fatal(err)
+	}
+	relogin := s.get("admin", fmt.Sprintf("%s/admin/issuers/%d", mount, second.ID))
+	if !strings.Contains(relogin.text("system-status"), "⟦") || !relogin.has("system-disconnect") {
+		t.Fatalf("no system account that must log in again: %s", relogin.body)
+	}
+	pseudoCheck(t, "system account that must log in again", relogin, data...)
 
 	// Repository instances.
 	pseudoCheck(t, "instance list", s.get("admin", mount+"/admin/instances?notice=instance_created"), data...)
@@ -153,7 +172,21 @@ func TestPseudoLocaleAdmin(t *testing.T) {
 	for _, l := range seeded {
 		data = append(data, l.Name, l.SystemPath, l.OwnerUserID, l.Context[1], l.Context[0])
 	}
-	pseudoCheck(t, "links, first page", s.get("admin", mount+"/admin/links"), data...)
+	first := s.get("admin", mount+"/admin/links")
+	if !first.has("filter-orphans") {
+		t.Fatalf("no orphans filter: %s", first.body)
+	}
+	pseudoCheck(t, "links, first page", first, data...)
+	orphans := s.get("admin", mount+"/admin/links?orphans=1")
+	if !orphans.has("orphan") {
+		t.Fatalf("no orphan: %s", orphans.body)
+	}
+	pseudoCheck(t, "links, only orphans", orphans, data...)
+	submitted := s.get("admin", mount+"/admin/links?owner=student&course=42")
+	if !submitted.has("link-submitted") {
+		t.Fatalf("no submitted link: %s", submitted.body)
+	}
+	pseudoCheck(t, "links, a submitted one", submitted, data...)
 	pseudoCheck(t, "links, second page", s.get("admin", mount+"/admin/links?page=2"), data...)
 	pseudoCheck(t, "links past the end", s.get("admin", mount+"/admin/links?page=9"), data...)
 	pseudoCheck(t, "links, nothing matches", s.get("admin", mount+"/admin/links?owner=nobody"), append(data, "nobody")...)
@@ -212,4 +245,17 @@ func TestPseudoLocaleAdmin(t *testing.T) {
 		t.Errorf("the system account's last error is not a catalog message: %q", after.text("system-last-error"))
 	}
 	pseudoCheck(t, "system account after a refused refresh", after, data...)
+
+	// A site that reports no removed course items, with no cloud server and no link yet.
+	bare := newSite(t, repositorytest.Options{Config: inPseudo})
+	for _, path := range []string{"/admin/links", "/admin/issuers", "/admin/instances", "/admin/audit", "/admin/health", "/course/42"} {
+		p := bare.get("admin", mount+path)
+		if p.status != http.StatusOK {
+			t.Fatalf("%s on an empty site: %d", path, p.status)
+		}
+		pseudoCheck(t, path+" on an empty site", p, data...)
+	}
+	if !bare.get("admin", mount+"/admin/links").has("orphans-off") {
+		t.Errorf("an empty site without removed-item reports does not say orphan detection is off")
+	}
 }
