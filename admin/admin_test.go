@@ -545,7 +545,7 @@ func TestIssuerDeleteAsksFirst(t *testing.T) {
 	path := fmt.Sprintf("%s/admin/issuers/%d/delete", mount, iss.ID)
 
 	p := s.get("admin", path)
-	if p.status != 200 || p.find("delete-instance").Length() != 2 || !strings.Contains(p.text("delete-logins"), "2 user login(s)") ||
+	if p.status != 200 || p.find("delete-instance").Length() != 2 || !strings.Contains(p.text("delete-logins"), "2 user logins") ||
 		!strings.Contains(p.text("delete-system"), repositorytest.SystemUser) {
 		t.Fatalf("confirmation: %d %q %q", p.status, p.text("delete-instances"), p.text("delete-logins"))
 	}

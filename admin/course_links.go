@@ -47,7 +47,7 @@ func (h *handler) courseLinkRegrant(c echo.Context) error {
 // is what writing that page returned, so nothing of the course may be touched.
 func (h *handler) courseScope(c echo.Context) (s linkScope, ok bool, err error) {
 	course := web.PathParam(c, "course")
-	if ok, err := h.mayManageTo(c, course, "see and change its access controlled links"); !ok {
+	if ok, err := h.mayManageTo(c, course, "admin.course.managers_only.links"); !ok {
 		return linkScope{}, false, err
 	}
 	return linkScope{course: course}, true, nil

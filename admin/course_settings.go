@@ -18,10 +18,10 @@ func (h *handler) courseSettings(c echo.Context) error {
 	}
 	rows, err := h.svc.CourseInstances(c.Request().Context(), course)
 	if err != nil {
-		return h.failed(c, "course settings", err)
+		return h.failed(c, "admin.what.course", err)
 	}
 	v := templates.CoursePage{
-		Frame:  h.courseFrame(c, course, "File repositories for course "+course, sectionCourseRepos),
+		Frame:  h.courseFrame(c, course, h.env.T(c, "admin.course.title", "Course", course), sectionCourseRepos),
 		Course: course, LinksURL: h.env.Routes.URL("course.links", course),
 	}
 	for _, r := range rows {
@@ -32,19 +32,18 @@ func (h *handler) courseSettings(c echo.Context) error {
 
 // mayManage lets course managers and site admins through; everybody else gets a 403 page (returned as the error).
 func (h *handler) mayManage(c echo.Context, course string) (bool, error) {
-	return h.mayManageTo(c, course, "change which file repositories it offers")
+	return h.mayManageTo(c, course, "admin.course.managers_only.repositories")
 }
 
-// mayManageTo is mayManage with the 403 page saying what only managers may do.
-func (h *handler) mayManageTo(c echo.Context, course, what string) (bool, error) {
+// mayManageTo is mayManage with the 403 page saying what only managers may do (detail, a message id).
+func (h *handler) mayManageTo(c echo.Context, course, detail string) (bool, error) {
 	ok, err := h.env.CanManageCourse(c, course)
 	if err != nil {
 		h.env.LogError(c.Request().Context(), "admin: course managers hook", "course", course, "err", err)
-		return false, h.env.Fail(c, http.StatusInternalServerError, "Something went wrong", "The site could not check your permissions. Try again in a moment.")
+		return false, h.env.FailWith(c, http.StatusInternalServerError, "admin.course.permissions_failed")
 	}
 	if !ok {
-		return false, h.env.Fail(c, http.StatusForbidden, "Course managers only",
-			"Only the managers of this course and site administrators may "+what+".")
+		return false, h.env.Fail(c, http.StatusForbidden, h.env.T(c, "admin.course.managers_only.title"), h.env.T(c, detail))
 	}
 	return true, nil
 }

@@ -19,15 +19,15 @@ func (h *handler) courseToggle(c echo.Context) error {
 	}
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "repository instance")
+		return h.notFound(c, "admin.what.instance")
 	}
 	enabled, err := strconv.ParseBool(c.FormValue("enabled"))
 	if err != nil {
-		return h.env.Fail(c, http.StatusBadRequest, "The form could not be read", "Reload the page and try again.")
+		return h.env.FailWith(c, http.StatusBadRequest, "admin.form.unreadable")
 	}
 	r, err := h.svc.SetCourseInstance(c.Request().Context(), web.User(c), course, id, enabled)
 	if err != nil {
-		return h.failed(c, "repository instance", err)
+		return h.failed(c, "admin.what.instance", err)
 	}
 	if !web.IsHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, noticeURL(h.env.Routes.URL("course", course), "course_saved"))
@@ -35,9 +35,9 @@ func (h *handler) courseToggle(c echo.Context) error {
 	row := h.courseRow(c, course, r)
 	row.Focus = true
 	if enabled {
-		row.Announce = r.Instance.Name + " is enabled for this course."
+		row.Announce = h.env.T(c, "admin.course.enabled_announce", "Name", r.Instance.Name)
 	} else {
-		row.Announce = r.Instance.Name + " is disabled for this course."
+		row.Announce = h.env.T(c, "admin.course.disabled_announce", "Name", r.Instance.Name)
 	}
 	return h.env.Render(c, http.StatusOK, templates.CourseRowFragment(row))
 }

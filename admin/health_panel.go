@@ -16,72 +16,74 @@ import (
 func (h *handler) healthPanel(c echo.Context) error {
 	hs, err := h.svc.Health(c.Request().Context())
 	if err != nil {
-		return h.failed(c, "cloud health", err)
+		return h.failed(c, "admin.what.health", err)
 	}
 	now := h.svc.Now()
-	v := templates.HealthList{Frame: h.frame(c, "Cloud health", sectionHealth)}
+	l := h.env.Localizer(c)
+	v := templates.HealthList{Frame: h.frame(c, h.env.T(c, "admin.nav.health"), sectionHealth)}
 	for _, s := range hs {
 		v.Rows = append(v.Rows, templates.HealthRow{
 			Issuer:     s.IssuerName,
 			IssuerURL:  h.env.Routes.URL("admin.issuer", strconv.FormatInt(s.IssuerID, 10)),
 			State:      string(s.State),
-			Label:      healthLabel(s.State),
-			Summary:    healthSummary(s),
-			LastAnswer: ago(now, s.LastAnswer),
-			Requests:   strconv.FormatInt(s.Requests, 10),
-			Failures:   strconv.FormatInt(s.Failures, 10),
+			Label:      h.env.T(c, healthLabel(s.State)),
+			Summary:    h.env.T(c, healthSummary(s)),
+			LastAnswer: h.ago(c, now, s.LastAnswer),
+			Requests:   l.Number(s.Requests),
+			Failures:   l.Number(s.Failures),
 		})
 	}
 	return h.env.Render(c, http.StatusOK, templates.HealthListPage(v))
 }
 
-// healthLabel is a state in words.
+// healthLabel is the message id of a state.
 func healthLabel(s service.HealthState) string {
 	switch s {
 	case service.HealthUp:
-		return "Answering"
+		return "admin.health.up"
 	case service.HealthDegraded:
-		return "Answering with trouble"
+		return "admin.health.degraded"
 	case service.HealthDown:
-		return "Not answering"
+		return "admin.health.down"
 	}
-	return "Unknown"
+	return "admin.health.unknown"
 }
 
-// healthSummary says in a sentence how the last request ended.
+// healthSummary is the message id of the sentence saying how the last request ended.
 func healthSummary(s service.IssuerHealth) string {
 	switch {
 	case s.LastSeen.IsZero():
-		return "No request could be made: check the server's settings."
+		return "admin.health.no_request"
 	case s.Maintenance:
-		return "The server says it is in maintenance mode."
+		return "admin.health.maintenance"
 	}
 	switch s.LastOutcome {
 	case "ok", "redirect", "client_error", "unauthorized":
-		return "The last request got an answer."
+		return "admin.health.answered"
 	case "throttled":
-		return "The server is slowing ocrepo down (HTTP 429): its brute-force protection or rate limit may have hit the LMS's address."
+		return "admin.health.throttled"
 	case "server_error":
-		return "The server answered its last request with an error (HTTP 5xx)."
+		return "admin.health.server_error"
 	case "timeout":
-		return "The last request got no answer in time."
+		return "admin.health.timeout"
 	case "cancelled":
-		return "The last request was cancelled before an answer came."
+		return "admin.health.cancelled"
 	}
-	return "The last request got no answer: the server could not be reached."
+	return "admin.health.unreachable"
 }
 
 // ago says how long ago t was, in whole seconds, minutes or hours; "never" for the zero time.
-func ago(now, t time.Time) string {
+func (h *handler) ago(c echo.Context, now, t time.Time) string {
 	if t.IsZero() {
-		return "never"
+		return h.env.T(c, "admin.never")
 	}
+	l := h.env.Localizer(c)
 	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
-		return strconv.Itoa(int(d/time.Second)) + " s ago"
+		return l.T("admin.ago.seconds", "N", l.Number(int64(d/time.Second)))
 	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + " min ago"
+		return l.T("admin.ago.minutes", "N", l.Number(int64(d/time.Minute)))
 	}
-	return strconv.Itoa(int(d/time.Hour)) + " h ago"
+	return l.T("admin.ago.hours", "N", l.Number(int64(d/time.Hour)))
 }

@@ -2,13 +2,14 @@ package admin
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/templates"
@@ -109,13 +110,14 @@ func pathID(c echo.Context, name string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// notFound answers a missing issuer or instance.
+// notFound answers a missing issuer or instance; what is the message id naming it ("admin.what.issuer").
 func (h *handler) notFound(c echo.Context, what string) error {
-	return h.env.Fail(c, http.StatusNotFound, "Not found", fmt.Sprintf("This %s does not exist (any more). Go back to the list and reload it.", what))
+	return h.env.FailWith(c, http.StatusNotFound, "admin.not_found", "What", h.env.T(c, what))
 }
 
 // failed answers an error through the shared mapping (web.ProblemFor), with the admin's words; one no rule
-// explains is logged for the operator as an error and named by what could not be loaded or saved.
+// explains is logged for the operator as an error and named by what could not be loaded or saved (a message id,
+// "admin.what.issuer").
 func (h *handler) failed(c echo.Context, what string, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return h.notFound(c, what)
@@ -123,7 +125,7 @@ func (h *handler) failed(c echo.Context, what string, err error) error {
 	p := h.env.Problem(c, err, "")
 	if !p.Known {
 		h.env.LogError(c.Request().Context(), "admin: "+what, "path", c.Path(), "err", err)
-		return h.env.Fail(c, p.Status, "Something went wrong", "The "+what+" could not be loaded or saved. Try again; if it keeps happening, look at the server log.")
+		return h.env.FailWith(c, p.Status, "admin.failed", "What", h.env.T(c, what))
 	}
 	h.env.Logger.WarnContext(c.Request().Context(), "ocrepo: admin: "+what, "path", c.Path(), "status", p.Status, "code", p.Code, "err", err)
 	detail := p.User.Detail
@@ -133,21 +135,67 @@ func (h *handler) failed(c echo.Context, what string, err error) error {
 	return h.env.Fail(c, p.Status, p.User.Title, detail)
 }
 
-// when formats a time for admins; zero is "never".
-func when(t time.Time) string {
+// when formats a time for admins in their language and time zone; zero is "never".
+func (h *handler) when(c echo.Context, t time.Time) string {
 	if t.IsZero() {
-		return "never"
+		return h.env.T(c, "admin.never")
 	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
+	return h.env.Localizer(c).Time(t)
+}
+
+// say puts service words into the request's language, its numbers in the language's digits; "" for none.
+func (h *handler) say(c echo.Context, w service.Words) string {
+	if w.IsZero() {
+		return ""
+	}
+	l := h.env.Localizer(c)
+	args := make([]any, len(w.Args))
+	copy(args, w.Args)
+	for i := 1; i < len(args); i += 2 {
+		if args[i-1] == "Count" {
+			// The plural form chooses by Count; the message writes it as N, in the language's digits.
+			switch n := args[i].(type) {
+			case int:
+				args = append(args, "N", l.Number(int64(n)))
+			case int64:
+				args = append(args, "N", l.Number(n))
+			}
+			continue
+		}
+		switch n := args[i].(type) {
+		case service.Words:
+			args[i] = h.say(c, n)
+		case string:
+			// A time a record keeps ("At") is said in the admin's language and time zone.
+			if args[i-1] == "At" {
+				if t, err := time.Parse(time.RFC3339, n); err == nil {
+					args[i] = h.when(c, t)
+				}
+			}
+		case int:
+			args[i] = l.Number(int64(n))
+		case int64:
+			args[i] = l.Number(n)
+		}
+	}
+	return l.T(w.ID, args...)
+}
+
+// sayAll says several sentences, one after the other.
+func (h *handler) sayAll(c echo.Context, ws []service.Words) string {
+	parts := make([]string, 0, len(ws))
+	for _, w := range ws {
+		if s := h.say(c, w); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // errorSummary heads a form with errors.
-func errorSummary(n int) string {
+func (h *handler) errorSummary(c echo.Context, n int) string {
 	if n == 0 {
 		return ""
 	}
-	if n == 1 {
-		return "Correct the problem marked below."
-	}
-	return fmt.Sprintf("Correct the %d problems marked below.", n)
+	return h.env.T(c, "admin.form.summary", "Count", n, "N", h.env.Localizer(c).Number(int64(n)))
 }

@@ -10,11 +10,11 @@ import (
 func (h *handler) instanceEdit(c echo.Context) error {
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "repository instance")
+		return h.notFound(c, "admin.what.instance")
 	}
 	in, err := h.svc.GetInstance(c.Request().Context(), id)
 	if err != nil {
-		return h.failed(c, "repository instance", err)
+		return h.failed(c, "admin.what.instance", err)
 	}
 	return h.renderInstanceForm(c, http.StatusOK, id, instanceInputOf(in), nil)
 }

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -82,7 +81,7 @@ func (h *handler) instanceFormView(c echo.Context, id int64, in service.Instance
 	f := templates.InstanceForm{
 		New: id == 0, CSRF: web.CSRFToken(c), Name: in.Name, Folder: in.ControlledLinkFolder,
 		Import: in.Supported.Has(host.ReturnImport), Link: in.Supported.Has(host.ReturnLink), Enabled: in.Enabled,
-		Errors: errs, Summary: errorSummary(len(errs)),
+		Errors: errs, Summary: h.errorSummary(c, len(errs)),
 		Action: h.env.Routes.URL("admin.instance.create"), CancelURL: h.env.Routes.URL("admin.instances"),
 	}
 	if id != 0 {
@@ -99,11 +98,11 @@ func (h *handler) instanceFormView(c echo.Context, id int64, in service.Instance
 	}
 	for _, fit := range fits {
 		ch := templates.IssuerChoice{ID: fit.Issuer.ID, Name: fit.Issuer.Name, Selected: fit.Issuer.ID == in.IssuerID, Suitable: fit.Suitable()}
-		ch.Note = fitnessNote(fit)
+		ch.Note = h.fitnessNote(c, fit)
 		f.Issuers = append(f.Issuers, ch)
 	}
 	for _, d := range defaultChoices() {
-		f.Defaults = append(f.Defaults, templates.Option{Value: d.value, Label: returnLabel(d.t), Selected: d.t == in.DefaultReturn})
+		f.Defaults = append(f.Defaults, templates.Option{Value: d.value, Label: h.returnLabel(c, d.t), Selected: d.t == in.DefaultReturn})
 	}
 	return f, nil
 }
@@ -112,15 +111,15 @@ func (h *handler) instanceFormView(c echo.Context, id int64, in service.Instance
 func (h *handler) renderInstanceForm(c echo.Context, status int, id int64, in service.InstanceInput, errs map[string]string) error {
 	f, err := h.instanceFormView(c, id, in, errs)
 	if err != nil {
-		return h.failed(c, "repository instance", err)
+		return h.failed(c, "admin.what.instance", err)
 	}
 	if web.IsHTMX(c) {
 		return h.env.Render(c, status, templates.InstanceFormFragment(f))
 	}
-	title := "Add a repository instance"
+	title := h.env.T(c, "admin.instance.new_title")
 	v := templates.InstancePage{Form: f}
 	if id != 0 {
-		title = fmt.Sprintf("Repository instance %s", in.Name)
+		title = h.env.T(c, "admin.instance.title", "Name", in.Name)
 		v.DeleteURL = h.env.Routes.URL("admin.instance.delete", id)
 	}
 	v.Frame, v.Heading = h.frame(c, title, sectionInstances), title

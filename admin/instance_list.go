@@ -2,7 +2,6 @@ package admin
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,10 +14,10 @@ func (h *handler) instanceList(c echo.Context) error {
 	ctx := c.Request().Context()
 	all, err := h.svc.ListInstances(ctx)
 	if err != nil {
-		return h.failed(c, "list of repository instances", err)
+		return h.failed(c, "admin.what.instances", err)
 	}
 	v := templates.InstanceList{
-		Frame:      h.frame(c, "Repository instances", sectionInstances),
+		Frame:      h.frame(c, h.env.T(c, "admin.nav.instances"), sectionInstances),
 		NewURL:     h.env.Routes.URL("admin.instance.new"),
 		IssuersURL: h.env.Routes.URL("admin.issuers"),
 	}
@@ -26,7 +25,7 @@ func (h *handler) instanceList(c echo.Context) error {
 		// Every instance has an issuer, so only an empty list can lack them.
 		issuers, err := h.svc.IssuerLabels(ctx)
 		if err != nil {
-			return h.failed(c, "list of repository instances", err)
+			return h.failed(c, "admin.what.instances", err)
 		}
 		v.NoIssuers = len(issuers) == 0
 	}
@@ -34,18 +33,18 @@ func (h *handler) instanceList(c echo.Context) error {
 		in := s.Instance
 		row := templates.InstanceRow{
 			ID: in.ID, Name: in.Name, Folder: in.ControlledLinkFolder, Enabled: in.Enabled,
-			Supported: returnTypesLabel(host.ReturnType(in.Supported)),
-			Default:   returnLabel(host.ReturnType(in.DefaultReturn)),
+			Supported: h.returnTypesLabel(c, host.ReturnType(in.Supported)),
+			Default:   h.returnLabel(c, host.ReturnType(in.DefaultReturn)),
 			EditURL:   h.env.Routes.URL("admin.instance", in.ID),
 			DeleteURL: h.env.Routes.URL("admin.instance.delete", in.ID),
 		}
 		switch {
 		case !s.Found:
-			row.Issuer, row.Note, row.Bad = "(deleted)", "its cloud server is gone", true
+			row.Issuer, row.Note, row.Bad = h.env.T(c, "admin.instance.issuer_deleted"), h.env.T(c, "admin.instance.issuer_gone"), true
 		case !s.Issuer.Suitable():
-			row.Issuer, row.Note, row.Bad = s.Issuer.Issuer.Name, fitnessNote(s.Issuer), true
+			row.Issuer, row.Note, row.Bad = s.Issuer.Issuer.Name, h.fitnessNote(c, s.Issuer), true
 		case !s.Issuer.ControlledLinks && host.ReturnType(in.Supported).Has(host.ReturnLink):
-			row.Issuer, row.Note = s.Issuer.Issuer.Name, "controlled links unavailable: no system account"
+			row.Issuer, row.Note = s.Issuer.Issuer.Name, h.env.T(c, "admin.instance.no_system")
 		default:
 			row.Issuer = s.Issuer.Issuer.Name
 		}
@@ -55,29 +54,27 @@ func (h *handler) instanceList(c echo.Context) error {
 }
 
 // returnLabel names one return type for admins.
-func returnLabel(t host.ReturnType) string {
+func (h *handler) returnLabel(c echo.Context, t host.ReturnType) string {
 	switch t {
 	case host.ReturnImport:
-		return "Internal file"
+		return h.env.T(c, "admin.return.import")
 	case host.ReturnLink:
-		return "External link"
+		return h.env.T(c, "admin.return.link")
 	case host.ReturnControlledLink:
-		return "Access controlled link"
+		return h.env.T(c, "admin.return.controlled")
 	}
-	return "none"
+	return h.env.T(c, "admin.return.none")
 }
 
 // returnTypesLabel names a set of supported types.
-func returnTypesLabel(t host.ReturnType) string {
-	var parts []string
-	if t.Has(host.ReturnImport) {
-		parts = append(parts, "internal files")
+func (h *handler) returnTypesLabel(c echo.Context, t host.ReturnType) string {
+	switch {
+	case t.Has(host.ReturnImport) && t.Has(host.ReturnLink):
+		return h.env.T(c, "admin.returns.both")
+	case t.Has(host.ReturnImport):
+		return h.env.T(c, "admin.returns.import")
+	case t.Has(host.ReturnLink):
+		return h.env.T(c, "admin.returns.link")
 	}
-	if t.Has(host.ReturnLink) {
-		parts = append(parts, "external links")
-	}
-	if len(parts) == 0 {
-		return "nothing"
-	}
-	return strings.Join(parts, " and ")
+	return h.env.T(c, "admin.returns.none")
 }

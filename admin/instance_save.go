@@ -19,7 +19,7 @@ func (h *handler) instanceCreate(c echo.Context) error {
 func (h *handler) instanceUpdate(c echo.Context) error {
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "repository instance")
+		return h.notFound(c, "admin.what.instance")
 	}
 	return h.instanceSave(c, id)
 }
@@ -37,10 +37,10 @@ func (h *handler) instanceSave(c echo.Context, id int64) error {
 	}
 	var fe *service.FormError
 	if errors.As(err, &fe) {
-		return h.renderInstanceForm(c, http.StatusUnprocessableEntity, id, in, fe.Fields)
+		return h.renderInstanceForm(c, http.StatusUnprocessableEntity, id, in, h.fieldErrors(c, fe))
 	}
 	if err != nil {
-		return h.failed(c, "repository instance", err)
+		return h.failed(c, "admin.what.instance", err)
 	}
 	return redirect(c, noticeURL(h.env.Routes.URL("admin.instances"), notice))
 }

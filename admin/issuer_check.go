@@ -1,10 +1,8 @@
 package admin
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,110 +16,85 @@ import (
 func (h *handler) issuerCheck(c echo.Context) error {
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "cloud server")
+		return h.notFound(c, "admin.what.issuer")
 	}
 	d, err := h.svc.CheckIssuer(c.Request().Context(), web.User(c), id)
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
-	res := checkResultView(d)
+	res := h.checkResultView(c, d)
 	if web.IsHTMX(c) {
 		return h.env.Render(c, http.StatusOK, templates.CheckResultFragment(res))
 	}
 	iss, err := h.svc.GetIssuer(c.Request().Context(), id)
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	page, err := h.issuerPage(c, issuerState{in: issuerInputOf(iss), id: id, secretSet: iss.ClientSecret != ""}, &res)
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	return h.env.Render(c, http.StatusOK, templates.IssuerFormPage(page))
 }
 
-// checkResultView puts a diagnosis into the result fragment's words.
-func checkResultView(d service.Diagnosis) templates.CheckResult {
-	parts := []string{fmt.Sprintf("%d passed", d.Count(service.CheckPassed))}
-	if n := d.Count(service.CheckWarning); n > 0 {
-		parts = append(parts, plural(n, "warning"))
-	}
-	if n := d.Count(service.CheckFailed); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", n))
-	}
-	if n := d.Count(service.CheckSkipped); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d skipped", n))
+// checkResultView puts a diagnosis into the result fragment's words, in the admin's language.
+func (h *handler) checkResultView(c echo.Context, d service.Diagnosis) templates.CheckResult {
+	l := h.env.Localizer(c)
+	parts := []string{l.T("check.count.passed", "Count", d.Count(service.CheckPassed), "N", l.Number(int64(d.Count(service.CheckPassed))))}
+	for _, s := range []service.CheckState{service.CheckWarning, service.CheckFailed, service.CheckSkipped} {
+		if n := d.Count(s); n > 0 {
+			parts = append(parts, l.T("check.count."+string(s), "Count", n, "N", l.Number(int64(n))))
+		}
 	}
 	r := templates.CheckResult{
-		Title:    strings.Join(parts, ", "),
+		Title:    strings.Join(parts, l.T("check.list_separator")),
 		OK:       d.Passed(),
 		Detected: strings.TrimSpace(d.Product + " " + d.Version),
-		As:       "without a system account: connect one to test signed-in access, which also detects a web server that strips the Authorization header",
-		At:       when(d.At),
+		As:       l.T("check.as.anonymous"),
+		At:       h.when(c, d.At),
 		Proven:   d.SecretProven,
 	}
-	r.Proved, r.Unproved = provedWords(d)
+	r.Proved, r.Unproved = provedWords(l, d)
 	switch {
 	case d.SystemUser != "":
-		r.As = "signed in as the system account " + d.SystemUser
+		r.As = l.T("check.as.system", "User", d.SystemUser)
 	case d.SystemAccount != "":
-		r.As = "the system account " + d.SystemAccount + " is connected, but its login could not be used for this check (see the token endpoint), so the other endpoints were asked without a login"
+		r.As = l.T("check.as.system_unusable", "User", d.SystemAccount)
 	}
 	said := map[string]string{} // cause and fix -> the probe that said them first
 	for _, ch := range d.Checks {
 		it := templates.CheckItem{
-			ID: ch.ID, Title: ch.Title, URL: ch.URL, State: string(ch.State), StateLabel: stateLabel(ch.State),
-			Code: ch.Code, Summary: ch.Summary, Cause: ch.Cause, Fix: ch.Fix,
+			ID: ch.ID, Title: h.say(c, ch.Title), URL: ch.URL, State: string(ch.State), StateLabel: l.T("check.state." + string(ch.State)),
+			Code: ch.Code, Summary: h.sayAll(c, ch.Summary), Cause: h.say(c, ch.Cause), Fix: h.sayAll(c, ch.Fix),
 		}
 		// The same likely cause and advice for several probes is said once, at the first of them.
-		if key := ch.Cause + "\x00" + ch.Fix; ch.Cause != "" || ch.Fix != "" {
+		if key := it.Cause + "\x00" + it.Fix; it.Cause != "" || it.Fix != "" {
 			if first, ok := said[key]; ok {
 				it.Cause, it.Fix, it.SameAs = "", "", first
 			} else {
-				said[key] = ch.Title
+				said[key] = it.Title
 			}
 		}
 		if ch.Took > 0 {
-			it.Took = fmt.Sprintf("%.1f s", ch.Took.Seconds())
-			if ch.Took < 100*time.Millisecond {
-				it.Took = "< 0.1 s"
-			}
+			it.Took = l.T("check.took", "N", l.Number(max(ch.Took.Milliseconds(), 1)))
 		}
 		r.Items = append(r.Items, it)
 	}
 	return r
 }
 
-func stateLabel(s service.CheckState) string {
-	switch s {
-	case service.CheckPassed:
-		return "Passed"
-	case service.CheckWarning:
-		return "Warning"
-	case service.CheckFailed:
-		return "Failed"
-	}
-	return "Skipped"
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 // provedWords says what a check proved and what it could not: without a refreshed system account token the
 // client id and secret stay unproven however many probes passed.
-func provedWords(d service.Diagnosis) (proved, unproved string) {
+func provedWords(l templates.Translator, d service.Diagnosis) (proved, unproved string) {
 	if d.Count(service.CheckFailed) > 0 {
 		return "", ""
 	}
 	if d.SecretProven {
-		return "the endpoints answer as they should, and refreshing the system account's token proved the client id and secret.", ""
+		return l.T("check.proved.secret"), ""
 	}
-	proved = "the endpoints answer as they should (the token endpoint as an OAuth token endpoint)."
+	proved = l.T("check.proved.endpoints")
 	if d.SystemAccount != "" {
-		return proved, "the client id and secret: the system account's login could not be used for a token refresh. Reconnect the system account and check again."
+		return proved, l.T("check.unproved.system_unusable")
 	}
-	return proved, "the client id and secret: the cloud checks them only together with a valid login. Connect the system account (below) and check again; until then a wrong secret shows only when people log in."
+	return proved, l.T("check.unproved.no_system")
 }

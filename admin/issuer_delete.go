@@ -13,14 +13,14 @@ import (
 func (h *handler) issuerDeleteConfirm(c echo.Context) error {
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "cloud server")
+		return h.notFound(c, "admin.what.issuer")
 	}
 	imp, err := h.svc.IssuerDeletionImpact(c.Request().Context(), id)
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	v := templates.IssuerDelete{
-		Frame:           h.frame(c, "Delete "+imp.Issuer.Name, sectionIssuers),
+		Frame:           h.frame(c, h.env.T(c, "admin.delete.title", "Name", imp.Issuer.Name), sectionIssuers),
 		Name:            imp.Issuer.Name,
 		BaseURL:         imp.Issuer.BaseURL,
 		Action:          h.env.Routes.URL("admin.issuer.delete.do", id),
@@ -42,13 +42,13 @@ func (h *handler) issuerDeleteConfirm(c echo.Context) error {
 func (h *handler) issuerDelete(c echo.Context) error {
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "cloud server")
+		return h.notFound(c, "admin.what.issuer")
 	}
 	if c.FormValue("confirm") != "yes" {
 		return c.Redirect(http.StatusSeeOther, h.env.Routes.URL("admin.issuer.delete", id))
 	}
 	if err := h.svc.DeleteIssuer(c.Request().Context(), web.User(c), id); err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	return redirect(c, noticeURL(h.env.Routes.URL("admin.issuers"), "issuer_deleted"))
 }

@@ -78,55 +78,66 @@ func issuerInputOf(iss store.Issuer) service.IssuerInput {
 
 // applyAction carries out a form button other than save (fill from the preset, add or remove a row) and says
 // where focus goes and what to announce.
-func (st *issuerState) applyAction(action string) {
+func (h *handler) applyAction(c echo.Context, st *issuerState, action string) {
+	l := h.env.Localizer(c)
 	switch {
 	case action == "preset":
 		eps, err := service.PresetEndpoints(st.in.Preset, st.in.BaseURL)
 		var fe *service.FormError
 		if errors.As(err, &fe) {
-			st.errors = fe.Fields
-			st.focus = firstInvalid(fe.Fields)
+			st.errors = h.fieldErrors(c, fe)
+			st.focus = firstInvalid(st.errors)
 			return
 		}
 		if err != nil {
-			st.errors = map[string]string{"preset": "The endpoints could not be filled from this base URL."}
+			st.errors = map[string]string{"preset": l.T("admin.issuer.preset_failed")}
 			st.focus = "issuer-preset"
 			return
 		}
-		if base, msg := service.NormalizeBaseURL(st.in.BaseURL); msg == "" {
+		if base, msg := service.NormalizeBaseURL(st.in.BaseURL); msg.IsZero() {
 			st.in.BaseURL = base
 		}
 		st.in.Endpoints = eps
 		st.focus = "endpoint_url-0"
-		st.announce = fmt.Sprintf("Filled %d endpoints for %s from the base URL.", len(eps), service.PresetLabel(st.in.Preset))
+		st.announce = l.T("admin.issuer.filled", "Count", len(eps), "N", l.Number(int64(len(eps))), "Preset", service.PresetLabel(st.in.Preset))
 	case action == "add_endpoint":
 		st.in.Endpoints = append(st.in.Endpoints, store.Endpoint{})
 		st.focus = "endpoint_name-" + strconv.Itoa(len(st.in.Endpoints)-1)
-		st.announce = "Added an empty endpoint row."
+		st.announce = l.T("admin.issuer.endpoint_added")
 	case strings.HasPrefix(action, "remove_endpoint:"):
 		if i, err := strconv.Atoi(strings.TrimPrefix(action, "remove_endpoint:")); err == nil && i >= 0 && i < len(st.in.Endpoints) {
-			st.announce = "Removed endpoint " + orDash(st.in.Endpoints[i].Name) + "."
+			st.announce = l.T("admin.issuer.endpoint_removed", "Name", h.orEmpty(c, st.in.Endpoints[i].Name))
 			st.in.Endpoints = slices.Delete(st.in.Endpoints, i, i+1)
 		}
 		st.focus = "endpoint-add"
 	case action == "add_mapping":
 		st.in.Mappings = append(st.in.Mappings, store.FieldMapping{Internal: cloud.FieldName})
 		st.focus = "mapping_external-" + strconv.Itoa(len(st.in.Mappings)-1)
-		st.announce = "Added an empty mapping row."
+		st.announce = l.T("admin.issuer.mapping_added")
 	case strings.HasPrefix(action, "remove_mapping:"):
 		if i, err := strconv.Atoi(strings.TrimPrefix(action, "remove_mapping:")); err == nil && i >= 0 && i < len(st.in.Mappings) {
-			st.announce = "Removed the mapping of " + orDash(st.in.Mappings[i].External) + "."
+			st.announce = l.T("admin.issuer.mapping_removed", "Path", h.orEmpty(c, st.in.Mappings[i].External))
 			st.in.Mappings = slices.Delete(st.in.Mappings, i, i+1)
 		}
 		st.focus = "mapping-add"
 	}
 }
 
-func orDash(s string) string {
+// orEmpty is s, or the words for an empty value.
+func (h *handler) orEmpty(c echo.Context, s string) string {
 	if strings.TrimSpace(s) == "" {
-		return "(empty)"
+		return h.env.T(c, "admin.empty")
 	}
 	return s
+}
+
+// fieldErrors puts a form's problems into the admin's language, field by field.
+func (h *handler) fieldErrors(c echo.Context, fe *service.FormError) map[string]string {
+	out := make(map[string]string, len(fe.Fields))
+	for k, w := range fe.Fields {
+		out[k] = h.say(c, w)
+	}
+	return out
 }
 
 // firstInvalid is the element id of the first field with an error, in the order the form shows them.
@@ -203,7 +214,7 @@ func (h *handler) formView(c echo.Context, st issuerState) templates.IssuerForm 
 		Errors:           st.errors,
 		Focus:            st.focus,
 		Announce:         st.announce,
-		Summary:          errorSummary(len(st.errors)),
+		Summary:          h.errorSummary(c, len(st.errors)),
 	}
 	if f.New {
 		f.Action = h.env.Routes.URL("admin.issuer.create")
@@ -213,7 +224,11 @@ func (h *handler) formView(c echo.Context, st issuerState) templates.IssuerForm 
 		f.CancelURL = h.env.Routes.URL("admin.issuer", st.id)
 	}
 	for _, p := range service.Presets() {
-		f.Presets = append(f.Presets, templates.Option{Value: p, Label: service.PresetLabel(p), Selected: p == st.in.Preset})
+		label := service.PresetLabel(p)
+		if p == service.PresetCustom {
+			label = h.env.T(c, "admin.issuer.preset_custom")
+		}
+		f.Presets = append(f.Presets, templates.Option{Value: p, Label: label, Selected: p == st.in.Preset})
 	}
 	for i, e := range st.in.Endpoints {
 		f.Endpoints = append(f.Endpoints, templates.EndpointRow{Index: i, Name: e.Name, URL: e.URL})
@@ -231,16 +246,16 @@ func (h *handler) renderIssuerForm(c echo.Context, status int, st issuerState) e
 	}
 	page, err := h.issuerPage(c, st, nil)
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	return h.env.Render(c, status, templates.IssuerFormPage(page))
 }
 
 // issuerPage builds the whole add or edit page; check is a connection check result to show.
 func (h *handler) issuerPage(c echo.Context, st issuerState, check *templates.CheckResult) (templates.IssuerPage, error) {
-	title := "Add a cloud server"
+	title := h.env.T(c, "admin.issuer.new_title")
 	if st.id != 0 {
-		title = "Cloud server " + st.in.Name
+		title = h.env.T(c, "admin.issuer.title", "Name", st.in.Name)
 	}
 	v := templates.IssuerPage{
 		Frame:       h.frame(c, title, sectionIssuers),
@@ -256,7 +271,7 @@ func (h *handler) issuerPage(c echo.Context, st issuerState, check *templates.Ch
 	if err != nil {
 		return v, err
 	}
-	v.Heading = "Cloud server " + iss.Name
+	v.Heading = h.env.T(c, "admin.issuer.title", "Name", iss.Name)
 	titled := h.env.Page(c, v.Heading)
 	v.Frame.Page.Title, v.Frame.Page.Heading = titled.Title, titled.Heading
 	panel, err := h.systemPanel(c, iss)
@@ -269,24 +284,24 @@ func (h *handler) issuerPage(c echo.Context, st issuerState, check *templates.Ch
 		CheckURL:  h.env.Routes.URL("admin.issuer.check", iss.ID),
 		CSRF:      web.CSRFToken(c),
 		Check:     check,
-		Timeout:   humanDuration(h.svc.Timeout()),
+		Timeout:   h.humanDuration(c, h.svc.Timeout()),
 		System:    panel,
 		DeleteURL: h.env.Routes.URL("admin.issuer.delete", iss.ID),
 	}
 	return v, nil
 }
 
-// humanDuration says a duration in words: "30 seconds", "2 minutes".
-func humanDuration(d time.Duration) string {
+// humanDuration says a duration in words of the admin's language: "30 seconds", "2 minutes".
+func (h *handler) humanDuration(c echo.Context, d time.Duration) string {
+	l := h.env.Localizer(c)
 	switch {
 	case d%time.Minute == 0 && d >= time.Minute:
-		if d == time.Minute {
-			return "a minute"
-		}
-		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+		n := int(d / time.Minute)
+		return l.T("admin.duration.minutes", "Count", n, "N", l.Number(int64(n)))
 	case d < time.Second:
-		return d.String()
+		return l.T("admin.duration.ms", "N", l.Number(d.Milliseconds()))
 	default:
-		return fmt.Sprintf("%d seconds", int(d.Round(time.Second)/time.Second))
+		n := int(d.Round(time.Second) / time.Second)
+		return l.T("admin.duration.seconds", "Count", n, "N", l.Number(int64(n)))
 	}
 }

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -12,10 +13,10 @@ import (
 func (h *handler) issuerList(c echo.Context) error {
 	all, err := h.svc.ListIssuers(c.Request().Context())
 	if err != nil {
-		return h.failed(c, "list of cloud servers", err)
+		return h.failed(c, "admin.what.issuers", err)
 	}
 	v := templates.IssuerList{
-		Frame:       h.frame(c, "Cloud servers", sectionIssuers),
+		Frame:       h.frame(c, h.env.T(c, "admin.nav.issuers"), sectionIssuers),
 		NewURL:      h.env.Routes.URL("admin.issuer.new"),
 		CallbackURL: h.svc.CallbackURL(),
 	}
@@ -33,11 +34,11 @@ func (h *handler) issuerList(c echo.Context) error {
 		case s.System.Connected:
 			row.System = s.System.CloudUser
 		case s.System.NeedLogin:
-			row.System, row.SystemNote = s.System.CloudUser, "must log in again"
+			row.System, row.SystemNote = s.System.CloudUser, h.env.T(c, "admin.issuers.system_relogin")
 		default:
-			row.SystemNote = "not connected"
+			row.SystemNote = h.env.T(c, "admin.issuers.system_none")
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return h.env.Render(c, 200, templates.IssuerListPage(v))
+	return h.env.Render(c, http.StatusOK, templates.IssuerListPage(v))
 }

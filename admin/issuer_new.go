@@ -12,7 +12,7 @@ import (
 func (h *handler) issuerNew(c echo.Context) error {
 	page, err := h.issuerPage(c, issuerState{in: newIssuerInput(), focus: "issuer-name"}, nil)
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	return h.env.Render(c, http.StatusOK, templates.IssuerFormPage(page))
 }

@@ -20,7 +20,7 @@ func (h *handler) issuerCreate(c echo.Context) error {
 func (h *handler) issuerUpdate(c echo.Context) error {
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "cloud server")
+		return h.notFound(c, "admin.what.issuer")
 	}
 	return h.issuerSave(c, id)
 }
@@ -29,19 +29,19 @@ func (h *handler) issuerSave(c echo.Context, id int64) error {
 	ctx := c.Request().Context()
 	in, err := readIssuerForm(c)
 	if err != nil {
-		return h.env.Fail(c, http.StatusBadRequest, "The form could not be read", "Reload the page and try again.")
+		return h.env.FailWith(c, http.StatusBadRequest, "admin.form.unreadable")
 	}
 	st := issuerState{in: in, id: id}
 	if id != 0 {
 		old, err := h.svc.GetIssuer(ctx, id)
 		if err != nil {
-			return h.failed(c, "cloud server", err)
+			return h.failed(c, "admin.what.issuer", err)
 		}
 		st.secretSet = old.ClientSecret != ""
-		st.newServer = service.IssuerServerChange(old, in).Notice()
+		st.newServer = h.say(c, service.IssuerServerChange(old, in).Notice())
 	}
 	if action := c.FormValue("action"); action != "" && action != "save" {
-		st.applyAction(action)
+		h.applyAction(c, &st, action)
 		return h.renderIssuerForm(c, http.StatusOK, st)
 	}
 
@@ -50,22 +50,24 @@ func (h *handler) issuerSave(c echo.Context, id int64) error {
 	if id == 0 {
 		created, err := h.svc.CreateIssuer(ctx, u, in)
 		if errors.As(err, &fe) {
-			st.errors, st.focus = fe.Fields, firstInvalid(fe.Fields)
+			st.errors = h.fieldErrors(c, fe)
+			st.focus = firstInvalid(st.errors)
 			return h.renderIssuerForm(c, http.StatusUnprocessableEntity, st)
 		}
 		if err != nil {
-			return h.failed(c, "cloud server", err)
+			return h.failed(c, "admin.what.issuer", err)
 		}
 		// Land on the new server: its next steps (the connection check, the system account) are there.
 		return redirect(c, noticeURL(h.env.Routes.URL("admin.issuer", created.ID), "issuer_created"))
 	}
 	_, err = h.svc.UpdateIssuer(ctx, u, id, in)
 	if errors.As(err, &fe) {
-		st.errors, st.focus = fe.Fields, firstInvalid(fe.Fields)
+		st.errors = h.fieldErrors(c, fe)
+		st.focus = firstInvalid(st.errors)
 		return h.renderIssuerForm(c, http.StatusUnprocessableEntity, st)
 	}
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	return redirect(c, noticeURL(h.env.Routes.URL("admin.issuers"), "issuer_saved"))
 }

@@ -1,9 +1,11 @@
 package admin_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -71,5 +73,84 @@ func TestAdminInGermanAndArabicInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		browsertest.Axe(t, ctx, "admin in "+tc.lang)
+	}
+}
+
+// TestConnectionCheckInGermanAndArabicInBrowser: the connection check's result, run with htmx on a cloud server
+// whose system account is connected and whose preset does not match the product (a passed and a warned probe),
+// in German and in Arabic: lang and dir on the page, the check's words from the catalog, the layout mirrored in
+// Arabic (a probe's state badge right of its title), nothing wider than the window, and no axe-core violations.
+// Screenshots: out/screenshots/admin-lang/check-<lang>.png and the check's section alone, check-section-<lang>.png.
+func TestConnectionCheckInGermanAndArabicInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	for _, tc := range []struct{ lang, dir, heading, state string }{
+		{"de", "ltr", "Verbindungsprüfung", "Bestanden"},
+		{"ar", "rtl", "فحص الاتصال", "نجح"},
+	} {
+		s := newSite(t, repositorytest.Options{Config: func(c *repository.Config) {
+			c.Language = repository.LanguagesFunc(func(*http.Request) string { return tc.lang })
+		}})
+		iss := s.h.AddIssuer(t, "Campus cloud")
+		s.h.ConnectSystem(t, iss.ID)
+		stored, err := s.h.Store.GetIssuer(t.Context(), iss.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored.Preset = "owncloud" // a warning: the endpoints follow another product's preset
+		if _, err := s.h.Store.UpdateIssuer(t.Context(), stored); err != nil {
+			t.Fatal(err)
+		}
+		ctx := b.As(s.h, "admin")
+		browsertest.Do(t, ctx, "run the check in "+tc.lang,
+			chromedp.Navigate(fmt.Sprintf("%s%s/admin/issuers/%d", s.h.URL, mount, iss.ID)),
+			chromedp.WaitVisible(testid("check-button")),
+			chromedp.Click(testid("check-button")),
+			chromedp.WaitVisible(testid("check-title")),
+		)
+		type view struct {
+			Lang, Dir, Heading, State, Title string
+			Warned                           bool
+			Mirrored                         bool
+			Overflow                         bool
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[view](`(() => {
+			const item = document.querySelector('[data-testid="check-status"]');
+			const badge = item.querySelector('[data-testid="check-state"]').getBoundingClientRect();
+			const title = item.querySelector('.check-head strong').getBoundingClientRect();
+			return {
+				Lang: document.documentElement.lang,
+				Dir: getComputedStyle(document.body).direction,
+				Heading: document.getElementById('check-heading').textContent,
+				State: document.querySelector('[data-testid="check-token_endpoint"] [data-testid="check-state"]').textContent,
+				Title: document.querySelector('[data-testid="check-title"]').textContent.trim(),
+				Warned: item.dataset.state === 'warning',
+				Mirrored: badge.left > title.left,
+				Overflow: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+			};
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Lang != tc.lang || got.Dir != tc.dir || got.Heading != tc.heading || got.State != tc.state {
+			t.Errorf("%s: lang %q direction %q heading %q token state %q", tc.lang, got.Lang, got.Dir, got.Heading, got.State)
+		}
+		if !got.Warned || strings.ContainsAny(got.Title, "abcdefghijklmnopqrstuvwxyz") && tc.lang == "ar" {
+			t.Errorf("%s: status probe warned %v, title %q", tc.lang, got.Warned, got.Title)
+		}
+		if got.Mirrored != (tc.dir == "rtl") {
+			t.Errorf("%s: a probe's badge is on the wrong side of its title (right of it: %v)", tc.lang, got.Mirrored)
+		}
+		if got.Overflow {
+			t.Errorf("%s: the check page is wider than the window", tc.lang)
+		}
+		browsertest.Shot(t, ctx, "admin-lang", "check-"+tc.lang)
+		section, err := chromedp.Run(ctx, chromedp.Screenshot(`section[aria-labelledby="check-heading"]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("..", "out", "screenshots", "admin-lang", "check-section-"+tc.lang+".png"), section, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		browsertest.Axe(t, ctx, "connection check in "+tc.lang)
 	}
 }

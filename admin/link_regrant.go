@@ -24,7 +24,7 @@ func (h *handler) regrantShare(c echo.Context, s linkScope) error {
 	id, ok := pathID(c, "id")
 	user := c.FormValue("user")
 	if !ok || user == "" {
-		return h.notFound(c, "share of an access controlled link")
+		return h.notFound(c, "admin.what.share")
 	}
 	back := h.safeBack(s, c.FormValue("back"))
 	r, err := h.svc.ConsoleRegrant(c.Request().Context(), web.User(c), s.course, id, user)
@@ -36,6 +36,6 @@ func (h *handler) regrantShare(c echo.Context, s linkScope) error {
 	}
 	row := h.freshRow(c, s, r, back)
 	row.Focus = user
-	row.Announce = "Shared " + r.Link.Name + " with " + user + " again."
+	row.Announce = h.env.T(c, "admin.share.regranted", "User", user, "File", r.Link.Name)
 	return h.env.Render(c, http.StatusOK, templates.LinkRowFragment(row))
 }

@@ -27,31 +27,31 @@ func (h *handler) revokeShare(c echo.Context, s linkScope) error {
 	id, ok := pathID(c, "id")
 	user := c.FormValue("user")
 	if !ok || user == "" {
-		return h.notFound(c, "share of an access controlled link")
+		return h.notFound(c, "admin.what.share")
 	}
 	ctx := c.Request().Context()
 	back := h.safeBack(s, c.FormValue("back"))
 	if c.FormValue("confirm") != "yes" {
 		r, err := h.svc.ConsoleRow(ctx, s.course, id)
 		if err != nil {
-			return h.failed(c, "share of an access controlled link", err)
+			return h.failed(c, "admin.what.share", err)
 		}
 		row := h.freshRow(c, s, r, back)
 		share, found := findShare(row, user)
 		switch {
 		case !found:
-			return h.notFound(c, "share of an access controlled link")
+			return h.notFound(c, "admin.what.share")
 		case share.Revoked && web.IsHTMX(c):
-			row.Announce, row.Focus = "The share of "+user+" was revoked already.", user
+			row.Announce, row.Focus = h.env.T(c, "admin.share.revoked_already", "User", user), user
 			return h.env.Render(c, http.StatusOK, templates.LinkRowFragment(row))
 		case share.Revoked:
 			return c.Redirect(http.StatusSeeOther, back)
 		case web.IsHTMX(c):
 			row.Confirm = user
-			row.Announce = "Revoke the share of " + user + "? Confirm or cancel."
+			row.Announce = h.env.T(c, "admin.share.confirm_announce", "User", user)
 			return h.env.Render(c, http.StatusOK, templates.LinkRowFragment(row))
 		}
-		title := "Revoke the share of " + user + "?"
+		title := h.env.T(c, "admin.share.revoke_title", "User", user)
 		return h.env.Render(c, http.StatusOK, templates.LinkRevokeConfirmPage(templates.LinkRevokeConfirm{
 			Frame: h.linksFrame(c, s, title), Link: row, Share: share,
 		}))
@@ -65,7 +65,7 @@ func (h *handler) revokeShare(c echo.Context, s linkScope) error {
 	}
 	row := h.freshRow(c, s, r, back)
 	row.Focus = user
-	row.Announce = "Revoked the share of " + user + ": " + r.Link.Name + " is gone from their cloud."
+	row.Announce = h.env.T(c, "admin.share.revoked", "User", user, "File", r.Link.Name)
 	return h.env.Render(c, http.StatusOK, templates.LinkRowFragment(row))
 }
 
@@ -83,15 +83,15 @@ func findShare(row templates.LinkRow, user string) (templates.ShareRow, bool) {
 func (h *handler) shareActionFailed(c echo.Context, s linkScope, err error) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return h.notFound(c, "share of an access controlled link")
+		return h.notFound(c, "admin.what.share")
 	case errors.Is(err, service.ErrNoSystemAccount):
-		detail := "Only the cloud server's system account can change these shares, and it is not connected. Connect it on the cloud server's page, then try again."
+		detail := h.env.T(c, "admin.share.no_system_admin")
 		if s.course != "" && !h.env.IsAdmin(c) {
-			detail = "Only the cloud server's system account can change these shares, and it is not connected. Ask a site administrator to connect it, then try again."
+			detail = h.env.T(c, "admin.share.no_system_teacher")
 		}
-		return h.env.Fail(c, http.StatusServiceUnavailable, "The share cannot be changed right now", detail)
+		return h.env.Fail(c, http.StatusServiceUnavailable, h.env.T(c, "admin.share.unchangeable"), detail)
 	}
 	h.env.LogError(c.Request().Context(), "admin: change a share of a controlled link", "path", c.Path(), "err", err)
 	p := h.env.Problem(c, err, "")
-	return h.env.Fail(c, p.Status, p.User.Title, p.User.Detail+" Nothing was changed.")
+	return h.env.Fail(c, p.Status, p.User.Title, p.User.Detail+" "+h.env.T(c, "admin.share.nothing_changed"))
 }

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -44,7 +43,7 @@ func (h *handler) admitted(c echo.Context, s linkScope) (bool, error) {
 	if s.course != "" || h.env.IsAdmin(c) {
 		return true, nil
 	}
-	return false, h.env.Fail(c, http.StatusForbidden, "Administrators only", "This page is for site administrators. If you need a change here, ask one of them.")
+	return false, h.env.FailWith(c, http.StatusForbidden, "admin.admins_only")
 }
 
 // linksFrame is the frame of a links page: the admin navigation, or the course's.
@@ -55,11 +54,11 @@ func (h *handler) linksFrame(c echo.Context, s linkScope, title string) template
 	return h.courseFrame(c, s.course, title, sectionCourseLinks)
 }
 
-func linksHeading(s linkScope) string {
+func (h *handler) linksHeading(c echo.Context, s linkScope) string {
 	if s.course == "" {
-		return "Access controlled links"
+		return h.env.T(c, "admin.links.title")
 	}
-	return "Access controlled links in course " + s.course
+	return h.env.T(c, "admin.links.course_title", "Course", s.course)
 }
 
 // linksList is the admins' console: every controlled link of the site.
@@ -122,18 +121,18 @@ func (h *handler) renderLinks(c echo.Context, s linkScope) error {
 	q := readLinksQuery(c, s)
 	p, err := h.svc.ControlledConsole(ctx, q)
 	if err != nil {
-		return h.failed(c, "list of access controlled links", err)
+		return h.failed(c, "admin.what.links", err)
 	}
 	issuers, err := h.svc.IssuerLabels(ctx)
 	if err != nil {
-		return h.failed(c, "list of access controlled links", err)
+		return h.failed(c, "admin.what.links", err)
 	}
 	names := make(map[int64]string, len(issuers))
-	heading := linksHeading(s)
+	heading := h.linksHeading(c, s)
 	v := templates.LinksList{Frame: h.linksFrame(c, s, heading), Heading: heading, OrphanCheck: p.OrphanCheck}
 	f := templates.LinksFilter{Action: h.scopeURL(s, "links"), ShowCourse: s.course == "", Course: q.Course, Owner: q.Owner,
 		Orphans: q.Orphans, OrphanCheck: p.OrphanCheck}
-	f.Issuers = append(f.Issuers, templates.Option{Value: "", Label: "All cloud servers", Selected: q.IssuerID == 0})
+	f.Issuers = append(f.Issuers, templates.Option{Value: "", Label: h.env.T(c, "admin.links.all_issuers"), Selected: q.IssuerID == 0})
 	for _, iss := range issuers {
 		names[iss.ID] = iss.Name
 		f.Issuers = append(f.Issuers, templates.Option{Value: strconv.FormatInt(iss.ID, 10), Label: iss.Name, Selected: iss.ID == q.IssuerID})
@@ -149,21 +148,24 @@ func (h *handler) renderLinks(c echo.Context, s linkScope) error {
 		v.Rows = append(v.Rows, h.linkRow(c, s, r, names[r.Link.IssuerID], back))
 	}
 	pages := max(1, (p.Total+p.PerPage-1)/p.PerPage)
-	v.PageLabel = fmt.Sprintf("page %d of %d", p.Page, pages)
+	l := h.env.Localizer(c)
+	num := func(n int) string { return l.Number(int64(n)) }
+	v.PageLabel = l.T("admin.links.page", "Page", num(p.Page), "Pages", num(pages))
+	links := l.T("admin.links.count", "Count", p.Total, "N", num(p.Total))
 	switch {
 	case p.Total == 0 && filtered:
-		v.Empty = "No access controlled link matches these filters."
+		v.Empty = l.T("admin.links.none_filtered")
 	case p.Total == 0 && s.course != "":
-		v.Empty = "Nobody has picked a file as an access controlled link in this course yet."
+		v.Empty = l.T("admin.links.none_course")
 	case p.Total == 0:
-		v.Empty = "Nobody has picked a file as an access controlled link yet."
+		v.Empty = l.T("admin.links.none")
 	case len(p.Rows) == 0:
-		v.Empty = fmt.Sprintf("This page is past the end of the list (%s).", plural(p.Total, "link"))
+		v.Empty = l.T("admin.links.past_end", "Links", links)
 	case pages == 1:
-		v.Count = plural(p.Total, "link")
+		v.Count = links
 	default:
 		first := (p.Page-1)*p.PerPage + 1
-		v.Count = fmt.Sprintf("Showing %d–%d of %d links", first, first+len(p.Rows)-1, p.Total)
+		v.Count = l.T("admin.links.showing", "First", num(first), "Last", num(first+len(p.Rows)-1), "Total", num(p.Total))
 	}
 	if p.Page > 1 {
 		prev := q
@@ -184,22 +186,22 @@ func (h *handler) linkRow(c echo.Context, s linkScope, r service.ControlledRow, 
 	row := templates.LinkRow{
 		ID: l.ID, Name: l.Name, OpenURL: h.env.Routes.URL("link", l.ID), Owner: l.OwnerUserID, OwnerCloud: l.OwnerCloud,
 		ShowCourse: s.course == "", Course: l.Course, Context: strings.Join(l.Context, " › "),
-		Created: l.Created.UTC().Format("2006-01-02"), CreatedAt: l.Created.UTC().Format("15:04 UTC"), CreatedISO: iso(l.Created), Submitted: l.Submitted, Orphan: r.Orphan,
+		Created: h.when(c, l.Created), CreatedISO: iso(l.Created), Submitted: l.Submitted, Orphan: r.Orphan,
 		Cloud: cloudName, SystemPath: l.SystemPath,
 	}
 	if row.Context == "" {
-		row.Context = "(no context)"
+		row.Context = h.env.T(c, "admin.links.no_context")
 	}
 	csrf := web.CSRFToken(c)
 	rowURL := web.WithQuery(h.scopeURL(s, "link.row", l.ID), "back", back)
 	for _, sh := range r.Shares {
 		where := sh.Target
 		if where == "" {
-			where = "where the cloud put it"
+			where = h.env.T(c, "admin.links.where_cloud_put_it")
 		}
 		row.Shares = append(row.Shares, templates.ShareRow{
 			User: sh.UserID, CloudUser: sh.CloudUser, Edit: service.ShareEdits(sh), Where: where,
-			Revoked: service.ShareRevoked(sh), Changed: when(sh.Updated), ChangedISO: iso(sh.Updated),
+			Revoked: service.ShareRevoked(sh), Changed: h.when(c, sh.Updated), ChangedISO: iso(sh.Updated),
 			RevokeURL: h.scopeURL(s, "link.revoke", l.ID), RegrantURL: h.scopeURL(s, "link.regrant", l.ID),
 			RowURL: rowURL, Back: back, CSRF: csrf,
 		})
@@ -233,11 +235,11 @@ func (h *handler) serveLinkRow(c echo.Context, s linkScope) error {
 	}
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "access controlled link")
+		return h.notFound(c, "admin.what.link")
 	}
 	r, err := h.svc.ConsoleRow(c.Request().Context(), s.course, id)
 	if err != nil {
-		return h.failed(c, "access controlled link", err)
+		return h.failed(c, "admin.what.link", err)
 	}
 	return h.env.Render(c, http.StatusOK, templates.LinkRowFragment(h.freshRow(c, s, r, back)))
 }

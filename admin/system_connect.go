@@ -16,16 +16,15 @@ import (
 func (h *handler) systemConnect(c echo.Context) error {
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "cloud server")
+		return h.notFound(c, "admin.what.issuer")
 	}
 	back := noticeURL(h.env.Routes.URL("admin.issuer", id), "system_connected")
 	target, err := h.svc.StartLogin(c.Request().Context(), web.User(c), service.LoginStart{IssuerID: id, System: true, ReturnTo: back})
 	if errors.Is(err, cloud.ErrInvalidConfig) {
-		return h.env.Fail(c, http.StatusConflict, "The cloud server's settings are incomplete",
-			"Fill all five endpoints of this cloud server (choose a preset and fill them from the base URL), save, then connect the system account.")
+		return h.env.FailWith(c, http.StatusConflict, "admin.system.incomplete")
 	}
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	if web.IsHTMX(c) {
 		c.Response().Header().Set("HX-Redirect", target)

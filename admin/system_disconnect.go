@@ -2,7 +2,6 @@ package admin
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -18,11 +17,11 @@ func (h *handler) systemDisconnect(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, ok := pathID(c, "id")
 	if !ok {
-		return h.notFound(c, "cloud server")
+		return h.notFound(c, "admin.what.issuer")
 	}
 	iss, err := h.svc.GetIssuer(ctx, id)
 	if err != nil {
-		return h.failed(c, "cloud server", err)
+		return h.failed(c, "admin.what.issuer", err)
 	}
 	err = h.svc.DisconnectSystem(ctx, web.User(c), id)
 	var inUse *service.SystemInUseError
@@ -31,24 +30,24 @@ func (h *handler) systemDisconnect(c echo.Context) error {
 	switch {
 	case errors.As(err, &inUse):
 		status = http.StatusConflict
-		problem = &templates.Alert{Code: "system-in-use", Title: "The system account cannot be disconnected",
-			Detail: fmt.Sprintf("%d access controlled link(s) live in the space of %s: without the account nobody could open them any more. "+
-				"Disconnecting is possible once those links are gone; to renew the login, use Connect again with the same account.", inUse.Links, inUse.CloudUser)}
+		l := h.env.Localizer(c)
+		problem = &templates.Alert{Code: "system-in-use", Title: l.T("admin.system.in_use.title"),
+			Detail: l.T("admin.system.in_use.detail", "Count", inUse.Links, "N", l.Number(inUse.Links), "User", inUse.CloudUser)}
 	case errors.Is(err, service.ErrNotConnected):
 		status = http.StatusConflict
-		problem = &templates.Alert{Code: "system-not-connected", Title: "No system account is connected", Detail: "There is nothing to disconnect."}
+		problem = &templates.Alert{Code: "system-not-connected", Title: h.env.T(c, "admin.system.not_connected.title"), Detail: h.env.T(c, "admin.system.not_connected.detail")}
 	case err != nil:
-		return h.failed(c, "system account", err)
+		return h.failed(c, "admin.what.system", err)
 	case !web.IsHTMX(c):
 		return c.Redirect(http.StatusSeeOther, noticeURL(h.env.Routes.URL("admin.issuer", id), "system_disconnected"))
 	}
 	panel, perr := h.systemPanel(c, iss)
 	if perr != nil {
-		return h.failed(c, "system account", perr)
+		return h.failed(c, "admin.what.system", perr)
 	}
 	panel.Problem, panel.Focus = problem, true
 	if problem == nil {
-		panel.Announce = "System account disconnected."
+		panel.Announce = h.env.T(c, "admin.notice.system_disconnected")
 	} else {
 		panel.Announce = problem.Title
 	}
@@ -57,7 +56,7 @@ func (h *handler) systemDisconnect(c echo.Context) error {
 	}
 	page, perr := h.issuerPage(c, issuerState{in: issuerInputOf(iss), id: id, secretSet: iss.ClientSecret != ""}, nil)
 	if perr != nil {
-		return h.failed(c, "cloud server", perr)
+		return h.failed(c, "admin.what.issuer", perr)
 	}
 	page.Edit.System = panel
 	return h.env.Render(c, status, templates.IssuerFormPage(page))

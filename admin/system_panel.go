@@ -21,9 +21,9 @@ func (h *handler) systemPanel(c echo.Context, iss store.Issuer) (templates.Syste
 		NeedLogin:  acc.NeedLogin,
 		CloudUser:  acc.CloudUser,
 		CloudName:  acc.CloudName,
-		Since:      when(acc.Since),
-		Refreshed:  when(acc.Refreshed),
-		LastError:  acc.LastError,
+		Since:      h.when(c, acc.Since),
+		Refreshed:  h.when(c, acc.Refreshed),
+		LastError:  h.say(c, acc.LastError),
 		Links:      acc.ControlledLinks,
 		// A login needs the issuer's client, which needs every endpoint.
 		Ready:         len(service.MissingEndpoints(iss)) == 0,

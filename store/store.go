@@ -115,7 +115,7 @@ type Token struct {
 	LeaseUntil  time.Time
 	Created     time.Time // when the user (or admin, for the system account) logged in
 	Refreshed   time.Time // last successful refresh
-	LastError   string    // last refresh failure, in words safe to show an admin (no secrets)
+	LastError   string    // last refresh failure, safe to show an admin (no secrets): a message of ocrepo's catalogs as JSON (id and parameters), or words from an older version
 }
 
 // Tokens stores token pairs.

@@ -40,11 +40,11 @@ type setupStatus struct {
 }
 
 type issuerStatus struct {
-	Name      string
-	BaseURL   string
-	EditURL   string
-	System    string // the system account's cloud user, "" when not connected
-	SystemErr string
+	Name         string
+	BaseURL      string
+	EditURL      string
+	System       string // the system account's cloud user, "" when not connected
+	SystemFailed bool   // its last token refresh failed: the cloud server's admin page says why
 }
 
 func (a *app) home(c echo.Context) error {
@@ -87,7 +87,7 @@ func (a *app) setupStatus(ctx context.Context) (setupStatus, error) {
 		t, err := a.st.GetToken(ctx, store.TokenKey{IssuerID: iss.ID, System: true})
 		switch {
 		case err == nil:
-			is.System, is.SystemErr = t.CloudUser, t.LastError
+			is.System, is.SystemFailed = t.CloudUser, t.LastError != ""
 			connected = connected || t.LastError == ""
 		case !errors.Is(err, store.ErrNotFound):
 			return s, err

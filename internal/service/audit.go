@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/ocrepo/ocrepo/store"
 )
@@ -36,4 +37,13 @@ func (s *Service) Audit(ctx context.Context, page, perPage int) (AuditPage, erro
 		p.Entries, p.HasNext = entries[:perPage], true
 	}
 	return p, nil
+}
+
+// AuditDetail is an audit entry's detail as words: the message ids this version records, a failed login's kind,
+// or the plain words of an entry an older version wrote.
+func AuditDetail(e store.AuditEntry) []Words {
+	if kind, ok := strings.CutPrefix(e.Detail, loginFailedDetail); ok && e.Action == auditLoginFailed {
+		return []Words{say("audit.login_failed", "Kind", kind)}
+	}
+	return ReadRecords(e.Detail)
 }

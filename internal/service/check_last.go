@@ -9,17 +9,25 @@ import (
 	"github.com/ocrepo/ocrepo/store"
 )
 
-// The audit detail of a check ends with one of these, so that the last check can be read back.
+// The audit detail of a check: its counts (auditCheck), the failed probes, and last whether it proved the client
+// secret, so that the last check can be read back.
+const (
+	auditCheck         = "audit.check"
+	auditSecretProven  = "audit.check_proven"
+	auditSecretUnknown = "audit.check_unproven"
+)
+
+// How a version that recorded words rather than message ids wrote the same.
 const (
 	secretProvenNote   = "; client secret proven"
 	secretUnprovenNote = "; client secret not proven"
 )
 
-func checkSecretNote(proven bool) string {
+func checkSecretNote(proven bool) Words {
 	if proven {
-		return secretProvenNote
+		return say(auditSecretProven)
 	}
-	return secretUnprovenNote
+	return say(auditSecretUnknown)
 }
 
 // LastCheck is what the most recent connection check of an issuer found, read back from the audit trail.
@@ -44,10 +52,30 @@ func (s *Service) LastCheck(ctx context.Context, issuerID int64) (*LastCheck, er
 	return parseCheckSummary(es[0].Detail, es[0].At), nil
 }
 
-// parseCheckSummary reads a check's audit detail ("connection check: 5 passed, 1 warnings, 0 failed (...); client
-// secret not proven"); nil when it is not one.
+// parseCheckSummary reads a check's audit detail (the counts, the failed probes, what it proved; or, as older
+// versions wrote it, "connection check: 5 passed, 1 warnings, 0 failed (...); client secret not proven"); nil when
+// it is not one.
 func parseCheckSummary(detail string, at time.Time) *LastCheck {
 	lc := &LastCheck{At: at}
+	if ws := ReadRecords(detail); len(ws) >= 2 && ws[0].ID == auditCheck {
+		count := func(name string) (int, bool) {
+			n, ok := ws[0].Arg(name).(int64)
+			return int(n), ok
+		}
+		var ok1, ok2, ok3 bool
+		lc.Passed, ok1 = count("Passed")
+		lc.Warnings, ok2 = count("Warnings")
+		lc.Failed, ok3 = count("Failed")
+		switch last := ws[len(ws)-1].ID; {
+		case !ok1 || !ok2 || !ok3:
+			return nil
+		case last == auditSecretProven:
+			lc.SecretProven = true
+		case last != auditSecretUnknown:
+			return nil
+		}
+		return lc
+	}
 	if _, err := fmt.Sscanf(detail, "connection check: %d passed, %d warnings, %d failed", &lc.Passed, &lc.Warnings, &lc.Failed); err != nil {
 		return nil
 	}

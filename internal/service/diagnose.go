@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -40,13 +39,13 @@ const (
 // and the fix. Nothing in it is a secret.
 type Check struct {
 	ID      string // CheckStatus or an endpoint name
-	Title   string
+	Title   Words
 	URL     string // what was probed, without query
 	State   CheckState
-	Code    string // the diagnosis, stable for tests: "ok", "missing_index_php", "auth_stripped", "client_auth", ...
-	Summary string // what happened
-	Cause   string // the likely cause, when it did not pass
-	Fix     string // what to do about it
+	Code    string  // the diagnosis, stable for tests: "ok", "missing_index_php", "auth_stripped", "client_auth", ...
+	Summary []Words // what happened, sentence by sentence
+	Cause   Words   // the likely cause, when it did not pass
+	Fix     []Words // what to do about it, sentence by sentence
 	Took    time.Duration
 }
 
@@ -141,7 +140,7 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	if d.Product != "" {
 		s.saveProduct(ctx, iss.ID, d.Product, d.Version)
 	}
-	summary := fmt.Sprintf("connection check: %d passed, %d warnings, %d failed", d.Count(CheckPassed), d.Count(CheckWarning), d.Count(CheckFailed))
+	summary := []Words{say(auditCheck, "Passed", d.Count(CheckPassed), "Warnings", d.Count(CheckWarning), "Failed", d.Count(CheckFailed))}
 	var failed []string
 	for _, c := range d.Checks {
 		if c.State == CheckFailed {
@@ -149,10 +148,10 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 		}
 	}
 	if len(failed) > 0 {
-		summary += " (" + strings.Join(failed, ", ") + ")"
+		summary = append(summary, say("audit.check_failed", "Checks", strings.Join(failed, ", ")))
 	}
-	summary += checkSecretNote(d.SecretProven)
-	s.audit(ctx, actor, "issuer.check", issuerTarget(iss.ID), summary)
+	summary = append(summary, checkSecretNote(d.SecretProven))
+	s.audit(ctx, actor, "issuer.check", issuerTarget(iss.ID), summary...)
 	s.metrics.checks.WithLabelValues(issuerLabel(iss.ID), checkResult(d)).Inc()
 	return d, nil
 }
@@ -190,22 +189,29 @@ type checkRun struct {
 }
 
 // newCheck starts a check of an endpoint.
-func newCheck(id, title, rawURL string) Check {
+func newCheck(id string, title Words, rawURL string) Check {
 	return Check{ID: id, Title: title, URL: redact(rawURL)}
 }
 
-func (c *Check) pass(summary string) {
-	c.State, c.Code, c.Summary = CheckPassed, "ok", summary
+func (c *Check) pass(summary Words) {
+	c.State, c.Code, c.Summary = CheckPassed, "ok", []Words{summary}
 }
 
-func (c *Check) fail(code, summary string) {
-	c.State, c.Code, c.Summary = CheckFailed, code, summary
+func (c *Check) fail(code string, summary Words) {
+	c.State, c.Code, c.Summary = CheckFailed, code, []Words{summary}
 	c.Cause, c.Fix = advice(code)
 }
 
-func (c *Check) warn(code, summary string) {
-	c.State, c.Code, c.Summary = CheckWarning, code, summary
+func (c *Check) warn(code string, summary Words) {
+	c.State, c.Code, c.Summary = CheckWarning, code, []Words{summary}
 	c.Cause, c.Fix = advice(code)
+}
+
+// warnAlso turns a check into a warning, keeping what it said and adding one more sentence.
+func (c *Check) warnAlso(code string, more Words) {
+	summary := append(c.Summary, more)
+	c.warn(code, Words{})
+	c.Summary = summary
 }
 
 // slow turns a passed check into a warning when the answer took long: brute-force protection delays answers
@@ -213,7 +219,7 @@ func (c *Check) warn(code, summary string) {
 func (c *Check) slow(took time.Duration) {
 	c.Took = took
 	if c.State == CheckPassed && took >= slowAnswer {
-		c.warn("slow", c.Summary+fmt.Sprintf(" The answer took %s.", took.Round(100*time.Millisecond)))
+		c.warnAlso("slow", say("check.summary.slow", "Millis", took.Round(100*time.Millisecond).Milliseconds()))
 	}
 }
 
@@ -240,21 +246,21 @@ func (c *Check) transportFailure(err error, timeout time.Duration) {
 	var recordErr tls.RecordHeaderError
 	switch {
 	case errors.Is(err, ErrBlockedAddress):
-		c.fail("blocked", "The connection was refused by ocrepo's network guard: "+trimGuard(err)+".")
+		c.fail("blocked", say("check.summary.blocked", "Reason", trimGuard(err)))
 	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
-		c.fail("tls", "The server's TLS certificate is not trusted: "+err.Error()+".")
+		c.fail("tls", say("check.summary.tls_untrusted", "Reason", err.Error()))
 	case errors.As(err, &recordErr):
-		c.fail("tls", "The server did not answer with TLS on this port (is the URL https where the server speaks http?).")
+		c.fail("tls", say("check.summary.tls_not_tls"))
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, cloud.ErrTimeout) || isNetTimeout(err):
-		c.fail("timeout", fmt.Sprintf("No answer within %s.", timeout))
+		c.fail("timeout", say("check.summary.timeout", "Seconds", int64(timeout.Round(time.Second)/time.Second)))
 	case errors.As(err, &dnsErr):
-		c.fail("dns", fmt.Sprintf("The host name %s does not resolve.", dnsErr.Name))
+		c.fail("dns", say("check.summary.dns", "Host", dnsErr.Name))
 	case errors.Is(err, syscall.ECONNREFUSED):
-		c.fail("unreachable", "Nothing accepts connections at this address and port.")
+		c.fail("unreachable", say("check.summary.refused"))
 	case errors.Is(err, context.Canceled):
-		c.fail("cancelled", "The check was cancelled before the server answered.")
+		c.fail("cancelled", say("check.summary.cancelled"))
 	default:
-		c.fail("unreachable", "The request failed: "+err.Error()+".")
+		c.fail("unreachable", say("check.summary.request_failed", "Reason", err.Error()))
 	}
 }
 
@@ -280,33 +286,33 @@ func (r *checkRun) redirected(c *Check, o cloud.Observation, loginOK bool) {
 	from, _ := url.Parse(o.URL)
 	to := o.Location
 	if to == nil || from == nil {
-		c.fail("unexpected", fmt.Sprintf("The server answered HTTP %d (a redirect) without a usable target.", o.Status))
+		c.fail("unexpected", say("check.summary.redirect_no_target", "Status", o.Status))
 		return
 	}
 	shown := redact(to.String())
 	switch {
 	case !strings.EqualFold(to.Hostname(), from.Hostname()):
 		if loginOK {
-			c.warn("redirect_host", fmt.Sprintf("The authorization page sends browsers to another host (%s). That is fine when it is your single sign-on login page.", to.Hostname()))
+			c.warn("redirect_host", say("check.summary.authorize_other_host", "Host", to.Hostname()))
 			return
 		}
-		c.fail("redirect_host", fmt.Sprintf("The server redirects to another host: %s.", shown))
+		c.fail("redirect_host", say("check.summary.redirect_host", "Target", shown))
 	case from.Scheme == "http" && to.Scheme == "https":
-		c.fail("redirect_https", fmt.Sprintf("The server redirects from http to https (%s).", shown))
+		c.fail("redirect_https", say("check.summary.redirect_https", "Target", shown))
 	case loginOK && isLoginFlowPath(to.Path) && to.Query().Has("clientIdentifier"):
 		// The login flow shape of the flavour table (Nextcloud 12 up to 34 at least): the authorize page keeps
 		// the request in the browser's session and sends it to the login flow, which logs in and asks to grant
 		// access.
-		c.pass(fmt.Sprintf("Reachable: the cloud sends the browser to its login flow for this client (HTTP %d to %s), as expected.", o.Status, redact(to.Path)))
+		c.pass(say("check.summary.login_flow", "Status", o.Status, "Path", redact(to.Path)))
 	case isLoginPath(to.Path):
 		if loginOK && to.Query().Get("redirect_url") != "" {
 			// The login redirect shape (ownCloud 10): the login page comes back to the authorize page.
-			c.pass(fmt.Sprintf("Reachable: the server asks the browser to log in first (HTTP %d to its login page), as expected.", o.Status))
+			c.pass(say("check.summary.login_first", "Status", o.Status))
 			return
 		}
-		c.fail("missing_index_php", fmt.Sprintf("The server answered HTTP %d to its login page (%s) instead of handling the request.", o.Status, shown))
+		c.fail("missing_index_php", say("check.summary.to_login_page", "Status", o.Status, "Target", shown))
 	default:
-		c.fail("redirect", fmt.Sprintf("The server redirects (HTTP %d) to %s.", o.Status, shown))
+		c.fail("redirect", say("check.summary.redirect", "Status", o.Status, "Target", shown))
 	}
 }
 
@@ -328,17 +334,16 @@ func (r *checkRun) answerFailure(c *Check, o cloud.Observation, loginOK bool) bo
 	case o.Redirect():
 		r.redirected(c, o, loginOK)
 	case o.Status == http.StatusTooManyRequests:
-		msg := "The server answered HTTP 429 Too Many Requests."
+		c.fail("throttled", say("check.summary.throttled"))
 		if o.RetryAfter != "" {
-			msg += " It asks to wait " + o.RetryAfter + " seconds."
+			c.Summary = append(c.Summary, say("check.summary.retry_after", "Seconds", o.RetryAfter))
 		}
-		c.fail("throttled", msg)
 	case o.Status == http.StatusNotFound:
-		c.fail("wrong_path", "The server answered HTTP 404 Not Found for this URL.")
+		c.fail("wrong_path", say("check.summary.not_found"))
 	case o.Status == http.StatusServiceUnavailable && bytes.Contains(bytes.ToLower(o.Body), []byte("maintenance")):
-		c.fail("maintenance", "The server answered 503: it is in maintenance mode.")
+		c.fail("maintenance", say("check.summary.maintenance_503"))
 	case o.Status >= 500:
-		c.fail("server_error", fmt.Sprintf("The server answered HTTP %d (an internal error).", o.Status))
+		c.fail("server_error", say("check.summary.server_error_status", "Status", o.Status))
 	default:
 		return false
 	}
@@ -351,7 +356,7 @@ func (r *checkRun) observed(c *Check, o cloud.Observation) bool {
 		return true
 	}
 	if errors.Is(o.Err, cloud.ErrProbeURL) {
-		c.fail("unexpected", "The URL does not make a valid request.")
+		c.fail("unexpected", say("check.summary.bad_url"))
 		return false
 	}
 	c.transportFailure(o.Err, r.s.cfg.Timeout)
@@ -362,23 +367,23 @@ func (r *checkRun) observed(c *Check, o cloud.Observation) bool {
 // checkStatus reads status.php and remembers the product and version.
 func (r *checkRun) checkStatus(ctx context.Context) (c Check) {
 	o := r.pr.ProbeStatus(ctx, r.iss.BaseURL)
-	c = newCheck(CheckStatus, "Server status (status.php)", o.URL)
+	c = newCheck(CheckStatus, say("check.title.status"), o.URL)
 	if !r.observed(&c, o.Observation) {
 		return c
 	}
 	defer c.slow(o.Took)
 	if r.answerFailure(&c, o.Observation, false) {
 		if c.Code == "wrong_path" {
-			c.fail("wrong_base_path", "status.php was not found under the base URL (HTTP 404).")
+			c.fail("wrong_base_path", say("check.summary.status_not_found"))
 		}
 		return c
 	}
 	if !o.Parsed {
-		kind := "something else"
+		id := "check.summary.status_not_json"
 		if o.HTML() {
-			kind = "an HTML page"
+			id = "check.summary.status_html"
 		}
-		c.fail("wrong_base_path", fmt.Sprintf("status.php answered HTTP %d with %s, not the server's JSON status.", o.Status, kind))
+		c.fail("wrong_base_path", say(id, "Status", o.Status))
 		return c
 	}
 	r.mu.Lock()
@@ -386,13 +391,17 @@ func (r *checkRun) checkStatus(ctx context.Context) (c Check) {
 	r.mu.Unlock()
 	switch {
 	case !o.Installed:
-		c.fail("not_installed", "The server says it is not installed yet.")
+		c.fail("not_installed", say("check.summary.not_installed"))
 	case o.Maintenance:
-		c.fail("maintenance", "The server is in maintenance mode.")
+		c.fail("maintenance", say("check.summary.maintenance"))
 	default:
-		c.pass(fmt.Sprintf("%s %s answers.", orWord(o.Product, "The server"), o.Version))
+		if strings.TrimSpace(o.Product) == "" {
+			c.pass(say("check.summary.server_answers", "Version", o.Version))
+		} else {
+			c.pass(say("check.summary.product_answers", "Product", o.Product, "Version", o.Version))
+		}
 		if mismatch(r.iss.Preset, o.Product, o.Version) {
-			c.warn("product_mismatch", fmt.Sprintf("%s %s answers, but the endpoints follow the %s preset.", o.Product, o.Version, PresetLabel(r.iss.Preset)))
+			c.warn("product_mismatch", say("check.summary.product_mismatch", "Product", o.Product, "Version", o.Version, "Preset", PresetLabel(r.iss.Preset)))
 		}
 	}
 	return c
@@ -411,17 +420,14 @@ func mismatch(preset, product, version string) bool {
 
 // basicOnlyAdvice names, from the flavour table, the servers whose token endpoint takes the client only by HTTP
 // Basic, for an issuer that sends it in the form body.
-func basicOnlyAdvice() string {
-	var labels []string
+func basicOnlyAdvice() []Words {
+	var out []Words
 	for _, f := range cloud.Flavors() {
 		if f.Preset && f.TokenAuth == cloud.TokenAuthBasic {
-			labels = append(labels, f.Label)
+			out = append(out, say("check.fix.basic_only", "Product", f.Label))
 		}
 	}
-	if len(labels) == 0 {
-		return ""
-	}
-	return " " + strings.Join(labels, " and ") + " accepts the client only through HTTP headers: turn on \"Authenticate token requests via HTTP headers\"."
+	return out
 }
 
 func orWord(s, alt string) string {
@@ -432,26 +438,26 @@ func orWord(s, alt string) string {
 }
 
 // endpointTitle names an endpoint check.
-func endpointTitle(name string) string {
+func endpointTitle(name string) Words {
 	switch name {
 	case cloud.EndpointAuthorization:
-		return "Authorization endpoint (the login page)"
+		return say("check.title.authorization")
 	case cloud.EndpointToken:
-		return "Token endpoint"
+		return say("check.title.token")
 	case cloud.EndpointUserinfo:
-		return "Userinfo endpoint (who is logged in)"
+		return say("check.title.userinfo")
 	case cloud.EndpointWebDAV:
-		return "WebDAV endpoint (files)"
+		return say("check.title.webdav")
 	case cloud.EndpointOCS:
-		return "OCS share endpoint (links and shares)"
+		return say("check.title.ocs")
 	}
-	return name
+	return say("check.title.other", "Name", name)
 }
 
 // missingEndpoint is the check of an endpoint the issuer lacks.
 func missingEndpoint(name string) Check {
 	c := newCheck(name, endpointTitle(name), "")
-	c.fail("missing", "Not configured.")
+	c.fail("missing", say("check.summary.missing"))
 	return c
 }
 
@@ -473,15 +479,15 @@ func (r *checkRun) checkAuthorize(ctx context.Context) (c Check) {
 	lower := strings.ToLower(string(o.Body))
 	switch {
 	case o.Status != http.StatusOK:
-		c.fail("unexpected", fmt.Sprintf("The login page answered HTTP %d.", o.Status))
+		c.fail("unexpected", say("check.summary.login_page_status", "Status", o.Status))
 	case strings.Contains(lower, "redirect uri"): // the words of an error message, not the redirect_uri form field
-		c.fail("redirect_uri", "The cloud refuses this site's redirect URI.")
+		c.fail("redirect_uri", say("check.summary.redirect_uri"))
 	case strings.Contains(lower, "not authorized to connect") || strings.Contains(lower, "access forbidden"):
-		c.fail("client_unknown", "The login page says this client is not authorized to connect.")
+		c.fail("client_unknown", say("check.summary.client_unknown"))
 	case !o.HTML():
-		c.warn("unexpected", fmt.Sprintf("The login page answered with %s instead of a web page.", orWord(o.MediaType, "an unknown type")))
+		c.warn("unexpected", typed("check.summary.login_page_type", o.MediaType))
 	default:
-		c.pass("Reachable: the cloud shows its login page for this client.")
+		c.pass(say("check.summary.login_page"))
 	}
 	return c
 }
@@ -498,7 +504,7 @@ func (r *checkRun) checkToken(ctx context.Context) Check {
 		return r.refreshSystem(ctx, c, tok)
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		c.fail("unexpected", "The system account's login could not be read.")
+		c.fail("unexpected", say("check.summary.system_unreadable"))
 		return c
 	}
 	return r.probeToken(ctx, c, raw)
@@ -516,26 +522,25 @@ func (r *checkRun) probeToken(ctx context.Context, start Check, raw string) (c C
 		return c
 	}
 	if !o.OAuth {
-		kind := orWord(o.MediaType, "an unknown type")
+		w := typed("check.summary.token_not_oauth", o.MediaType, "Status", o.Status)
 		if o.HTML() {
-			kind = "an HTML page"
+			w = say("check.summary.token_html", "Status", o.Status)
 		}
-		c.fail("missing_index_php", fmt.Sprintf("The token endpoint answered HTTP %d with %s instead of OAuth JSON.", o.Status, kind))
+		c.fail("missing_index_php", w)
 		return c
 	}
 	switch o.Error {
 	case "invalid_client", "unauthorized_client":
-		c.fail("client_auth", "The cloud refused the client id or secret ("+o.Error+").")
+		c.fail("client_auth", say("check.summary.client_refused", "Error", o.Error))
 		if !r.iss.BasicAuth {
-			c.Fix += basicOnlyAdvice()
+			c.Fix = append(c.Fix, basicOnlyAdvice()...)
 		}
 	case "invalid_grant", "invalid_request":
-		c.pass("Reachable: it answers as an OAuth 2.0 token endpoint (" + o.Error + " for a made-up refresh token, as expected). " +
-			"Nextcloud checks the client id and secret only together with a valid login: connect the system account to verify them.")
+		c.pass(say("check.summary.token_endpoint", "Error", o.Error))
 	case "":
-		c.fail("unexpected", fmt.Sprintf("The token endpoint answered HTTP %d without an OAuth error for a made-up refresh token.", o.Status))
+		c.fail("unexpected", say("check.summary.token_no_error", "Status", o.Status))
 	default:
-		c.fail("unexpected", "The token endpoint answered with the OAuth error "+o.Error+".")
+		c.fail("unexpected", say("check.summary.token_error", "Error", o.Error))
 	}
 	return c
 }
@@ -546,7 +551,7 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 	s := r.s
 	client, err := s.clientWith(r.iss, r.hc)
 	if err != nil {
-		c.fail("unexpected", "The issuer's settings do not make a client: "+err.Error()+".")
+		c.fail("unexpected", say("check.summary.no_client", "Reason", err.Error()))
 		return c
 	}
 	key := tok.Key
@@ -564,11 +569,11 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 			break
 		}
 		if !errors.Is(err, store.ErrConflict) {
-			c.fail("unexpected", "The system account's login could not be updated.")
+			c.fail("unexpected", say("check.summary.system_unwritable"))
 			return c
 		}
 		if tok, err = s.store.GetToken(ctx, key); err != nil {
-			c.fail("unexpected", "The system account's login could not be read.")
+			c.fail("unexpected", say("check.summary.system_unreadable"))
 			return c
 		}
 	}
@@ -582,7 +587,7 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 		r.mu.Lock()
 		r.refreshed = true
 		r.mu.Unlock()
-		c.pass("Refreshed the system account's token: the endpoint, the client id and the client secret work.")
+		c.pass(say("check.summary.refreshed"))
 		c.slow(took)
 		return c
 	}
@@ -591,25 +596,24 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 	var ie *cloud.InvalidResponseError
 	switch {
 	case errors.As(err, &se) && (se.OAuthError == "invalid_client" || se.OAuthError == "unauthorized_client"):
-		c.fail("client_auth", "The cloud refused the client id or secret ("+se.OAuthError+") when refreshing the system account's token.")
-		c.Fix += " The stored logins (the system account's and the users') are kept: the cloud did not use up their refresh tokens, so they work again as soon as the corrected secret is saved."
+		c.fail("client_auth", say("check.summary.client_refused_refresh", "Error", se.OAuthError))
+		c.Fix = append(c.Fix, say("check.fix.logins_kept_refresh"))
 		if !r.iss.BasicAuth {
-			c.Fix += basicOnlyAdvice()
+			c.Fix = append(c.Fix, basicOnlyAdvice()...)
 		}
 	case errors.As(err, &se) && se.StatusCode >= 300 && se.StatusCode < 400,
 		errors.As(err, &ie) && (ie.StatusCode >= 300 && ie.StatusCode < 400 || strings.Contains(ie.ContentType, "html")):
-		c.fail("missing_index_php", "The token endpoint answered with a redirect or a web page instead of OAuth JSON.")
+		c.fail("missing_index_php", say("check.summary.token_redirect"))
 	case errors.Is(err, cloud.ErrThrottled):
-		c.fail("throttled", "The token endpoint answered HTTP 429 Too Many Requests.")
+		c.fail("throttled", say("check.summary.token_throttled"))
 	case errors.Is(err, cloud.ErrLoginAgain):
-		c.fail("system_relogin", "The cloud refused the system account's stored login.")
+		c.fail("system_relogin", say("check.summary.system_relogin"))
 	case errors.Is(err, ErrClientRefused):
 		// Refreshes pause after an invalid_client answer; the check did not ask the cloud again.
-		c.fail("client_auth", "The cloud refused the client id or secret (invalid_client) a short while ago; token requests pause "+
-			"so that the cloud's brute-force protection is not fed. Saving the cloud server's settings ends the pause.")
-		c.Fix += " The stored logins are kept and work again as soon as the corrected secret is saved."
+		c.fail("client_auth", say("check.summary.client_paused"))
+		c.Fix = append(c.Fix, say("check.fix.logins_kept"))
 	case errors.Is(err, ErrNotConnected):
-		c.State, c.Code, c.Summary = CheckSkipped, "disconnected", "The system account was disconnected while the check ran; run it again."
+		c.State, c.Code, c.Summary = CheckSkipped, "disconnected", []Words{say("check.summary.disconnected")}
 	default:
 		r.explainCallError(&c, err)
 	}
@@ -646,10 +650,10 @@ func (r *checkRun) checkSignedIn(ctx context.Context, name string, conn *cloud.C
 		who, err = conn.UserInfo(ctx)
 		if err == nil {
 			if who.Username == "" {
-				c.fail("mapping", "The userinfo reply maps to no username.")
+				c.fail("mapping", say("check.summary.mapping"))
 			} else {
-				c.pass(fmt.Sprintf("Signed in as %s: username %q, email %q, name %q (through the user field mappings).",
-					orWord(who.Name, who.Username), who.Username, who.Email, who.Name))
+				c.pass(say("check.summary.signed_in", "Who", orWord(who.Name, who.Username), "Username", who.Username,
+					"Email", who.Email, "Name", who.Name))
 			}
 		}
 	case cloud.EndpointWebDAV:
@@ -657,9 +661,9 @@ func (r *checkRun) checkSignedIn(ctx context.Context, name string, conn *cloud.C
 		e, err = conn.Stat(ctx, "/")
 		if err == nil {
 			if e.Dir {
-				c.pass("Read the system account's root folder over WebDAV.")
+				c.pass(say("check.summary.webdav_read"))
 			} else {
-				c.fail("wrong_path", "The WebDAV endpoint's root is not a folder.")
+				c.fail("wrong_path", say("check.summary.webdav_not_folder"))
 			}
 		}
 	case cloud.EndpointOCS:
@@ -667,7 +671,7 @@ func (r *checkRun) checkSignedIn(ctx context.Context, name string, conn *cloud.C
 		var se *cloud.StatusError
 		if err == nil || (errors.As(err, &se) && se.OCSCode != 0 && !errors.Is(err, cloud.ErrUnauthorized)) {
 			err = nil
-			c.pass("The share API answered the system account.")
+			c.pass(say("check.summary.ocs_answered"))
 		}
 	}
 	took := time.Since(start)
@@ -692,25 +696,25 @@ func (r *checkRun) explainCallError(c *Check, err error) {
 		bearer := errors.As(err, &se) && se.BearerRejected
 		switch {
 		case fresh || !bearer:
-			c.fail("auth_stripped", "HTTP 401 although the system account's token is valid: the server never saw the token.")
+			c.fail("auth_stripped", say("check.summary.auth_stripped"))
 		default:
-			c.fail("token_refused", "The cloud refused the system account's token (HTTP 401).")
+			c.fail("token_refused", say("check.summary.token_refused"))
 		}
 	case errors.Is(err, cloud.ErrThrottled):
-		c.fail("throttled", "The server answered HTTP 429 Too Many Requests.")
+		c.fail("throttled", say("check.summary.throttled"))
 	case errors.As(err, &se) && se.StatusCode >= 300 && se.StatusCode < 400,
 		errors.As(err, &ie) && ie.StatusCode >= 300 && ie.StatusCode < 400:
-		c.fail("redirect", "The server answered with a redirect instead of handling the request.")
+		c.fail("redirect", say("check.summary.call_redirect"))
 	case errors.Is(err, cloud.ErrNotFound):
-		c.fail("wrong_path", "The server answered 404 Not Found for this URL.")
+		c.fail("wrong_path", say("check.summary.not_found"))
 	case errors.Is(err, cloud.ErrForbidden):
-		c.fail("forbidden", "The server answered 403 Forbidden to the system account.")
+		c.fail("forbidden", say("check.summary.forbidden"))
 	case errors.As(err, &ie):
-		c.fail("wrong_path", fmt.Sprintf("The server answered HTTP %d with %s: %s.", ie.StatusCode, orWord(ie.ContentType, "an unknown type"), ie.Reason))
+		c.fail("wrong_path", typed("check.summary.invalid_answer", ie.ContentType, "Status", ie.StatusCode, "Reason", ie.Reason))
 	case errors.Is(err, cloud.ErrServer):
-		c.fail("server_error", "The server answered with an internal error.")
+		c.fail("server_error", say("check.summary.server_error"))
 	case errors.As(err, &se):
-		c.fail("unexpected", fmt.Sprintf("The server answered HTTP %d %s to the system account.", se.StatusCode, http.StatusText(se.StatusCode)))
+		c.fail("unexpected", say("check.summary.status_to_system", "Status", se.StatusCode, "Text", http.StatusText(se.StatusCode)))
 	default:
 		c.transportFailure(err, r.s.cfg.Timeout)
 	}
@@ -733,15 +737,15 @@ func (r *checkRun) checkAnonymous(ctx context.Context, name string) (c Check) {
 	}
 	switch {
 	case o.Status == http.StatusUnauthorized && (o.JSON() || o.XML()):
-		c.pass("Reachable: it asks for a login (HTTP 401), as expected.")
+		c.pass(say("check.summary.asks_login"))
 	case o.Status == http.StatusUnauthorized:
-		c.warn("unexpected", "It asks for a login (HTTP 401), but with "+orWord(o.MediaType, "an unknown type")+" rather than the cloud's own answer: something in front of the cloud may be asking.")
+		c.warn("unexpected", typed("check.summary.asks_login_foreign", o.MediaType))
 	case o.HTML():
-		c.fail("wrong_path", fmt.Sprintf("HTTP %d with an HTML page instead of the API's answer.", o.Status))
+		c.fail("wrong_path", say("check.summary.html_not_api", "Status", o.Status))
 	case o.Status == http.StatusMethodNotAllowed:
-		c.fail("wrong_path", "HTTP 405: this URL does not speak WebDAV.")
+		c.fail("wrong_path", say("check.summary.not_webdav"))
 	default:
-		c.fail("unexpected", fmt.Sprintf("HTTP %d (%s) where a request without login should get 401.", o.Status, orWord(o.MediaType, "no content type")))
+		c.fail("unexpected", typed("check.summary.not_401", o.MediaType, "Status", o.Status))
 	}
 	return c
 }
@@ -758,96 +762,35 @@ func (r *checkRun) noteStripped(checks []Check) {
 	if n > 1 {
 		for i := range checks {
 			if checks[i].Code == "auth_stripped" {
-				checks[i].Summary += fmt.Sprintf(" (%d endpoints show this.)", n)
+				checks[i].Summary = append(checks[i].Summary, say("check.summary.stripped_count", "Count", n))
 			}
 		}
 	}
 }
 
-// advice is the likely cause and the fix of a diagnosis, in words for an admin who may not run the cloud
-// themselves.
-func advice(code string) (cause, fix string) {
+// advice is the likely cause and the fix of a diagnosis (the check area of the catalogs words them for an admin
+// who may not run the cloud themselves).
+func advice(code string) (cause Words, fix []Words) {
 	switch code {
-	case "missing":
-		return "The issuer has no URL for this endpoint.",
-			"Choose the Nextcloud or ownCloud 10 preset and fill the endpoints from the base URL, or add the endpoint in the endpoint table."
-	case "blocked":
-		return "The address is in a private, loopback or link-local network (or a cloud metadata address). ocrepo refuses those by default, so that an issuer form cannot be used to reach internal systems.",
-			"If this cloud server really lives in your internal network, tick \"Allow private networks\" for this server and save. A loopback address (this machine itself) stays refused unless the site's configuration allows it (Config.AllowLoopback, meant for tests and demos)."
-	case "tls":
-		return "This LMS server does not trust the cloud's TLS certificate (x509: self-signed, expired, issued for another name, or the intermediate certificates are missing).",
-			"Give the cloud a certificate from a public authority (for example Let's Encrypt) and serve the full chain, or add its certificate authority to this server's trust store; check that the base URL uses the certificate's host name."
-	case "timeout":
-		return "The server did not answer in time: it is down, a firewall drops the connection, or it delays this server's requests (brute-force protection delays answers up to 25 seconds before refusing them).",
-			"Check that the LMS server can reach the cloud (firewall, proxy, DNS). If other checks were slow too, see the brute-force advice: allow-list this server's IP address at the cloud."
-	case "dns":
-		return "The host name in the URL does not resolve from this LMS server.",
-			"Check the spelling of the base URL's host name and this server's DNS settings."
-	case "unreachable":
-		return "The connection could not be made: nothing listens on that address and port, or a firewall rejects the connection.",
-			"Check the port in the base URL, that the cloud's web server runs, and firewalls between the LMS and the cloud."
-	case "cancelled":
-		return "The page was left or reloaded while the check ran.", "Run the check again."
-	case "redirect_host":
-		return "The server sends requests to a different host. ocrepo never follows API calls to another host, because the login token would go there too.",
-			"Put the host the server redirects to into the base URL (for example with or without www), choose the preset again, and save."
-	case "redirect_https":
-		return "The server only speaks https and redirects plain http requests; token requests (POST) do not survive such a redirect.",
-			"Change the base URL to https://, choose the preset again to refresh the endpoints, and save."
-	case "redirect":
-		return "The server redirects this URL elsewhere on the same host: the path is not the one the server uses.",
-			"Check the base URL's sub-path and the endpoint URLs; the preset fills the usual ones."
-	case "missing_index_php":
-		return "The request landed on the login page instead of the OAuth app: the server has no pretty URLs, so index.php is missing from the URL, or the base path is wrong.",
-			"Use the preset (it puts index.php/ into the OAuth endpoints: .../index.php/apps/oauth2/api/v1/token) or add index.php/ before apps/oauth2/ yourself, and check the base URL's sub-path."
+	case "missing", "blocked", "tls", "timeout", "dns", "unreachable", "cancelled", "redirect_host", "redirect_https",
+		"redirect", "missing_index_php", "throttled", "slow", "client_auth", "client_unknown", "redirect_uri",
+		"auth_stripped", "token_refused", "system_relogin", "mapping", "forbidden", "server_error", "maintenance",
+		"not_installed", "product_mismatch", "unexpected":
+		return say("check.cause." + code), []Words{say("check.fix." + code)}
 	case "wrong_path", "wrong_base_path":
-		return "The URL does not lead to the expected part of the cloud: a wrong base path (sub-folder), a typo in the endpoint, or the app behind it is not enabled.",
-			"Open the cloud in a browser and copy its address up to (not including) index.php as the base URL, choose the preset again, and make sure the OAuth 2.0 app is enabled at the cloud."
-	case "throttled":
-		return "The cloud's brute-force protection is limiting requests from this LMS server. All users reach the cloud from this server's single IP address, so a few failed logins or token requests slow down everybody.",
-			"Allow-list this server's IP address at the cloud: in Nextcloud install the \"Brute-force settings\" app and add the address under Administration settings → Security; `occ security:bruteforce:attempts <ip>` shows the recorded attempts and `occ security:bruteforce:reset <ip>` clears them. Then wait a few minutes and run the check again (each check makes one token request)."
-	case "slow":
-		return "The answer was slow. Nextcloud's brute-force protection delays every request from an address after failed attempts (0.1 s doubling up to 25 s) before it refuses them.",
-			"If the cloud is otherwise fast, allow-list this server's IP address: Nextcloud's \"Brute-force settings\" app (Administration settings → Security), and `occ security:bruteforce:reset <ip>` to clear the attempts."
-	case "client_auth":
-		return "The client id or secret does not match the OAuth 2.0 client registered at the cloud.",
-			"Copy the client identifier and secret again from the cloud (Nextcloud: Administration settings → Security → OAuth 2.0 clients; ownCloud: Settings → Admin → User authentication), enter them here and save."
-	case "client_unknown":
-		return "The cloud does not know this client id.",
-			"Register this site as an OAuth 2.0 client at the cloud with the redirect URI shown on this page, then copy its client identifier and secret here."
-	case "redirect_uri":
-		return "The redirect URI registered for this client at the cloud differs from this site's callback address.",
-			"Register exactly the redirect URI shown on this page for the client at the cloud (copy it with the button)."
-	case "auth_stripped":
-		return "The token is valid, but the request reached the cloud without its Authorization header: a web server or proxy in front of the cloud strips it (common with Apache and PHP-FPM/CGI).",
-			"On Apache add `SetEnvIf Authorization \"(.*)\" HTTP_AUTHORIZATION=$1` to the cloud's virtual host (or `CGIPassAuth On` on Apache 2.4.13+) and reload it; a reverse proxy in front must forward the Authorization header."
-	case "token_refused":
-		return "The cloud refused the system account's token: it was revoked at the cloud (for example under Security → Devices & sessions) or the account was disabled.",
-			"Connect the system account again. If the problem stays, the web server may be stripping the Authorization header (see that advice)."
-	case "system_relogin":
-		return "The system account's stored login no longer works at the cloud (revoked, or its refresh token was used elsewhere).",
-			"Connect the system account again with the same dedicated account."
-	case "mapping":
-		return "The user field mappings do not find a username in the userinfo reply.",
-			"Map ocs-data-id to username (the default) in the user field mapping table."
-	case "forbidden":
-		return "The cloud refuses the system account access to this API (the sharing app may be disabled, or the account may not share).",
-			"Enable the file sharing app at the cloud and check the system account's sharing permissions."
-	case "server_error":
-		return "The cloud failed internally.", "Look at the cloud's log (Nextcloud: Administration settings → Logging) and try again."
-	case "maintenance":
-		return "The cloud is in maintenance mode or upgrading.", "Wait until the maintenance ends (or finish the upgrade at the cloud), then run the check again."
-	case "not_installed":
-		return "The cloud's installation is not finished.", "Finish the cloud's installation first."
-	case "product_mismatch":
-		return "The server is a different product than the preset that filled the endpoints; some paths differ between them.",
-			"Choose the preset that matches the product, fill the endpoints again, and save."
-	case "unexpected":
-		return "The answer is not what this kind of endpoint gives.",
-			"Compare the endpoint URL with the cloud's documentation or choose the preset again."
+		return say("check.cause.wrong_path"), []Words{say("check.fix.wrong_path")}
 	}
-	return "", ""
+	return Words{}, nil
 }
 
 // Timeout is how long one call to a cloud may take.
 func (s *Service) Timeout() time.Duration { return s.cfg.Timeout }
+
+// typed is the message id (with its parameters) that names a media type, or its "_unknown" form when the answer
+// had none.
+func typed(id, mediaType string, args ...any) Words {
+	if strings.TrimSpace(mediaType) == "" {
+		return say(id+"_unknown", args...)
+	}
+	return say(id, append(args, "Type", mediaType)...)
+}

@@ -7,9 +7,9 @@ import (
 	"github.com/ocrepo/ocrepo/store"
 )
 
-// redactDiagnosis passes every word of a diagnosis that may come from a server (summaries quoting OAuth errors,
-// reasons, redirect targets, TLS and network errors, product and version from status.php) through the cloud
-// client's redaction, with the issuer's client secret and the system account's tokens (as they were before the
+// redactDiagnosis passes every word of a diagnosis that may come from a server (the parameters of its messages:
+// OAuth errors, reasons, redirect targets, TLS and network errors; product and version from status.php) through
+// the cloud client's redaction, with the issuer's client secret and the system account's tokens (as they were before the
 // check and as they are after it) as the known secrets. It is the one place the check's output is cleaned.
 func (r *checkRun) redactDiagnosis(ctx context.Context, d *Diagnosis, before store.Token) {
 	secrets := []string{r.iss.ClientSecret, r.iss.ClientID + ":" + r.iss.ClientSecret, before.AccessToken, before.RefreshToken}
@@ -25,6 +25,12 @@ func (r *checkRun) redactDiagnosis(ctx context.Context, d *Diagnosis, before sto
 	d.Product, d.Version, d.SystemUser = clean(d.Product), clean(d.Version), clean(d.SystemUser)
 	for i := range d.Checks {
 		c := &d.Checks[i]
-		c.URL, c.Summary, c.Cause, c.Fix = clean(c.URL), clean(c.Summary), clean(c.Cause), clean(c.Fix)
+		c.URL, c.Title, c.Cause = clean(c.URL), c.Title.redacted(clean), c.Cause.redacted(clean)
+		for j := range c.Summary {
+			c.Summary[j] = c.Summary[j].redacted(clean)
+		}
+		for j := range c.Fix {
+			c.Fix[j] = c.Fix[j].redacted(clean)
+		}
 	}
 }

@@ -102,21 +102,21 @@ func (s *Service) GetInstance(ctx context.Context, id int64) (store.Instance, er
 	return in, nil
 }
 
-// CheckFolderName reports what is wrong with a controlled-link folder name, or "".
-func CheckFolderName(name string) string {
+// CheckFolderName reports what is wrong with a controlled-link folder name, or nothing.
+func CheckFolderName(name string) Words {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return "Enter a folder name, for example " + DefaultControlledLinkFolder + "."
+		return say("admin.invalid.folder_empty", "Example", DefaultControlledLinkFolder)
 	case strings.ContainsAny(name, `/\`):
-		return "Enter one folder name without slashes: the folder sits at the top of each user's files."
+		return say("admin.invalid.folder_slash")
 	case strings.HasPrefix(name, "."):
-		return "The name must not start with a dot (such folders are hidden)."
+		return say("admin.invalid.folder_dot")
 	case len(name) > 200:
-		return "Keep the folder name under 200 characters."
+		return say("admin.invalid.folder_long")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "The name must not contain control characters."
+		return say("admin.invalid.folder_control")
 	}
-	return ""
+	return Words{}
 }
 
 // validateInstance checks in and returns the instance to store (without ID and times).
@@ -132,9 +132,9 @@ func (s *Service) validateInstance(ctx context.Context, id int64, in InstanceInp
 	}
 	switch {
 	case out.Name == "":
-		fe.add("name", "Enter a display name; users see it in the file picker.")
+		fe.add("name", say("admin.invalid.instance_name"))
 	case len(out.Name) > 200:
-		fe.add("name", "Keep the name under 200 characters.")
+		fe.add("name", say("admin.invalid.name_long"))
 	default:
 		all, err := s.store.ListInstances(ctx)
 		if err != nil {
@@ -142,38 +142,38 @@ func (s *Service) validateInstance(ctx context.Context, id int64, in InstanceInp
 		}
 		for _, other := range all {
 			if other.ID != id && strings.EqualFold(strings.TrimSpace(other.Name), out.Name) {
-				fe.add("name", "Another repository instance already has this name; choose a different one.")
+				fe.add("name", say("admin.invalid.instance_name_taken"))
 			}
 		}
 	}
 	if out.IssuerID == 0 {
-		fe.add("issuer", "Choose the cloud server this instance uses.")
+		fe.add("issuer", say("admin.invalid.issuer"))
 	} else {
 		iss, err := s.store.GetIssuer(ctx, out.IssuerID)
 		switch {
 		case err == nil:
 			if missing := MissingEndpoints(iss); len(missing) > 0 {
-				fe.add("issuer", iss.Name+" lacks "+strings.Join(missing, ", ")+": complete its endpoints first.")
+				fe.add("issuer", say("admin.invalid.issuer_lacks", "Name", iss.Name, "Endpoints", strings.Join(missing, ", ")))
 			}
 		case errors.Is(err, store.ErrNotFound):
-			fe.add("issuer", "That cloud server no longer exists; choose another.")
+			fe.add("issuer", say("admin.invalid.issuer_gone"))
 		default:
 			return store.Instance{}, fmt.Errorf("service: issuer %d: %w", out.IssuerID, err)
 		}
 	}
-	if msg := CheckFolderName(in.ControlledLinkFolder); msg != "" {
+	if msg := CheckFolderName(in.ControlledLinkFolder); !msg.IsZero() {
 		fe.add("folder", msg)
 	}
 	sup := host.ReturnType(out.Supported)
 	if sup == 0 {
-		fe.add("supported", "Choose at least one: internal files, external links, or both.")
+		fe.add("supported", say("admin.invalid.supported"))
 	}
 	def := host.ReturnType(out.DefaultReturn)
 	switch {
 	case def == host.ReturnImport && sup.Has(host.ReturnImport):
 	case (def == host.ReturnLink || def == host.ReturnControlledLink) && sup.Has(host.ReturnLink):
 	case sup != 0:
-		fe.add("default_return", "Choose a default among the supported types.")
+		fe.add("default_return", say("admin.invalid.default_return"))
 	}
 	if err := fe.err(); err != nil {
 		return store.Instance{}, err
@@ -191,8 +191,9 @@ func (s *Service) CreateInstance(ctx context.Context, actor host.User, in Instan
 	if err != nil {
 		return store.Instance{}, fmt.Errorf("service: create instance: %w", err)
 	}
-	s.audit(ctx, actor, "instance.create", instanceTarget(created.ID), fmt.Sprintf("created %q on issuer %d (%s, default %s, %s)",
-		created.Name, created.IssuerID, host.ReturnType(created.Supported), host.ReturnType(created.DefaultReturn), onOff(created.Enabled)))
+	s.audit(ctx, actor, "instance.create", instanceTarget(created.ID), say("audit.instance_created", "Name", created.Name,
+		"Issuer", created.IssuerID, "Supported", returnWords(created.Supported), "Default", returnWords(created.DefaultReturn)),
+		onOffWords(created.Enabled))
 	return created, nil
 }
 
@@ -211,34 +212,58 @@ func (s *Service) UpdateInstance(ctx context.Context, actor host.User, id int64,
 	if err != nil {
 		return store.Instance{}, fmt.Errorf("service: update instance %d: %w", id, err)
 	}
-	s.audit(ctx, actor, "instance.update", instanceTarget(id), describeInstanceChanges(old, updated))
+	s.audit(ctx, actor, "instance.update", instanceTarget(id), describeInstanceChanges(old, updated)...)
 	return updated, nil
 }
 
-func describeInstanceChanges(old, cur store.Instance) string {
-	var parts []string
+func describeInstanceChanges(old, cur store.Instance) []Words {
+	var parts []Words
 	if old.Name != cur.Name {
-		parts = append(parts, fmt.Sprintf("name %q -> %q", old.Name, cur.Name))
+		parts = append(parts, say("audit.changed_name", "Old", old.Name, "New", cur.Name))
 	}
 	if old.IssuerID != cur.IssuerID {
-		parts = append(parts, fmt.Sprintf("issuer %d -> %d", old.IssuerID, cur.IssuerID))
+		parts = append(parts, say("audit.changed_issuer", "Old", old.IssuerID, "New", cur.IssuerID))
 	}
 	if old.ControlledLinkFolder != cur.ControlledLinkFolder {
-		parts = append(parts, fmt.Sprintf("controlled-link folder %q -> %q", old.ControlledLinkFolder, cur.ControlledLinkFolder))
+		parts = append(parts, say("audit.changed_folder", "Old", old.ControlledLinkFolder, "New", cur.ControlledLinkFolder))
 	}
 	if old.Supported != cur.Supported {
-		parts = append(parts, fmt.Sprintf("supported %s -> %s", host.ReturnType(old.Supported), host.ReturnType(cur.Supported)))
+		parts = append(parts, say("audit.changed_supported", "Old", returnWords(old.Supported), "New", returnWords(cur.Supported)))
 	}
 	if old.DefaultReturn != cur.DefaultReturn {
-		parts = append(parts, fmt.Sprintf("default %s -> %s", host.ReturnType(old.DefaultReturn), host.ReturnType(cur.DefaultReturn)))
+		parts = append(parts, say("audit.changed_default", "Old", returnWords(old.DefaultReturn), "New", returnWords(cur.DefaultReturn)))
 	}
 	if old.Enabled != cur.Enabled {
-		parts = append(parts, onOff(cur.Enabled))
+		parts = append(parts, onOffWords(cur.Enabled))
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("saved %q without changes", cur.Name)
+		return []Words{say("audit.unchanged", "Name", cur.Name)}
 	}
-	return fmt.Sprintf("updated %q: %s", cur.Name, strings.Join(parts, "; "))
+	return append([]Words{say("audit.updated", "Name", cur.Name)}, parts...)
+}
+
+// returnWords names a set of return types for the record.
+func returnWords(t store.ReturnTypes) Words {
+	rt := host.ReturnType(t)
+	switch {
+	case rt.Has(host.ReturnImport) && rt.Has(host.ReturnLink):
+		return say("audit.returns.import_link")
+	case rt.Has(host.ReturnImport):
+		return say("audit.returns.import")
+	case rt.Has(host.ReturnLink):
+		return say("audit.returns.link")
+	case rt.Has(host.ReturnControlledLink):
+		return say("audit.returns.controlled")
+	}
+	return say("audit.returns.none")
+}
+
+// onOffWords records whether an instance is enabled.
+func onOffWords(enabled bool) Words {
+	if enabled {
+		return say("audit.enabled")
+	}
+	return say("audit.disabled")
 }
 
 // InstanceImpact is what deleting an instance affects.
@@ -269,15 +294,8 @@ func (s *Service) DeleteInstance(ctx context.Context, actor host.User, id int64)
 	if err := s.store.DeleteInstance(ctx, id); err != nil {
 		return fmt.Errorf("service: delete instance %d: %w", id, err)
 	}
-	s.audit(ctx, actor, "instance.delete", instanceTarget(id), fmt.Sprintf("deleted %q", in.Name))
+	s.audit(ctx, actor, "instance.delete", instanceTarget(id), say("audit.instance_deleted", "Name", in.Name))
 	return nil
 }
 
 func instanceTarget(id int64) string { return fmt.Sprintf("instance %d", id) }
-
-func onOff(enabled bool) string {
-	if enabled {
-		return "enabled"
-	}
-	return "disabled"
-}

@@ -31,7 +31,7 @@ func TestCheckFolderName(t *testing.T) {
 		{strings.Repeat("x", 201), false},
 	}
 	for _, tc := range tests {
-		if got := CheckFolderName(tc.name) == ""; got != tc.ok {
+		if got := CheckFolderName(tc.name).IsZero(); got != tc.ok {
 			t.Errorf("CheckFolderName(%q) ok = %t, want %t", tc.name, got, tc.ok)
 		}
 	}
@@ -266,7 +266,7 @@ func TestAuditPaging(t *testing.T) {
 	f := newAdminFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	for i := range 5 {
-		f.svc.audit(ctx, adminActor(), "test.entry", "n", string(rune('a'+i)))
+		f.svc.auditText(ctx, adminActor(), "test.entry", "n", string(rune('a'+i)))
 	}
 	p1, err := f.svc.Audit(ctx, 1, 2)
 	if err != nil {

@@ -15,22 +15,20 @@ import (
 // (scheme, host and port) is not the one it had. Such an edit is treated as a new server: the stored client
 // secret is never sent to the new address (the admin types it again) and every stored login of the issuer goes.
 type ServerChange struct {
-	// Moves lists what moved, in the admin's words ("base URL https://a/ -> https://b/").
+	// Moves lists what moved, in words of no language: "https://a/ -> https://b/" for the base URL,
+	// "webdav_endpoint: https://a -> https://b" for an endpoint, "ocs_endpoint: https://c" for a new one.
 	Moves []string
 }
 
 // Changed reports whether the edit points the issuer at another server.
 func (c ServerChange) Changed() bool { return len(c.Moves) > 0 }
 
-// Notice is the warning the edit form shows before such a save, or "" when nothing moved.
-func (c ServerChange) Notice() string {
+// Notice is the warning the edit form shows before such a save; none when nothing moved.
+func (c ServerChange) Notice() Words {
 	if !c.Changed() {
-		return ""
+		return Words{}
 	}
-	return "This edit points the cloud server at another address (" + strings.Join(c.Moves, "; ") + "). " +
-		"ocrepo treats it as a new server: type its client secret again (the stored one is never sent to a new " +
-		"address), and saving signs out every user and the system account of this server; they log in again at " +
-		"the new address."
+	return say("admin.issuer.new_server_notice", "Moves", strings.Join(c.Moves, "; "))
 }
 
 // IssuerServerChange compares a stored issuer with what the admin submitted for it. Endpoints left blank on a
@@ -38,11 +36,11 @@ func (c ServerChange) Notice() string {
 func IssuerServerChange(old store.Issuer, in IssuerInput) ServerChange {
 	var c ServerChange
 	base, msg := NormalizeBaseURL(in.BaseURL)
-	if msg != "" {
+	if !msg.IsZero() {
 		return c // the form refuses it anyway
 	}
 	if !sameBase(base, old.BaseURL) {
-		c.Moves = append(c.Moves, fmt.Sprintf("base URL %s -> %s", old.BaseURL, base))
+		c.Moves = append(c.Moves, fmt.Sprintf("%s -> %s", old.BaseURL, base))
 	}
 	eps := in.Endpoints
 	if !slices.ContainsFunc(eps, func(e store.Endpoint) bool { return strings.TrimSpace(e.Name+e.URL) != "" }) {
@@ -62,12 +60,12 @@ func IssuerServerChange(old store.Issuer, in IssuerInput) ServerChange {
 		to := originOf(raw)
 		if prev := old.EndpointURL(name); prev != "" {
 			if from := originOf(prev); from != to {
-				c.Moves = append(c.Moves, fmt.Sprintf("%s %s -> %s", name, from, to))
+				c.Moves = append(c.Moves, fmt.Sprintf("%s: %s -> %s", name, from, to))
 			}
 			continue
 		}
 		if !known[to] && to != originOf(old.BaseURL) {
-			c.Moves = append(c.Moves, fmt.Sprintf("%s at %s", name, to))
+			c.Moves = append(c.Moves, fmt.Sprintf("%s: %s", name, to))
 		}
 	}
 	return c
@@ -101,12 +99,10 @@ func newServerProblems(change ServerChange, in IssuerInput) *FormError {
 		return fe
 	}
 	if strings.TrimSpace(in.ClientSecret) == "" {
-		fe.add("client_secret", "The server's address changed: type the client secret registered at the new "+
-			"address (the stored one is never sent there).")
+		fe.add("client_secret", say("admin.invalid.secret_new_server"))
 	}
 	if !in.ConfirmNewServer {
-		fe.add("confirm_new_server", "Confirm that this is a new server: saving signs out every user and the "+
-			"system account of this cloud server.")
+		fe.add("confirm_new_server", say("admin.invalid.confirm_new_server"))
 	}
 	return fe
 }
@@ -121,12 +117,12 @@ func (s *Service) replaceIssuerServer(ctx context.Context, actor host.User, old,
 		return store.Issuer{}, fmt.Errorf("service: update issuer %d: %w", old.ID, err)
 	}
 	users := dropped
-	detail := fmt.Sprintf("moved %q to a new server (%s): client secret replaced", updated.Name, strings.Join(change.Moves, "; "))
+	detail := []Words{say("audit.issuer_moved", "Name", updated.Name, "Moves", strings.Join(change.Moves, "; ")), say("audit.secret_replaced")}
 	if hadSystem {
 		users--
-		detail += ", system account " + sys.CloudUser + " disconnected"
+		detail = append(detail, say("audit.system_dropped", "User", sys.CloudUser))
 	}
-	detail += fmt.Sprintf(", %d user login(s) dropped", users)
-	s.audit(ctx, actor, "issuer.new_server", issuerTarget(old.ID), detail)
+	detail = append(detail, say("audit.logins_dropped", "Count", users))
+	s.audit(ctx, actor, "issuer.new_server", issuerTarget(old.ID), detail...)
 	return updated, nil
 }

@@ -53,11 +53,11 @@ func TestIssuerServerChange(t *testing.T) {
 		if c.Changed() != tt.moved {
 			t.Errorf("%s: moved %t (%v), want %t", tt.name, c.Changed(), c.Moves, tt.moved)
 		}
-		if c.Changed() != (c.Notice() != "") {
-			t.Errorf("%s: notice %q", tt.name, c.Notice())
+		if c.Changed() != (!c.Notice().IsZero()) {
+			t.Errorf("%s: notice %v", tt.name, c.Notice())
 		}
 		fe := newServerProblems(c, tt.in)
-		if tt.moved && (fe.Fields["client_secret"] == "" || fe.Fields["confirm_new_server"] == "") {
+		if tt.moved && (fe.Fields["client_secret"].IsZero() || fe.Fields["confirm_new_server"].IsZero()) {
 			t.Errorf("%s: a move without secret and confirmation passes: %v", tt.name, fe.Fields)
 		}
 		typed := tt.in

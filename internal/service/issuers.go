@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -17,10 +18,11 @@ import (
 // ErrInvalidInput is matched by *FormError: a submitted value the admin must correct.
 var ErrInvalidInput = errors.New("service: invalid input")
 
-// FormError says what is wrong with a submitted form, field by field, in words for the admin. Field keys are the
-// form's field names; rows of a table carry their index ("endpoint_url.2").
+// FormError says what is wrong with a submitted form, field by field, as words for the admin (the admin pages
+// say them in the admin's language). Field keys are the form's field names; rows of a table carry their index
+// ("endpoint_url.2").
 type FormError struct {
-	Fields map[string]string
+	Fields map[string]Words
 }
 
 // Error lists the fields and problems in a stable order.
@@ -32,7 +34,7 @@ func (e *FormError) Error() string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, k+": "+e.Fields[k])
+		parts = append(parts, k+": "+e.Fields[k].ID)
 	}
 	return "service: invalid input: " + strings.Join(parts, "; ")
 }
@@ -41,9 +43,9 @@ func (e *FormError) Error() string {
 func (e *FormError) Is(target error) bool { return target == ErrInvalidInput }
 
 // add records the first problem of a field.
-func (e *FormError) add(field, msg string) {
+func (e *FormError) add(field string, msg Words) {
 	if e.Fields == nil {
-		e.Fields = map[string]string{}
+		e.Fields = map[string]Words{}
 	}
 	if _, ok := e.Fields[field]; !ok {
 		e.Fields[field] = msg
@@ -116,7 +118,7 @@ func DefaultMappings() []store.FieldMapping {
 func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 	fe := &FormError{}
 	base, msg := NormalizeBaseURL(baseURL)
-	if msg != "" {
+	if !msg.IsZero() {
 		fe.add("base_url", msg)
 		return nil, fe
 	}
@@ -127,7 +129,7 @@ func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 				labels = append(labels, PresetLabel(p))
 			}
 		}
-		fe.add("preset", "Choose "+strings.Join(labels, " or ")+" to fill the endpoints; with Custom, enter them yourself.")
+		fe.add("preset", say("admin.invalid.preset_fill", "Presets", strings.Join(labels, " / ")))
 		return nil, fe
 	}
 	m, err := cloud.PresetEndpoints(cloud.FlavorID(preset), base)
@@ -142,18 +144,18 @@ func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 }
 
 // NormalizeBaseURL checks a base URL (absolute http or https, a host, no query, fragment or credentials) and
-// gives it a trailing slash. The second result is the problem in the admin's words, or "".
-func NormalizeBaseURL(raw string) (string, string) {
+// gives it a trailing slash. The second result is the problem for the admin, or none.
+func NormalizeBaseURL(raw string) (string, Words) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", "Enter the server's base URL, for example https://cloud.example.org/."
+		return "", say("admin.invalid.base_url_empty")
 	}
 	u, msg := parseHTTPURL(raw)
-	if msg != "" {
+	if !msg.IsZero() {
 		return "", msg
 	}
 	if u.RawQuery != "" || u.ForceQuery {
-		return "", "The base URL must not have a query (the part after ?)."
+		return "", say("admin.invalid.base_url_query")
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -161,32 +163,32 @@ func NormalizeBaseURL(raw string) (string, string) {
 			u.RawPath += "/"
 		}
 	}
-	return u.String(), ""
+	return u.String(), Words{}
 }
 
 // parseHTTPURL checks an absolute http(s) URL with a host, without credentials or fragment.
-func parseHTTPURL(raw string) (*url.URL, string) {
+func parseHTTPURL(raw string) (*url.URL, Words) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, "This is not a valid URL."
+		return nil, say("admin.invalid.url")
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" {
-		return nil, "Enter an absolute URL starting with https:// (or http://)."
+		return nil, say("admin.invalid.url_absolute")
 	}
 	if u.Hostname() == "" {
-		return nil, "The URL has no host name."
+		return nil, say("admin.invalid.url_host")
 	}
 	if u.User != nil {
-		return nil, "The URL must not contain a user name or password."
+		return nil, say("admin.invalid.url_user")
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return nil, "The URL must not have a fragment (the part after #)."
+		return nil, say("admin.invalid.url_fragment")
 	}
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	return u, ""
+	return u, Words{}
 }
 
 // validEndpointName reports whether name is made of lower-case letters, digits and _.
@@ -246,9 +248,9 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 	}
 	switch {
 	case out.Name == "":
-		fe.add("name", "Enter a name; users see it in the file picker.")
+		fe.add("name", say("admin.invalid.issuer_name"))
 	case len(out.Name) > 200:
-		fe.add("name", "Keep the name under 200 characters.")
+		fe.add("name", say("admin.invalid.name_long"))
 	default:
 		all, err := s.store.ListIssuers(ctx)
 		if err != nil {
@@ -256,23 +258,23 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		}
 		for _, other := range all {
 			if other.ID != id && strings.EqualFold(strings.TrimSpace(other.Name), out.Name) {
-				fe.add("name", "Another cloud server already has this name; choose a different one.")
+				fe.add("name", say("admin.invalid.issuer_name_taken"))
 			}
 		}
 	}
 	base, msg := NormalizeBaseURL(in.BaseURL)
-	if msg != "" {
+	if !msg.IsZero() {
 		fe.add("base_url", msg)
 	}
 	out.BaseURL = base
 	if out.ClientID == "" {
-		fe.add("client_id", "Enter the client identifier shown in the cloud's OAuth 2.0 settings.")
+		fe.add("client_id", say("admin.invalid.client_id"))
 	}
 	if strings.ContainsAny(in.ClientSecret, "\r\n") {
-		fe.add("client_secret", "The client secret must be on one line.")
+		fe.add("client_secret", say("admin.invalid.client_secret_lines"))
 	}
 	if !slices.Contains(Presets(), out.Preset) {
-		fe.add("preset", "Choose Nextcloud, ownCloud 10 or Custom.")
+		fe.add("preset", say("admin.invalid.preset"))
 	}
 
 	seen := map[string]bool{}
@@ -284,16 +286,16 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		nk, uk := fmt.Sprintf("endpoint_name.%d", i), fmt.Sprintf("endpoint_url.%d", i)
 		switch {
 		case name == "":
-			fe.add(nk, "Enter the endpoint's name.")
+			fe.add(nk, say("admin.invalid.endpoint_name"))
 		case !validEndpointName(name):
-			fe.add(nk, "Use lower-case letters, digits and _ only, for example webdav_endpoint.")
+			fe.add(nk, say("admin.invalid.endpoint_name_chars"))
 		case seen[name]:
-			fe.add(nk, "This name is used twice; each endpoint needs its own name.")
+			fe.add(nk, say("admin.invalid.endpoint_name_twice"))
 		}
 		seen[name] = true
 		if raw == "" {
-			fe.add(uk, "Enter the endpoint's URL.")
-		} else if msg := checkEndpointURL(name, raw); msg != "" {
+			fe.add(uk, say("admin.invalid.endpoint_url"))
+		} else if msg := checkEndpointURL(name, raw); !msg.IsZero() {
 			fe.add(uk, msg)
 		}
 		out.Endpoints = append(out.Endpoints, store.Endpoint{Name: name, URL: raw})
@@ -314,24 +316,24 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		ek, ik := fmt.Sprintf("mapping_external.%d", i), fmt.Sprintf("mapping_internal.%d", i)
 		switch {
 		case ext == "":
-			fe.add(ek, "Enter the path into the userinfo reply, for example ocs-data-email.")
+			fe.add(ek, say("admin.invalid.mapping_path"))
 		case !validDashPath(ext):
-			fe.add(ek, "Write the path with dashes between keys, for example ocs-data-email (no spaces or slashes).")
+			fe.add(ek, say("admin.invalid.mapping_path_chars"))
 		case seenExt[ext]:
-			fe.add(ek, "This path is mapped twice.")
+			fe.add(ek, say("admin.invalid.mapping_path_twice"))
 		}
 		seenExt[ext] = true
 		switch {
 		case !slices.Contains(MappingFields(), field):
-			fe.add(ik, "Choose username, email or name.")
+			fe.add(ik, say("admin.invalid.mapping_field"))
 		case seenInt[field]:
-			fe.add(ik, "Another row already fills "+field+"; each field can come from one path only.")
+			fe.add(ik, say("admin.invalid.mapping_field_twice", "Field", field))
 		}
 		seenInt[field] = true
 		out.Mappings = append(out.Mappings, store.FieldMapping{External: ext, Internal: field})
 	}
 	if !seenInt[cloud.FieldUsername] && !seenInt[cloud.FieldEmail] {
-		fe.add("mappings", "Map at least the username (or the email): without it nobody can be told apart.")
+		fe.add("mappings", say("admin.invalid.mappings"))
 	}
 	if err := fe.err(); err != nil {
 		return store.Issuer{}, err
@@ -340,14 +342,14 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 }
 
 // checkEndpointURL checks one endpoint URL; the WebDAV endpoint may hold {userid} in its path.
-func checkEndpointURL(name, raw string) string {
+func checkEndpointURL(name, raw string) Words {
 	check := raw
 	if strings.Contains(raw, cloud.UserIDPlaceholder) {
 		if name != cloud.EndpointWebDAV {
-			return "Only the WebDAV endpoint may contain " + cloud.UserIDPlaceholder + "."
+			return say("admin.invalid.userid_webdav_only", "Placeholder", cloud.UserIDPlaceholder)
 		}
 		if q := strings.IndexByte(raw, '?'); q >= 0 && strings.Contains(raw[q:], cloud.UserIDPlaceholder) {
-			return cloud.UserIDPlaceholder + " belongs in the path, not the query."
+			return say("admin.invalid.userid_in_query", "Placeholder", cloud.UserIDPlaceholder)
 		}
 		check = strings.ReplaceAll(raw, cloud.UserIDPlaceholder, "user")
 	}
@@ -419,16 +421,16 @@ func (s *Service) CreateIssuer(ctx context.Context, actor host.User, in IssuerIn
 	iss.ClientSecret = strings.TrimSpace(in.ClientSecret)
 	created, err := s.store.CreateIssuer(ctx, iss)
 	if errors.Is(err, store.ErrDuplicate) {
-		return store.Issuer{}, &FormError{Fields: map[string]string{"name": "Another cloud server already has this name; choose a different one."}}
+		return store.Issuer{}, &FormError{Fields: map[string]Words{"name": say("admin.invalid.issuer_name_taken")}}
 	}
 	if err != nil {
 		return store.Issuer{}, fmt.Errorf("service: create issuer: %w", err)
 	}
-	detail := fmt.Sprintf("created %q at %s (%s)", created.Name, created.BaseURL, PresetLabel(created.Preset))
+	detail := []Words{say("audit.issuer_created", "Name", created.Name, "URL", created.BaseURL, "Preset", PresetLabel(created.Preset))}
 	if created.ClientSecret == "" {
-		detail += " without a client secret"
+		detail = append(detail, say("audit.no_secret"))
 	}
-	s.audit(ctx, actor, "issuer.create", issuerTarget(created.ID), detail)
+	s.audit(ctx, actor, "issuer.create", issuerTarget(created.ID), detail...)
 	return created, nil
 }
 
@@ -463,7 +465,7 @@ func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, i
 	if err != nil {
 		return store.Issuer{}, fmt.Errorf("service: update issuer %d: %w", id, err)
 	}
-	s.audit(ctx, actor, "issuer.update", issuerTarget(id), describeIssuerChanges(old, updated))
+	s.audit(ctx, actor, "issuer.update", issuerTarget(id), describeIssuerChanges(old, updated)...)
 	// The admin has looked at the client settings: stored logins may try again at once, on every replica.
 	if err := s.store.ClearClientPause(ctx, id); err != nil {
 		s.log.ErrorContext(ctx, "ocrepo: clear the client pause", "issuer", id, "err", err)
@@ -473,39 +475,39 @@ func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, i
 
 // describeIssuerChanges says what changed, for the audit trail: values of plain fields, only the fact for the
 // secret.
-func describeIssuerChanges(old, cur store.Issuer) string {
-	var parts []string
+func describeIssuerChanges(old, cur store.Issuer) []Words {
+	var parts []Words
 	if old.Name != cur.Name {
-		parts = append(parts, fmt.Sprintf("name %q -> %q", old.Name, cur.Name))
+		parts = append(parts, say("audit.changed_name", "Old", old.Name, "New", cur.Name))
 	}
 	if old.BaseURL != cur.BaseURL {
-		parts = append(parts, fmt.Sprintf("base URL %s -> %s", old.BaseURL, cur.BaseURL))
+		parts = append(parts, say("audit.changed_base_url", "Old", old.BaseURL, "New", cur.BaseURL))
 	}
 	if old.ClientID != cur.ClientID {
-		parts = append(parts, fmt.Sprintf("client id %q -> %q", old.ClientID, cur.ClientID))
+		parts = append(parts, say("audit.changed_client_id", "Old", old.ClientID, "New", cur.ClientID))
 	}
 	if old.ClientSecret != cur.ClientSecret {
-		parts = append(parts, "client secret replaced")
+		parts = append(parts, say("audit.secret_replaced"))
 	}
 	if old.BasicAuth != cur.BasicAuth {
-		parts = append(parts, fmt.Sprintf("token requests authenticated via HTTP headers: %t", cur.BasicAuth))
+		parts = append(parts, say("audit.basic_auth."+strconv.FormatBool(cur.BasicAuth)))
 	}
 	if old.AllowPrivateNetwork != cur.AllowPrivateNetwork {
-		parts = append(parts, fmt.Sprintf("private networks allowed: %t", cur.AllowPrivateNetwork))
+		parts = append(parts, say("audit.private_networks."+strconv.FormatBool(cur.AllowPrivateNetwork)))
 	}
 	if old.Preset != cur.Preset {
-		parts = append(parts, fmt.Sprintf("preset %s -> %s", PresetLabel(old.Preset), PresetLabel(cur.Preset)))
+		parts = append(parts, say("audit.changed_preset", "Old", PresetLabel(old.Preset), "New", PresetLabel(cur.Preset)))
 	}
 	if !slices.Equal(old.Endpoints, cur.Endpoints) {
-		parts = append(parts, "endpoints changed")
+		parts = append(parts, say("audit.endpoints_changed"))
 	}
 	if !slices.Equal(old.Mappings, cur.Mappings) {
-		parts = append(parts, "user field mappings changed")
+		parts = append(parts, say("audit.mappings_changed"))
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("saved %q without changes", cur.Name)
+		return []Words{say("audit.unchanged", "Name", cur.Name)}
 	}
-	return fmt.Sprintf("updated %q: %s", cur.Name, strings.Join(parts, "; "))
+	return append([]Words{say("audit.updated", "Name", cur.Name)}, parts...)
 }
 
 // IssuerImpact is what deleting an issuer takes with it.
@@ -557,17 +559,17 @@ func (s *Service) DeleteIssuer(ctx context.Context, actor host.User, id int64) e
 	}
 	names := make([]string, 0, len(imp.Instances))
 	for _, in := range imp.Instances {
-		names = append(names, fmt.Sprintf("%q", in.Name))
+		names = append(names, in.Name)
 	}
-	detail := fmt.Sprintf("deleted %q (%s) with %d instance(s)", imp.Issuer.Name, imp.Issuer.BaseURL, len(imp.Instances))
+	detail := []Words{say("audit.issuer_deleted", "Name", imp.Issuer.Name, "URL", imp.Issuer.BaseURL)}
 	if len(names) > 0 {
-		detail += " [" + strings.Join(names, ", ") + "]"
+		detail = append(detail, say("audit.instances_deleted", "Count", len(names), "Names", strings.Join(names, ", ")))
 	}
-	detail += fmt.Sprintf(", %d user login(s) dropped", imp.UserLogins)
+	detail = append(detail, say("audit.logins_dropped", "Count", imp.UserLogins))
 	if imp.System.Connected {
-		detail += ", system account " + imp.System.CloudUser + " disconnected"
+		detail = append(detail, say("audit.system_dropped", "User", imp.System.CloudUser))
 	}
-	s.audit(ctx, actor, "issuer.delete", issuerTarget(id), detail)
+	s.audit(ctx, actor, "issuer.delete", issuerTarget(id), detail...)
 	return nil
 }
 

@@ -26,7 +26,7 @@ const loginFailureShown = 15 * time.Minute
 func (s *Service) recordLoginFailure(ctx context.Context, u host.User, d LoginDone, err error) {
 	var le *LoginError
 	if err != nil && !d.System && d.IssuerID != 0 && errors.As(err, &le) && le.Kind != LoginStateReplayed {
-		s.audit(ctx, u, auditLoginFailed, issuerTarget(d.IssuerID), loginFailedDetail+string(le.Kind))
+		s.auditText(ctx, u, auditLoginFailed, issuerTarget(d.IssuerID), loginFailedDetail+string(le.Kind))
 	}
 }
 

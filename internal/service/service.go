@@ -261,7 +261,13 @@ func (s *Service) issuerClient(ctx context.Context, issuerID int64) (store.Issue
 }
 
 // audit records an admin action; a failure to record is logged, not returned (the action itself succeeded).
-func (s *Service) audit(ctx context.Context, actor host.User, action, target, detail string) {
+func (s *Service) audit(ctx context.Context, actor host.User, action, target string, detail ...Words) {
+	s.auditText(ctx, actor, action, target, recordAll(detail))
+}
+
+// auditText records an action whose detail is text of its own format (a failed login's kind, read back by
+// LastLoginFailure).
+func (s *Service) auditText(ctx context.Context, actor host.User, action, target, detail string) {
 	err := s.store.AddAudit(ctx, store.AuditEntry{At: s.now().UTC(), Actor: actor.ID, Action: action, Target: target, Detail: detail})
 	if err != nil {
 		s.log.ErrorContext(ctx, "ocrepo: audit entry not recorded", "action", action, "target", target, "err", err)

@@ -292,7 +292,7 @@ func TestNetworkGuardThroughThePages(t *testing.T) {
 			t.Errorf("allow private networks not stored: %v", err)
 		}
 		audit, err := s.h.Store.ListAudit(context.Background(), store.AuditFilter{})
-		if err != nil || len(audit) == 0 || !strings.Contains(audit[0].Detail, "private networks allowed: true") {
+		if err != nil || len(audit) == 0 || !strings.Contains(audit[0].Detail, `"audit.private_networks.true"`) {
 			t.Errorf("the audit trail does not record the setting: %+v, %v", audit, err)
 		}
 	})

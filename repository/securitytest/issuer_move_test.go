@@ -133,8 +133,8 @@ func TestIssuerMovedToAnotherServerIsANewServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(audit) == 0 || audit[0].Action != "issuer.new_server" || !strings.Contains(audit[0].Detail, "1 user login(s) dropped") ||
-		!strings.Contains(audit[0].Detail, "system account") || !strings.Contains(audit[0].Detail, evil.URL) {
+	if len(audit) == 0 || audit[0].Action != "issuer.new_server" || !strings.Contains(audit[0].Detail, `{"id":"audit.logins_dropped","args":["Count",1]}`) ||
+		!strings.Contains(audit[0].Detail, `"audit.system_dropped"`) || !strings.Contains(audit[0].Detail, evil.URL) {
 		t.Errorf("audit trail does not record the move: %+v", audit)
 	}
 
