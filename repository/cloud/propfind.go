@@ -469,8 +469,17 @@ func digits(b []byte) (int, bool) {
 	return n, true
 }
 
+// daysIn is the number of days of month m in year (Gregorian).
 func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	const long = 1<<time.January | 1<<time.March | 1<<time.May | 1<<time.July | 1<<time.August |
+		1<<time.October | 1<<time.December
+	return 30 + long>>m&1
 }
 
 // parseError is a malformed listing; reason goes into an InvalidResponseError.
@@ -505,25 +514,27 @@ type attrNS struct {
 
 // msParser scans one multistatus body.
 type msParser struct {
-	r        io.Reader
-	buf      []byte
-	pos      int // next unread byte
-	end      int // end of buffered bytes
-	eof      bool
-	cut      bool  // the read ended with io.ErrUnexpectedEOF: the body broke off
-	rerr     error // a read error other than EOF
-	head     []byte
-	names    []byte
-	stack    []frame
-	ns       []binding
-	decls    []attrNS
-	ps       rawPropstat
-	ent      rawEntry
-	m        *hrefMapper
-	out      entryBlocks
-	done     bool // the root element ended
-	rootSeen bool
-	attrBuf  []byte
+	r          io.Reader
+	buf        []byte
+	pos        int // next unread byte
+	end        int // end of buffered bytes
+	eof        bool
+	cut        bool  // the read ended with io.ErrUnexpectedEOF: the body broke off
+	rerr       error // a read error other than EOF
+	head       []byte
+	names      []byte
+	stack      []frame
+	ns         []binding
+	decls      []attrNS
+	ps         rawPropstat
+	ent        rawEntry
+	m          *hrefMapper
+	out        entryBlocks
+	nsCache    [4]binding // prefixes resolved since the bindings in scope last changed
+	nsCacheLen int
+	done       bool // the root element ended
+	rootSeen   bool
+	attrBuf    []byte
 }
 
 // parseMultistatus reads a multistatus document from r and returns its responses as entries, in document order.
@@ -719,8 +730,24 @@ func (p *msParser) text() error {
 		b := p.buf[p.pos:p.end]
 		i := 0
 		for i < len(b) {
-			c := b[i]
-			switch c {
+			// A run of plain bytes is copied at once; only '<', '&' and '\r' need a look.
+			j := i
+			for j < len(b) && charClass[b[j]]&classText == 0 {
+				j++
+			}
+			if j > i {
+				run := b[i:j]
+				if prevCR && run[0] == '\n' {
+					run = run[1:]
+				}
+				*dst = append(*dst, run...)
+				prevCR = false
+				i = j
+				if i == len(b) {
+					break
+				}
+			}
+			switch b[i] {
 			case '<':
 				p.pos += i
 				return nil
@@ -735,21 +762,11 @@ func (p *msParser) text() error {
 				*dst = utf8.AppendRune(*dst, r)
 				i += n
 				prevCR = false
-				continue
-			case '\r':
+			default: // '\r'
 				*dst = append(*dst, '\n')
 				prevCR = true
 				i++
-				continue
-			case '\n':
-				if !prevCR {
-					*dst = append(*dst, '\n')
-				}
-			default:
-				*dst = append(*dst, c)
 			}
-			prevCR = false
-			i++
 		}
 	more:
 		p.pos += i
@@ -849,22 +866,35 @@ func entity(b []byte, eof bool) (rune, int, error) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\r' || c == '\n' || c == '\t' }
 
-// Name bytes as bit sets (bytes below 64 and 64..127): letters, digits, '_', ':', '.', '-'.
+// Byte classes of charClass.
 const (
-	nameBitsLo uint64 = 1<<'-' | 1<<'.' | 0x3FF<<'0' | 1<<':'
-	nameBitsHi uint64 = 0x3FFFFFF<<('A'-64) | 1<<('_'-64) | 0x3FFFFFF<<('a'-64)
+	className  = 1 << iota // continues an XML name as encoding/xml reads it (any byte of a multi-byte rune does)
+	classColon             // ':', which also continues a name
+	classText              // ends a run of plain character data: '<', '&', '\r'
 )
 
-// nameChar reports whether c continues an XML name as encoding/xml reads it (any byte of a multi-byte rune does).
-func nameChar(c byte) bool {
-	if c < 64 {
-		return nameBitsLo>>c&1 != 0
-	}
-	if c < 128 {
-		return nameBitsHi>>(c-64)&1 != 0
-	}
-	return true
-}
+// charClass holds the classes of every byte: one load per byte in the scanner's inner loops. Letters, digits, '_',
+// ':', '.', '-' and bytes from 0x80 up are name bytes (TestCharClass checks the table against that definition).
+const charClass = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x01\x01\x00" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x03\x00\x04\x00\x00\x00" +
+	"\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x01" +
+	"\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+
+// nameChar reports whether c continues an XML name as encoding/xml reads it.
+func nameChar(c byte) bool { return charClass[c]&className != 0 }
 
 // nameEnd is the end of the name starting at b[i].
 func nameEnd(b []byte, i int) int {
@@ -878,22 +908,17 @@ func nameEnd(b []byte, i int) int {
 // has several (ok false).
 func scanName(b []byte, i int) (end, colon int, ok bool) {
 	colon = -1
-	for i < len(b) {
-		c := b[i]
-		if !nameChar(c) {
+	for ; i < len(b); i++ {
+		k := charClass[b[i]]
+		if k&className == 0 {
 			break
 		}
-		if c == ':' {
+		if k&classColon != 0 {
 			if colon >= 0 {
-				ok = false
-				for i < len(b) && nameChar(b[i]) {
-					i++
-				}
-				return i, colon, false
+				return nameEnd(b, i), colon, false
 			}
 			colon = i
 		}
-		i++
 	}
 	return i, colon, true
 }
@@ -1104,7 +1129,10 @@ func (p *msParser) endTag(b []byte) error {
 func (p *msParser) pop() error {
 	top := p.stack[len(p.stack)-1]
 	p.stack = p.stack[:len(p.stack)-1]
-	p.ns = p.ns[:top.nsMark]
+	if int(top.nsMark) < len(p.ns) {
+		p.ns = p.ns[:top.nsMark]
+		p.nsCacheLen = 0
+	}
 	if len(p.stack) > 0 {
 		p.names = p.names[:p.stack[len(p.stack)-1].nameEnd]
 	} else {
@@ -1224,6 +1252,9 @@ func (p *msParser) startTag(b []byte) error {
 		return p.syntax("too many namespace declarations")
 	}
 	mark := int32(len(p.ns))
+	if len(p.decls) > 0 {
+		p.nsCacheLen = 0
+	}
 	for _, d := range p.decls {
 		val, err := decodeAttr(p.attrBuf[:0], b[d.valStart:d.valEnd])
 		if err != nil {
@@ -1286,22 +1317,50 @@ func (p *msParser) enter(role uint8) {
 	}
 }
 
-// resolve finds the namespace of an element name.
+// resolve finds the namespace of an element name. The prefixes resolved since the bindings in scope last changed
+// are kept in a small cache (a listing binds its prefixes once, on the root, and uses three of them for every
+// element), so the usual lookup compares a byte or two instead of walking the bindings.
 func (p *msParser) resolve(prefix, local []byte) uint8 {
-	switch string(prefix) {
-	case "xmlns", "xml":
-		return nsOther
-	case "":
+	switch len(prefix) {
+	case 0:
 		if string(local) == "xmlns" {
 			return nsOther
 		}
+	case 3, 5:
+		if string(prefix) == "xml" || string(prefix) == "xmlns" {
+			return nsOther
+		}
+	}
+	for i := range p.nsCacheLen {
+		if c := &p.nsCache[i]; sameName(prefix, c.prefix) {
+			return c.ns
+		}
 	}
 	for i := len(p.ns) - 1; i >= 0; i-- {
-		if p.ns[i].prefix == string(prefix) {
-			return p.ns[i].ns
+		if b := p.ns[i]; sameName(prefix, b.prefix) {
+			// The cache keeps the first prefixes looked up.
+			if p.nsCacheLen < len(p.nsCache) {
+				p.nsCache[p.nsCacheLen] = b
+				p.nsCacheLen++
+			}
+			return b.ns
 		}
 	}
 	return nsOther
+}
+
+// sameName reports whether b and s hold the same bytes; for the one- or two-byte prefixes of a listing a loop is
+// cheaper than a call to the runtime's memequal.
+func sameName(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		if b[i] != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // childRole is the role of an element named (ns, local) inside an element of role parent.

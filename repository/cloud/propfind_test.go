@@ -3,12 +3,14 @@ package cloud
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 )
 
 const testRoot = "/remote.php/dav/files/alice/"
@@ -283,6 +285,41 @@ func TestParseHTTPTime(t *testing.T) {
 	for _, tt := range tests {
 		if got := parseHTTPTime([]byte(tt.in)); !got.Equal(tt.want) {
 			t.Errorf("parseHTTPTime(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// The byte class table says what encoding/xml's name reader and the text scanner say, for every byte.
+func TestCharClass(t *testing.T) {
+	t.Parallel()
+	for c := 0; c < 256; c++ {
+		name := c >= utf8.RuneSelf || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '_' || c == ':' || c == '.' || c == '-'
+		if got := charClass[c]&className != 0; got != name {
+			t.Errorf("byte %#x: name %v, want %v", c, got, name)
+		}
+		if got := charClass[c]&classColon != 0; got != (c == ':') {
+			t.Errorf("byte %#x: colon %v", c, got)
+		}
+		if got := charClass[c]&classText != 0; got != (c == '<' || c == '&' || c == '\r') {
+			t.Errorf("byte %#x: text stop %v", c, got)
+		}
+	}
+}
+
+// The fast date path agrees with time.Parse on every day number of every month, in leap and common years.
+func TestFastHTTPTimeCalendar(t *testing.T) {
+	t.Parallel()
+	for _, year := range []int{1900, 1999, 2000, 2023, 2024, 2100} {
+		for month := time.January; month <= time.December; month++ {
+			for day := 0; day <= 32; day++ {
+				s := fmt.Sprintf("Mon, %02d %s %04d 23:59:59 GMT", day, month.String()[:3], year)
+				want, werr := time.Parse(httpTimeLayout, s)
+				got, ok := fastHTTPTime([]byte(s))
+				if ok != (werr == nil) || ok && !got.Equal(want) {
+					t.Errorf("%s: fast %v %v, time.Parse %v %v", s, got, ok, want, werr)
+				}
+			}
 		}
 	}
 }
