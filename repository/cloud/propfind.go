@@ -496,8 +496,24 @@ var errNeedMore = errors.New("need more input")
 // frame is one open element.
 type frame struct {
 	role    uint8
+	last    uint8 // 1 + the role of the last child closed, 0 before the first
 	nameEnd int32 // end of the element's qualified name in msParser.names
 	nsMark  int32 // len(msParser.ns) before the element's own bindings
+}
+
+// nRoles bounds the element roles.
+const nRoles = roleValue + nProps
+
+// msMemoName is the longest qualified name the start tag memo keeps; a listing's are at most 18 bytes.
+const msMemoName = 23
+
+// tagMemo is the start tag that last followed a given child inside an element of a given role: its qualified name
+// and its role, valid while the namespace bindings in scope are those of generation gen.
+type tagMemo struct {
+	name [msMemoName]byte
+	n    uint8
+	role uint8
+	gen  uint32
 }
 
 // binding is one namespace declaration in scope.
@@ -532,6 +548,8 @@ type msParser struct {
 	out        entryBlocks
 	nsCache    [4]binding // prefixes resolved since the bindings in scope last changed
 	nsCacheLen int
+	gen        uint32 // changes with the namespace bindings in scope; memo entries of another generation are stale
+	memo       [nRoles][nRoles + 1]tagMemo
 	done       bool // the root element ended
 	rootSeen   bool
 	attrBuf    []byte
@@ -541,7 +559,7 @@ type msParser struct {
 // A syntax error, a document that ends early, a root that is not DAV: multistatus or a response without href is a
 // *parseError; a failing read is returned as it is (io.ErrUnexpectedEOF is a truncation).
 func parseMultistatus(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, []byte, error) {
-	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer)}
+	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer), gen: 1}
 	if sizeHint > 0 {
 		// One block for the whole listing, so it is handed over without a copy: peak memory stays near what the
 		// listing keeps. The caller bounds sizeHint (a Content-Length over the listing limit is refused unread).
@@ -1131,10 +1149,12 @@ func (p *msParser) pop() error {
 	p.stack = p.stack[:len(p.stack)-1]
 	if int(top.nsMark) < len(p.ns) {
 		p.ns = p.ns[:top.nsMark]
-		p.nsCacheLen = 0
+		p.bindingsChanged()
 	}
 	if len(p.stack) > 0 {
-		p.names = p.names[:p.stack[len(p.stack)-1].nameEnd]
+		parent := &p.stack[len(p.stack)-1]
+		p.names = p.names[:parent.nameEnd]
+		parent.last = top.role + 1
 	} else {
 		p.names = p.names[:0]
 	}
@@ -1154,7 +1174,27 @@ func (p *msParser) pop() error {
 }
 
 // startTag handles "<name attr='v'...>" and "<name/>".
+//
+// The elements of a listing come in the same order in every response, so the tag that followed a given child of
+// an element is remembered (tagMemo): when the same name comes again after the same child, with no attributes, it
+// is recognised by one comparison and needs no scanning, namespace lookup or role matching. The name is known to
+// be well formed (it was scanned when it was remembered) and, with the same bindings in scope and the same parent
+// role, has the same role. Anything else takes the full path below, which remembers what it found.
 func (p *msParser) startTag(b []byte) error {
+	if len(p.stack) > 0 {
+		top := &p.stack[len(p.stack)-1]
+		if m := &p.memo[top.role][top.last]; m.gen == p.gen {
+			n := 1 + int(m.n)
+			if len(b) > n+1 && string(b[1:n]) == string(m.name[:m.n]) {
+				switch {
+				case b[n] == '>':
+					return p.push(b[1:n], m.role, int32(len(p.ns)), n+1, false)
+				case b[n] == '/' && b[n+1] == '>':
+					return p.push(b[1:n], m.role, int32(len(p.ns)), n+2, true)
+				}
+			}
+		}
+	}
 	e, colon, ok := scanName(b, 1)
 	if e == len(b) {
 		return errNeedMore
@@ -1253,7 +1293,7 @@ func (p *msParser) startTag(b []byte) error {
 	}
 	mark := int32(len(p.ns))
 	if len(p.decls) > 0 {
-		p.nsCacheLen = 0
+		p.bindingsChanged()
 	}
 	for _, d := range p.decls {
 		val, err := decodeAttr(p.attrBuf[:0], b[d.valStart:d.valEnd])
@@ -1284,9 +1324,24 @@ func (p *msParser) startTag(b []byte) error {
 		}
 		p.rootSeen = true
 	}
+	if len(p.decls) == 0 && parent != roleDocument && len(q) <= msMemoName {
+		top := &p.stack[len(p.stack)-1]
+		m := &p.memo[parent][top.last]
+		m.n = uint8(copy(m.name[:], q))
+		m.role = role
+		m.gen = p.gen
+	}
+	return p.push(q, role, mark, i, empty)
+}
+
+// push opens an element of role named q whose start tag takes n bytes.
+func (p *msParser) push(q []byte, role uint8, mark int32, n int, empty bool) error {
+	if len(p.stack) >= msMaxDepth {
+		return p.syntax("elements nested too deeply")
+	}
 	p.names = append(p.names, q...)
 	p.stack = append(p.stack, frame{role: role, nameEnd: int32(len(p.names)), nsMark: mark})
-	p.pos += i
+	p.pos += n
 	p.enter(role)
 	if empty {
 		return p.pop()
@@ -1315,6 +1370,12 @@ func (p *msParser) enter(role uint8) {
 		p.ps.val[k] = p.ps.val[k][:0]
 		p.ps.has[k] = true
 	}
+}
+
+// bindingsChanged forgets what was learnt under the namespace bindings that were in scope.
+func (p *msParser) bindingsChanged() {
+	p.nsCacheLen = 0
+	p.gen++
 }
 
 // resolve finds the namespace of an element name. The prefixes resolved since the bindings in scope last changed
