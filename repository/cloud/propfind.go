@@ -17,8 +17,10 @@ package cloud
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"net/http"
 	"path"
 	"time"
@@ -136,7 +138,8 @@ func (p *rawPropstat) commit(e *rawEntry) {
 	}
 	for i := range p.val {
 		if p.has[i] {
-			e.val[i] = append(e.val[i][:0], p.val[i]...)
+			// The buffers change hands instead of being copied; the propstat's are emptied when it is reused.
+			e.val[i], p.val[i] = p.val[i], e.val[i]
 			e.has[i] = true
 		}
 	}
@@ -329,19 +332,18 @@ func hasPrefixFold(b []byte, prefix string) bool {
 
 // unescapePath percent-decodes src onto dst like url.PathUnescape.
 func unescapePath(dst, src []byte) ([]byte, bool) {
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		if c != '%' {
-			dst = append(dst, c)
-			continue
+	for {
+		i := bytes.IndexByte(src, '%')
+		if i < 0 {
+			return append(dst, src...), true
 		}
+		dst = append(dst, src[:i]...)
 		if i+2 >= len(src) || !isHex(src[i+1]) || !isHex(src[i+2]) {
 			return dst, false
 		}
 		dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
-		i += 2
+		src = src[i+3:]
 	}
-	return dst, true
 }
 
 func isHex(c byte) bool {
@@ -749,10 +751,7 @@ func (p *msParser) text() error {
 		i := 0
 		for i < len(b) {
 			// A run of plain bytes is copied at once; only '<', '&' and '\r' need a look.
-			j := i
-			for j < len(b) && charClass[b[j]]&classText == 0 {
-				j++
-			}
+			j := i + textStop(b[i:])
 			if j > i {
 				run := b[i:j]
 				if prevCR && run[0] == '\n' {
@@ -795,6 +794,27 @@ func (p *msParser) text() error {
 			return p.truncated()
 		}
 	}
+}
+
+// textStop is the index of the first '<', '&' or '\r' in b, or len(b). It tests eight bytes at a time: a byte
+// equal to c is a zero byte of v^(c repeated), and (x-0x01..01)&^x&0x80..80 flags the zero bytes of x. A flag can
+// be wrong only above a true zero, where a borrow runs on, so the lowest flag of the three tests is the first stop.
+func textStop(b []byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		lt, amp, cr := v^(ones*'<'), v^(ones*'&'), v^(ones*'\r')
+		if m := ((lt-ones)&^lt | (amp-ones)&^amp | (cr-ones)&^cr) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if charClass[b[i]]&classText != 0 {
+			break
+		}
+	}
+	return i
 }
 
 // entity decodes the reference at the start of b ("&amp;", "&#65;", "&#x41;"). It returns errNeedMore when b ends

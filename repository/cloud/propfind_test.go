@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -341,6 +343,48 @@ func TestParseHTTPTime(t *testing.T) {
 	for _, tt := range tests {
 		if got := parseHTTPTime([]byte(tt.in)); !got.Equal(tt.want) {
 			t.Errorf("parseHTTPTime(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// unescapePath decodes like url.PathUnescape and fails where it fails.
+func TestUnescapePath(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"", "/a/b", "%41", "a%2fb%2F", "100%25", "%e6%97%a5%E6%9C%AC.jpg", "x+y", "%", "a%",
+		"a%4", "%zz", "%4g", "ok%20then%", "%%41"} {
+		want, werr := url.PathUnescape(in)
+		got, ok := unescapePath([]byte("kept:"), []byte(in))
+		if ok != (werr == nil) || ok && string(got) != "kept:"+want {
+			t.Errorf("unescapePath(%q) = %q %v, url.PathUnescape %q %v", in, got, ok, want, werr)
+		}
+	}
+}
+
+// textStop finds what a byte-by-byte search finds, wherever the stop falls in a word and whatever surrounds it.
+func TestTextStop(t *testing.T) {
+	t.Parallel()
+	naive := func(b []byte) int {
+		for i, c := range b {
+			if c == '<' || c == '&' || c == '\r' {
+				return i
+			}
+		}
+		return len(b)
+	}
+	// Bytes next to the stops in value (one below and above each, 0x00, 0x80, 0xff) make borrows and carries.
+	alphabet := []byte{'a', '<', '&', '\r', ';', '=', '%', '\'', '\f', '\x0e', 0x00, 0x01, 0x7f, 0x80, 0xbc, 0xff}
+	r := rand.New(rand.NewSource(1))
+	for range 20000 {
+		b := make([]byte, r.Intn(40))
+		for i := range b {
+			if r.Intn(3) == 0 {
+				b[i] = alphabet[r.Intn(len(alphabet))]
+			} else {
+				b[i] = alphabet[0]
+			}
+		}
+		if got, want := textStop(b), naive(b); got != want {
+			t.Fatalf("textStop(%q) = %d, want %d", b, got, want)
 		}
 	}
 }
