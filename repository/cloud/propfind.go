@@ -132,7 +132,7 @@ func (p *rawPropstat) reset() {
 
 // commit moves the properties of a 2xx propstat into e.
 func (p *rawPropstat) commit(e *rawEntry) {
-	code := statusCode(bytes.TrimSpace(p.status))
+	code := statusCode(trimSpace(p.status))
 	if code < 200 || code > 299 {
 		return
 	}
@@ -147,6 +147,14 @@ func (p *rawPropstat) commit(e *rawEntry) {
 		e.hasResType = true
 		e.collection = p.collection
 	}
+}
+
+// trimSpace is bytes.TrimSpace, with a shortcut for values that neither start nor end with a space (the usual).
+func trimSpace(b []byte) []byte {
+	if len(b) == 0 || b[0] > ' ' && b[0] < utf8.RuneSelf && b[len(b)-1] > ' ' && b[len(b)-1] < utf8.RuneSelf {
+		return b
+	}
+	return bytes.TrimSpace(b)
 }
 
 // statusCode reads the code of a status line ("HTTP/1.1 200 OK"); 0 when there is none.
@@ -176,6 +184,8 @@ type hrefMapper struct {
 	buf     []byte
 	scratch []byte
 	strs    map[string]string // interned content types and permissions
+	recent  [8]string         // the strings interned last, compared before the map is asked
+	next    int
 }
 
 // errOutsideRoot and friends are reasons of invalid listings.
@@ -190,16 +200,23 @@ func (m *hrefMapper) intern(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := m.strs[string(b)]; ok {
-		return s
+	for _, s := range m.recent {
+		if string(b) == s {
+			return s
+		}
 	}
-	s := string(b)
-	if m.strs == nil {
-		m.strs = make(map[string]string, 16)
+	s, ok := m.strs[string(b)]
+	if !ok {
+		s = string(b)
+		if m.strs == nil {
+			m.strs = make(map[string]string, 16)
+		}
+		if len(m.strs) < 256 {
+			m.strs[s] = s
+		}
 	}
-	if len(m.strs) < 256 {
-		m.strs[s] = s
-	}
+	m.recent[m.next%len(m.recent)] = s
+	m.next++
 	return s
 }
 
@@ -234,7 +251,7 @@ func (m *hrefMapper) relative(href []byte) ([]byte, error) {
 
 // build makes an Entry of a response.
 func (m *hrefMapper) build(e *rawEntry) (Entry, error) {
-	href := bytes.TrimSpace(e.href)
+	href := trimSpace(e.href)
 	if !e.hasHref || len(href) == 0 {
 		return Entry{}, errMissingHref
 	}
@@ -249,8 +266,8 @@ func (m *hrefMapper) build(e *rawEntry) (Entry, error) {
 		s = append(s[:0], path.Clean(string(s))...)
 	}
 	pathLen := len(s)
-	etag := bytes.TrimSpace(e.val[propETag])
-	fileID := bytes.TrimSpace(e.val[propFileID])
+	etag := trimSpace(e.val[propETag])
+	fileID := trimSpace(e.val[propFileID])
 	s = append(s, etag...)
 	s = append(s, fileID...)
 	m.scratch = s
@@ -263,21 +280,21 @@ func (m *hrefMapper) build(e *rawEntry) (Entry, error) {
 	ent.Dir = e.hasResType && e.collection
 	ent.Size = -1
 	if e.has[propSize] {
-		if n, ok := parseInt(bytes.TrimSpace(e.val[propSize])); ok {
+		if n, ok := parseInt(trimSpace(e.val[propSize])); ok {
 			ent.Size = max(n, -1)
 		}
 	}
 	if ent.Size == -1 && e.has[propContentLength] {
-		if n, ok := parseInt(bytes.TrimSpace(e.val[propContentLength])); ok {
+		if n, ok := parseInt(trimSpace(e.val[propContentLength])); ok {
 			ent.Size = max(n, -1)
 		}
 	}
-	ent.ContentType = m.intern(bytes.TrimSpace(e.val[propContentType]))
-	ent.Permissions = m.intern(bytes.TrimSpace(e.val[propPermissions]))
+	ent.ContentType = m.intern(trimSpace(e.val[propContentType]))
+	ent.Permissions = m.intern(trimSpace(e.val[propPermissions]))
 	if e.has[propLastModified] {
-		ent.Modified = parseHTTPTime(bytes.TrimSpace(e.val[propLastModified]))
+		ent.Modified = parseHTTPTime(trimSpace(e.val[propLastModified]))
 	}
-	hp := bytes.TrimSpace(e.val[propHasPreview])
+	hp := trimSpace(e.val[propHasPreview])
 	ent.HasPreview = string(hp) == "true" || string(hp) == "1"
 	return ent, nil
 }
@@ -296,10 +313,12 @@ func cleanPath(p []byte) bool {
 	if len(p) > 1 && p[len(p)-1] == '/' {
 		return false
 	}
-	for i := 0; i < len(p); i++ {
-		if p[i] != '/' {
-			continue
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(p[i:], '/')
+		if j < 0 {
+			return true
 		}
+		i += j
 		rest := p[i+1:]
 		switch {
 		case len(rest) > 0 && rest[0] == '/':
@@ -310,7 +329,6 @@ func cleanPath(p []byte) bool {
 			return false
 		}
 	}
-	return true
 }
 
 // hasPrefixFold reports whether b starts with the lower-case ASCII prefix, ignoring case.
@@ -457,7 +475,21 @@ func fastHTTPTime(b []byte) (time.Time, bool) {
 		day > daysIn(month, year) {
 		return time.Time{}, false
 	}
-	return time.Date(year, month, day, hh, mm, ss, 0, time.UTC), true
+	return time.Unix(unixDays(year, int(month), day)*86400+int64(hh*3600+mm*60+ss), 0).UTC(), true
+}
+
+// unixDays is the number of days from 1970-01-01 to the given date of the proleptic Gregorian calendar (years
+// 0 to 9999), counted in 400-year eras of 146,097 days that start on the 1st of March.
+func unixDays(year, month, day int) int64 {
+	if month <= 2 {
+		year--
+	}
+	era := (year + 400) / 400 // year >= -1: one era early, taken back below
+	yoe := year + 400 - era*400
+	mp := (month + 9) % 12 // March is 0
+	doy := (153*mp+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era-1)*146097 + int64(doe) - 719468
 }
 
 func digits(b []byte) (int, bool) {

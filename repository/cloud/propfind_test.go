@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand"
 	"net/url"
+	"path"
 	"reflect"
 	"strings"
 	"testing"
@@ -389,6 +390,33 @@ func TestTextStop(t *testing.T) {
 	}
 }
 
+// trimSpace trims what bytes.TrimSpace trims, Unicode spaces and control bytes at the edges included.
+func TestTrimSpace(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"", " ", "x", " x ", "\tx\r\n", "\u00a0x", "x\u0085", "\u2003x\u3000", "\x01x\x7f", "é", "xé",
+		"\vx\f", "a b"} {
+		if got, want := trimSpace([]byte(in)), bytes.TrimSpace([]byte(in)); string(got) != string(want) {
+			t.Errorf("trimSpace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// cleanPath says whether path.Clean would leave a path as it is.
+func TestCleanPath(t *testing.T) {
+	t.Parallel()
+	parts := []string{"/", "a", ".", "..", "b.c", "...", ".d"}
+	r := rand.New(rand.NewSource(1))
+	for range 20000 {
+		p := "/"
+		for range r.Intn(8) {
+			p += parts[r.Intn(len(parts))]
+		}
+		if got, want := cleanPath([]byte(p)), path.Clean(p) == p; got != want {
+			t.Fatalf("cleanPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
 // The byte class table says what encoding/xml's name reader and the text scanner say, for every byte.
 func TestCharClass(t *testing.T) {
 	t.Parallel()
@@ -410,7 +438,7 @@ func TestCharClass(t *testing.T) {
 // The fast date path agrees with time.Parse on every day number of every month, in leap and common years.
 func TestFastHTTPTimeCalendar(t *testing.T) {
 	t.Parallel()
-	for _, year := range []int{1900, 1999, 2000, 2023, 2024, 2100} {
+	for _, year := range []int{0, 1, 4, 1600, 1900, 1969, 1970, 1999, 2000, 2023, 2024, 2100, 9999} {
 		for month := time.January; month <= time.December; month++ {
 			for day := 0; day <= 32; day++ {
 				s := fmt.Sprintf("Mon, %02d %s %04d 23:59:59 GMT", day, month.String()[:3], year)
