@@ -572,8 +572,9 @@ type msParser struct {
 	cut        bool  // the read ended with io.ErrUnexpectedEOF: the body broke off
 	rerr       error // a read error other than EOF
 	head       []byte
-	names      []byte
-	stack      []frame
+	names      []byte            // the qualified names of the open elements back to back, each ended by its frame's nameEnd
+	stack      [msMaxDepth]frame // the open elements, stack[:depth]; fixed, so that opening one stores no pointer
+	depth      int
 	ns         []binding
 	decls      []attrNS
 	ps         rawPropstat
@@ -738,10 +739,10 @@ func (p *msParser) run() error {
 
 // target is where text inside the current element goes, or nil.
 func (p *msParser) target() *[]byte {
-	if len(p.stack) == 0 {
+	if p.depth == 0 {
 		return nil
 	}
-	switch r := p.stack[len(p.stack)-1].role; {
+	switch r := p.stack[p.depth-1].role; {
 	case r == roleHref:
 		return &p.ent.href
 	case r == roleStatus:
@@ -767,7 +768,7 @@ func (p *msParser) text() error {
 				if p.rerr != nil {
 					return p.rerr
 				}
-				if len(p.stack) == 0 {
+				if p.depth == 0 {
 					if !p.rootSeen {
 						return &parseError{reason: "not a multistatus: no XML element"}
 					}
@@ -1148,13 +1149,13 @@ func directive(b []byte) (int, error) {
 
 // endTag handles "</name>".
 func (p *msParser) endTag(b []byte) error {
-	if len(p.stack) > 0 {
+	if p.depth > 0 {
 		// The usual case: the end tag closes the innermost element, whose name is known.
 		start := 0
-		if len(p.stack) > 1 {
-			start = int(p.stack[len(p.stack)-2].nameEnd)
+		if p.depth > 1 {
+			start = int(p.stack[p.depth-2].nameEnd)
 		}
-		want := p.names[start:p.stack[len(p.stack)-1].nameEnd]
+		want := p.names[start:p.stack[p.depth-1].nameEnd]
 		if n := 2 + len(want); len(b) > n && !nameChar(b[n]) && string(b[2:n]) == string(want) {
 			i := n
 			for i < len(b) && isSpace(b[i]) {
@@ -1184,31 +1185,27 @@ func (p *msParser) endTag(b []byte) error {
 	if b[i] != '>' {
 		return p.syntax("invalid characters between </" + string(q) + " and >")
 	}
-	if len(p.stack) == 0 {
+	if p.depth == 0 {
 		return p.syntax("unexpected end element </" + string(q) + ">")
 	}
 	start := 0
-	if len(p.stack) > 1 {
-		start = int(p.stack[len(p.stack)-2].nameEnd)
+	if p.depth > 1 {
+		start = int(p.stack[p.depth-2].nameEnd)
 	}
-	return p.syntax("element <" + string(p.names[start:p.stack[len(p.stack)-1].nameEnd]) + "> closed by </" +
+	return p.syntax("element <" + string(p.names[start:p.stack[p.depth-1].nameEnd]) + "> closed by </" +
 		string(q) + ">")
 }
 
 // pop closes the innermost element.
 func (p *msParser) pop() error {
-	top := p.stack[len(p.stack)-1]
-	p.stack = p.stack[:len(p.stack)-1]
+	top := p.stack[p.depth-1]
+	p.depth--
 	if int(top.nsMark) < len(p.ns) {
 		p.ns = p.ns[:top.nsMark]
 		p.bindingsChanged()
 	}
-	if len(p.stack) > 0 {
-		parent := &p.stack[len(p.stack)-1]
-		p.names = p.names[:parent.nameEnd]
-		parent.last = top.role + 1
-	} else {
-		p.names = p.names[:0]
+	if p.depth > 0 {
+		p.stack[p.depth-1].last = top.role + 1
 	}
 	switch top.role {
 	case rolePropstat:
@@ -1233,8 +1230,8 @@ func (p *msParser) pop() error {
 // be well formed (it was scanned when it was remembered) and, with the same bindings in scope and the same parent
 // role, has the same role. Anything else takes the full path below, which remembers what it found.
 func (p *msParser) startTag(b []byte) error {
-	if len(p.stack) > 0 {
-		top := &p.stack[len(p.stack)-1]
+	if p.depth > 0 {
+		top := &p.stack[p.depth-1]
 		if m := &p.memo[top.role][top.last]; m.gen == p.gen {
 			n := 1 + int(m.n)
 			if len(b) > n+1 && string(b[1:n]) == string(m.name[:m.n]) {
@@ -1337,7 +1334,7 @@ func (p *msParser) startTag(b []byte) error {
 		}
 	}
 	// The whole tag is buffered: apply it.
-	if len(p.stack) >= msMaxDepth {
+	if p.depth >= msMaxDepth {
 		return p.syntax("elements nested too deeply")
 	}
 	if len(p.ns)+len(p.decls) > msMaxBindings {
@@ -1366,8 +1363,8 @@ func (p *msParser) startTag(b []byte) error {
 	}
 	ns := p.resolve(prefix, local)
 	parent := roleDocument
-	if len(p.stack) > 0 {
-		parent = p.stack[len(p.stack)-1].role
+	if p.depth > 0 {
+		parent = p.stack[p.depth-1].role
 	}
 	role := childRole(parent, ns, local)
 	if parent == roleDocument {
@@ -1377,7 +1374,7 @@ func (p *msParser) startTag(b []byte) error {
 		p.rootSeen = true
 	}
 	if len(p.decls) == 0 && parent != roleDocument && len(q) <= msMemoName {
-		top := &p.stack[len(p.stack)-1]
+		top := &p.stack[p.depth-1]
 		m := &p.memo[parent][top.last]
 		m.n = uint8(copy(m.name[:], q))
 		m.role = role
@@ -1388,11 +1385,22 @@ func (p *msParser) startTag(b []byte) error {
 
 // push opens an element of role named q whose start tag takes n bytes.
 func (p *msParser) push(q []byte, role uint8, mark int32, n int, empty bool) error {
-	if len(p.stack) >= msMaxDepth {
+	if p.depth >= msMaxDepth {
 		return p.syntax("elements nested too deeply")
 	}
-	p.names = append(p.names, q...)
-	p.stack = append(p.stack, frame{role: role, nameEnd: int32(len(p.names)), nsMark: mark})
+	start := 0
+	if p.depth > 0 {
+		start = int(p.stack[p.depth-1].nameEnd)
+	}
+	end := start + len(q)
+	if end > len(p.names) {
+		names := make([]byte, max(2*len(p.names), end, 256))
+		copy(names, p.names[:start])
+		p.names = names
+	}
+	copy(p.names[start:end], q)
+	p.stack[p.depth] = frame{role: role, nameEnd: int32(end), nsMark: mark}
+	p.depth++
 	p.pos += n
 	p.enter(role)
 	if empty {
