@@ -742,7 +742,12 @@ func (p *msParser) target() *[]byte {
 	if p.depth == 0 {
 		return nil
 	}
-	switch r := p.stack[p.depth-1].role; {
+	return p.targetOf(p.stack[p.depth-1].role)
+}
+
+// targetOf is where text inside an element of role r goes, or nil.
+func (p *msParser) targetOf(r uint8) *[]byte {
+	switch {
 	case r == roleHref:
 		return &p.ent.href
 	case r == roleStatus:
@@ -1237,6 +1242,9 @@ func (p *msParser) startTag(b []byte) error {
 			if len(b) > n+1 && string(b[1:n]) == string(m.name[:m.n]) {
 				switch {
 				case b[n] == '>':
+					if p.leaf(b, n+1, b[1:n], m.role) {
+						return nil
+					}
 					return p.push(b[1:n], m.role, int32(len(p.ns)), n+1, false)
 				case b[n] == '/' && b[n+1] == '>':
 					return p.push(b[1:n], m.role, int32(len(p.ns)), n+2, true)
@@ -1381,6 +1389,29 @@ func (p *msParser) startTag(b []byte) error {
 		m.gen = p.gen
 	}
 	return p.push(q, role, mark, i, empty)
+}
+
+// leaf reads a whole element whose start tag, named q, ends at b[i], when it is a property or href that holds
+// plain text and closes right after it ("<d:getetag>abc</d:getetag>", the bulk of a listing): the text goes
+// where the element's text goes and the element is done, without being opened and closed on the stack. It
+// reports false, having changed nothing, for anything else (an entity, a carriage return, a child element, an
+// end tag with spaces or another name, or an element cut by the end of the buffer), which the full path reads.
+func (p *msParser) leaf(b []byte, i int, q []byte, role uint8) bool {
+	if role != roleHref && role != roleStatus && role < roleValue || p.depth >= msMaxDepth {
+		return false
+	}
+	t := b[i:]
+	j := textStop(t)
+	k := j + 2 + len(q) // the '>' of the end tag
+	if k >= len(t) || t[j] != '<' || t[j+1] != '/' || t[k] != '>' || string(t[j+2:k]) != string(q) {
+		return false
+	}
+	p.enter(role)
+	dst := p.targetOf(role)
+	*dst = append(*dst, t[:j]...)
+	p.stack[p.depth-1].last = role + 1
+	p.pos += i + k + 1
+	return true
 }
 
 // push opens an element of role named q whose start tag takes n bytes.

@@ -238,6 +238,14 @@ func TestParseMultistatusRejects(t *testing.T) {
 		{"bad escape", strings.Replace(valid, "alice/", "alice/%zz", 1), "bad escape"},
 		{"unquoted attribute", `<d:multistatus xmlns:d=DAV:></d:multistatus>`, "malformed"},
 		{"stray end tag", `</x><d:multistatus xmlns:d="DAV:"/>`, "malformed"},
+		// The second response's tags are recognised from the first's: their end tags are still checked.
+		{"property closed by another name of the same length", twoResponses(`<d:getetag>e</d:getetaX>`), "malformed"},
+		{"property closed by a longer name", twoResponses(`<d:getetag>e</d:getetags>`), "malformed"},
+		{"property closed by a shorter name", twoResponses(`<d:getetag>e</d:getetg>`), "malformed"},
+		{"href closed by another name", strings.Replace(twoResponses(`<d:getetag>e</d:getetag>`),
+			`/b</d:href>`, `/b</d:hreg>`, 1), "malformed"},
+		{"property not closed", twoResponses(`<d:getetag>e<d:getetag>`), "malformed"},
+		{"property holding an element named like its end tag", twoResponses(`<d:getetag>e<xd:getetag>`), "malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,6 +260,14 @@ func TestParseMultistatusRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// twoResponses is a multistatus of two responses, the second with the given property.
+func twoResponses(prop string) string {
+	return `<d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/a</d:href><d:propstat>` +
+		`<d:prop><d:getetag>e</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>` +
+		`<d:response><d:href>/remote.php/dav/files/alice/b</d:href><d:propstat><d:prop>` + prop + `</d:prop>` +
+		`<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`
 }
 
 // Every cut of a listing before its closing tag is an error, never a shorter listing.
