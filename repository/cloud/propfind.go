@@ -1392,23 +1392,40 @@ func (p *msParser) startTag(b []byte) error {
 }
 
 // leaf reads a whole element whose start tag, named q, ends at b[i], when it is a property or href that holds
-// plain text and closes right after it ("<d:getetag>abc</d:getetag>", the bulk of a listing): the text goes
-// where the element's text goes and the element is done, without being opened and closed on the stack. It
-// reports false, having changed nothing, for anything else (an entity, a carriage return, a child element, an
-// end tag with spaces or another name, or an element cut by the end of the buffer), which the full path reads.
+// text and closes right after it ("<d:getetag>&quot;abc&quot;</d:getetag>", the bulk of a listing): the text
+// goes where the element's text goes and the element is done, without being opened and closed on the stack. It
+// reports false for anything else (a carriage return, a child element or comment, an end tag with spaces or
+// another name, a bad entity, or an element cut by the end of the buffer), which the full path then reads from
+// the start tag on; what leaf wrote into the element's text is cleared when the full path opens the element.
 func (p *msParser) leaf(b []byte, i int, q []byte, role uint8) bool {
 	if role != roleHref && role != roleStatus && role < roleValue || p.depth >= msMaxDepth {
 		return false
 	}
 	t := b[i:]
-	j := textStop(t)
-	k := j + 2 + len(q) // the '>' of the end tag
-	if k >= len(t) || t[j] != '<' || t[j+1] != '/' || t[k] != '>' || string(t[j+2:k]) != string(q) {
-		return false
-	}
 	p.enter(role)
 	dst := p.targetOf(role)
-	*dst = append(*dst, t[:j]...)
+	j := 0
+	for {
+		s := textStop(t[j:])
+		*dst = append(*dst, t[j:j+s]...)
+		j += s
+		if j == len(t) || t[j] == '\r' {
+			return false
+		}
+		if t[j] == '<' {
+			break
+		}
+		r, n, err := entity(t[j:], false)
+		if err != nil {
+			return false
+		}
+		*dst = utf8.AppendRune(*dst, r)
+		j += n
+	}
+	k := j + 2 + len(q) // the '>' of the end tag
+	if k >= len(t) || t[j+1] != '/' || t[k] != '>' || string(t[j+2:k]) != string(q) {
+		return false
+	}
 	p.stack[p.depth-1].last = role + 1
 	p.pos += i + k + 1
 	return true

@@ -215,6 +215,36 @@ func TestParseMultistatusRebinding(t *testing.T) {
 	}
 }
 
+// A property read whole when its tag is recognised falls back to the full path, from its start tag, on what it
+// does not handle; the text it had read so far is not kept twice.
+func TestParseMultistatusLeafFallback(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ prop, etag string }{
+		{`<d:getetag>&quot;x&quot;</d:getetag>`, `"x"`},
+		{`<d:getetag>&quot;x&quot;<!-- c -->y</d:getetag>`, `"x"y`},
+		{`<d:getetag>a<![CDATA[<b>]]>c</d:getetag>`, `a<b>c`},
+		{"<d:getetag>x\ramp;y</d:getetag>", "x\namp;y"},
+		{"<d:getetag>x\r\ny&#x41;</d:getetag>", "x\nyA"},
+		{`<d:getetag>a<x:y xmlns:x="urn:x">b</x:y>c</d:getetag>`, `ac`},
+		{`<d:getetag>a</d:getetag  >`, `a`},
+		{`<d:getetag/>`, ``},
+	}
+	for _, tt := range tests {
+		doc := twoResponses(tt.prop)
+		got, err := parseLean(t, []byte(doc), testRoot)
+		if err != nil {
+			t.Errorf("%s: %v", tt.prop, err)
+			continue
+		}
+		if len(got) != 2 || got[0].ETag != "e" || got[1].ETag != tt.etag {
+			t.Errorf("%s: got %+v, want the etag %q", tt.prop, got, tt.etag)
+		}
+		if ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot}); err != nil || !reflect.DeepEqual(got, ref) {
+			t.Errorf("%s: reference %+v %v", tt.prop, ref, err)
+		}
+	}
+}
+
 func TestParseMultistatusRejects(t *testing.T) {
 	t.Parallel()
 	valid := `<d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/</d:href></d:response></d:multistatus>`
@@ -246,6 +276,7 @@ func TestParseMultistatusRejects(t *testing.T) {
 			`/b</d:href>`, `/b</d:hreg>`, 1), "malformed"},
 		{"property not closed", twoResponses(`<d:getetag>e<d:getetag>`), "malformed"},
 		{"property holding an element named like its end tag", twoResponses(`<d:getetag>e<xd:getetag>`), "malformed"},
+		{"property with a bad entity", twoResponses(`<d:getetag>a&amp;b&bogus;</d:getetag>`), "malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
