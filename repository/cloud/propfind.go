@@ -572,7 +572,7 @@ type msParser struct {
 	cut        bool  // the read ended with io.ErrUnexpectedEOF: the body broke off
 	rerr       error // a read error other than EOF
 	head       []byte
-	names      []byte            // the qualified names of the open elements back to back, each ended by its frame's nameEnd
+	names      []byte            // the open elements' qualified names back to back, each ended by its frame's nameEnd
 	stack      [msMaxDepth]frame // the open elements, stack[:depth]; fixed, so that opening one stores no pointer
 	depth      int
 	ns         []binding
@@ -583,7 +583,7 @@ type msParser struct {
 	out        entryBlocks
 	nsCache    [4]binding // prefixes resolved since the bindings in scope last changed
 	nsCacheLen int
-	gen        uint32 // changes with the namespace bindings in scope; memo entries of another generation are stale
+	gen        uint32 // changes with the bindings in scope (memos of another are stale); no body under the limit wraps it
 	memo       [nRoles][nRoles + 1]tagMemo
 	done       bool // the root element ended
 	rootSeen   bool
