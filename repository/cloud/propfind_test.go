@@ -239,7 +239,8 @@ func TestParseMultistatusLeafFallback(t *testing.T) {
 		if len(got) != 2 || got[0].ETag != "e" || got[1].ETag != tt.etag {
 			t.Errorf("%s: got %+v, want the etag %q", tt.prop, got, tt.etag)
 		}
-		if ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot}); err != nil || !reflect.DeepEqual(got, ref) {
+		ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
+		if err != nil || !reflect.DeepEqual(got, ref) {
 			t.Errorf("%s: reference %+v %v", tt.prop, ref, err)
 		}
 	}
@@ -440,8 +441,8 @@ func TestTextStop(t *testing.T) {
 // trimSpace trims what bytes.TrimSpace trims, Unicode spaces and control bytes at the edges included.
 func TestTrimSpace(t *testing.T) {
 	t.Parallel()
-	for _, in := range []string{"", " ", "x", " x ", "\tx\r\n", "\u00a0x", "x\u0085", "\u2003x\u3000", "\x01x\x7f", "é", "xé",
-		"\vx\f", "a b"} {
+	for _, in := range []string{"", " ", "x", " x ", "\tx\r\n", "\u00a0x", "x\u0085", "\u2003x\u3000", "\x01x\x7f", "é",
+		"xé", "\vx\f", "a b"} {
 		if got, want := trimSpace([]byte(in)), bytes.TrimSpace([]byte(in)); string(got) != string(want) {
 			t.Errorf("trimSpace(%q) = %q, want %q", in, got, want)
 		}
