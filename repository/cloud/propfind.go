@@ -17,8 +17,10 @@ package cloud
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"net/http"
 	"path"
 	"time"
@@ -130,13 +132,14 @@ func (p *rawPropstat) reset() {
 
 // commit moves the properties of a 2xx propstat into e.
 func (p *rawPropstat) commit(e *rawEntry) {
-	code := statusCode(bytes.TrimSpace(p.status))
+	code := statusCode(trimSpace(p.status))
 	if code < 200 || code > 299 {
 		return
 	}
 	for i := range p.val {
 		if p.has[i] {
-			e.val[i] = append(e.val[i][:0], p.val[i]...)
+			// The buffers change hands instead of being copied; the propstat's are emptied when it is reused.
+			e.val[i], p.val[i] = p.val[i], e.val[i]
 			e.has[i] = true
 		}
 	}
@@ -144,6 +147,14 @@ func (p *rawPropstat) commit(e *rawEntry) {
 		e.hasResType = true
 		e.collection = p.collection
 	}
+}
+
+// trimSpace is bytes.TrimSpace, with a shortcut for values that neither start nor end with a space (the usual).
+func trimSpace(b []byte) []byte {
+	if len(b) == 0 || b[0] > ' ' && b[0] < utf8.RuneSelf && b[len(b)-1] > ' ' && b[len(b)-1] < utf8.RuneSelf {
+		return b
+	}
+	return bytes.TrimSpace(b)
 }
 
 // statusCode reads the code of a status line ("HTTP/1.1 200 OK"); 0 when there is none.
@@ -173,6 +184,8 @@ type hrefMapper struct {
 	buf     []byte
 	scratch []byte
 	strs    map[string]string // interned content types and permissions
+	recent  [8]string         // the strings interned last, compared before the map is asked
+	next    int
 }
 
 // errOutsideRoot and friends are reasons of invalid listings.
@@ -187,16 +200,23 @@ func (m *hrefMapper) intern(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := m.strs[string(b)]; ok {
-		return s
+	for _, s := range m.recent {
+		if string(b) == s {
+			return s
+		}
 	}
-	s := string(b)
-	if m.strs == nil {
-		m.strs = make(map[string]string, 16)
+	s, ok := m.strs[string(b)]
+	if !ok {
+		s = string(b)
+		if m.strs == nil {
+			m.strs = make(map[string]string, 16)
+		}
+		if len(m.strs) < 256 {
+			m.strs[s] = s
+		}
 	}
-	if len(m.strs) < 256 {
-		m.strs[s] = s
-	}
+	m.recent[m.next%len(m.recent)] = s
+	m.next++
 	return s
 }
 
@@ -231,7 +251,7 @@ func (m *hrefMapper) relative(href []byte) ([]byte, error) {
 
 // build makes an Entry of a response.
 func (m *hrefMapper) build(e *rawEntry) (Entry, error) {
-	href := bytes.TrimSpace(e.href)
+	href := trimSpace(e.href)
 	if !e.hasHref || len(href) == 0 {
 		return Entry{}, errMissingHref
 	}
@@ -246,8 +266,8 @@ func (m *hrefMapper) build(e *rawEntry) (Entry, error) {
 		s = append(s[:0], path.Clean(string(s))...)
 	}
 	pathLen := len(s)
-	etag := bytes.TrimSpace(e.val[propETag])
-	fileID := bytes.TrimSpace(e.val[propFileID])
+	etag := trimSpace(e.val[propETag])
+	fileID := trimSpace(e.val[propFileID])
 	s = append(s, etag...)
 	s = append(s, fileID...)
 	m.scratch = s
@@ -260,21 +280,21 @@ func (m *hrefMapper) build(e *rawEntry) (Entry, error) {
 	ent.Dir = e.hasResType && e.collection
 	ent.Size = -1
 	if e.has[propSize] {
-		if n, ok := parseInt(bytes.TrimSpace(e.val[propSize])); ok {
+		if n, ok := parseInt(trimSpace(e.val[propSize])); ok {
 			ent.Size = max(n, -1)
 		}
 	}
 	if ent.Size == -1 && e.has[propContentLength] {
-		if n, ok := parseInt(bytes.TrimSpace(e.val[propContentLength])); ok {
+		if n, ok := parseInt(trimSpace(e.val[propContentLength])); ok {
 			ent.Size = max(n, -1)
 		}
 	}
-	ent.ContentType = m.intern(bytes.TrimSpace(e.val[propContentType]))
-	ent.Permissions = m.intern(bytes.TrimSpace(e.val[propPermissions]))
+	ent.ContentType = m.intern(trimSpace(e.val[propContentType]))
+	ent.Permissions = m.intern(trimSpace(e.val[propPermissions]))
 	if e.has[propLastModified] {
-		ent.Modified = parseHTTPTime(bytes.TrimSpace(e.val[propLastModified]))
+		ent.Modified = parseHTTPTime(trimSpace(e.val[propLastModified]))
 	}
-	hp := bytes.TrimSpace(e.val[propHasPreview])
+	hp := trimSpace(e.val[propHasPreview])
 	ent.HasPreview = string(hp) == "true" || string(hp) == "1"
 	return ent, nil
 }
@@ -293,10 +313,12 @@ func cleanPath(p []byte) bool {
 	if len(p) > 1 && p[len(p)-1] == '/' {
 		return false
 	}
-	for i := 0; i < len(p); i++ {
-		if p[i] != '/' {
-			continue
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(p[i:], '/')
+		if j < 0 {
+			return true
 		}
+		i += j
 		rest := p[i+1:]
 		switch {
 		case len(rest) > 0 && rest[0] == '/':
@@ -307,7 +329,6 @@ func cleanPath(p []byte) bool {
 			return false
 		}
 	}
-	return true
 }
 
 // hasPrefixFold reports whether b starts with the lower-case ASCII prefix, ignoring case.
@@ -329,19 +350,18 @@ func hasPrefixFold(b []byte, prefix string) bool {
 
 // unescapePath percent-decodes src onto dst like url.PathUnescape.
 func unescapePath(dst, src []byte) ([]byte, bool) {
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		if c != '%' {
-			dst = append(dst, c)
-			continue
+	for {
+		i := bytes.IndexByte(src, '%')
+		if i < 0 {
+			return append(dst, src...), true
 		}
+		dst = append(dst, src[:i]...)
 		if i+2 >= len(src) || !isHex(src[i+1]) || !isHex(src[i+2]) {
 			return dst, false
 		}
 		dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
-		i += 2
+		src = src[i+3:]
 	}
-	return dst, true
 }
 
 func isHex(c byte) bool {
@@ -455,7 +475,21 @@ func fastHTTPTime(b []byte) (time.Time, bool) {
 		day > daysIn(month, year) {
 		return time.Time{}, false
 	}
-	return time.Date(year, month, day, hh, mm, ss, 0, time.UTC), true
+	return time.Unix(unixDays(year, int(month), day)*86400+int64(hh*3600+mm*60+ss), 0).UTC(), true
+}
+
+// unixDays is the number of days from 1970-01-01 to the given date of the proleptic Gregorian calendar (years
+// 0 to 9999), counted in 400-year eras of 146,097 days that start on the 1st of March.
+func unixDays(year, month, day int) int64 {
+	if month <= 2 {
+		year--
+	}
+	era := (year + 400) / 400 // year >= -1: one era early, taken back below
+	yoe := year + 400 - era*400
+	mp := (month + 9) % 12 // March is 0
+	doy := (153*mp+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era-1)*146097 + int64(doe) - 719468
 }
 
 func digits(b []byte) (int, bool) {
@@ -469,8 +503,17 @@ func digits(b []byte) (int, bool) {
 	return n, true
 }
 
+// daysIn is the number of days of month m in year (Gregorian).
 func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	const long = 1<<time.January | 1<<time.March | 1<<time.May | 1<<time.July | 1<<time.August |
+		1<<time.October | 1<<time.December
+	return 30 + long>>m&1
 }
 
 // parseError is a malformed listing; reason goes into an InvalidResponseError.
@@ -487,8 +530,24 @@ var errNeedMore = errors.New("need more input")
 // frame is one open element.
 type frame struct {
 	role    uint8
+	last    uint8 // 1 + the role of the last child closed, 0 before the first
 	nameEnd int32 // end of the element's qualified name in msParser.names
 	nsMark  int32 // len(msParser.ns) before the element's own bindings
+}
+
+// nRoles bounds the element roles.
+const nRoles = roleValue + nProps
+
+// msMemoName is the longest qualified name the start tag memo keeps; a listing's are at most 18 bytes.
+const msMemoName = 23
+
+// tagMemo is the start tag that last followed a given child inside an element of a given role: its qualified name
+// and its role, valid while the namespace bindings in scope are those of generation gen.
+type tagMemo struct {
+	name [msMemoName]byte
+	n    uint8
+	role uint8
+	gen  uint32
 }
 
 // binding is one namespace declaration in scope.
@@ -505,32 +564,37 @@ type attrNS struct {
 
 // msParser scans one multistatus body.
 type msParser struct {
-	r        io.Reader
-	buf      []byte
-	pos      int // next unread byte
-	end      int // end of buffered bytes
-	eof      bool
-	cut      bool  // the read ended with io.ErrUnexpectedEOF: the body broke off
-	rerr     error // a read error other than EOF
-	head     []byte
-	names    []byte
-	stack    []frame
-	ns       []binding
-	decls    []attrNS
-	ps       rawPropstat
-	ent      rawEntry
-	m        *hrefMapper
-	out      entryBlocks
-	done     bool // the root element ended
-	rootSeen bool
-	attrBuf  []byte
+	r          io.Reader
+	buf        []byte
+	pos        int // next unread byte
+	end        int // end of buffered bytes
+	eof        bool
+	cut        bool  // the read ended with io.ErrUnexpectedEOF: the body broke off
+	rerr       error // a read error other than EOF
+	head       []byte
+	names      []byte            // the open elements' qualified names back to back, each ended by its frame's nameEnd
+	stack      [msMaxDepth]frame // the open elements, stack[:depth]; fixed, so that opening one stores no pointer
+	depth      int
+	ns         []binding
+	decls      []attrNS
+	ps         rawPropstat
+	ent        rawEntry
+	m          *hrefMapper
+	out        entryBlocks
+	nsCache    [4]binding // prefixes resolved since the bindings in scope last changed
+	nsCacheLen int
+	gen        uint32 // changes with the bindings in scope (memos of another are stale); no body under the limit wraps it
+	memo       [nRoles][nRoles + 1]tagMemo
+	done       bool // the root element ended
+	rootSeen   bool
+	attrBuf    []byte
 }
 
 // parseMultistatus reads a multistatus document from r and returns its responses as entries, in document order.
 // A syntax error, a document that ends early, a root that is not DAV: multistatus or a response without href is a
 // *parseError; a failing read is returned as it is (io.ErrUnexpectedEOF is a truncation).
 func parseMultistatus(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, []byte, error) {
-	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer)}
+	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer), gen: 1}
 	if sizeHint > 0 {
 		// One block for the whole listing, so it is handed over without a copy: peak memory stays near what the
 		// listing keeps. The caller bounds sizeHint (a Content-Length over the listing limit is refused unread).
@@ -675,10 +739,15 @@ func (p *msParser) run() error {
 
 // target is where text inside the current element goes, or nil.
 func (p *msParser) target() *[]byte {
-	if len(p.stack) == 0 {
+	if p.depth == 0 {
 		return nil
 	}
-	switch r := p.stack[len(p.stack)-1].role; {
+	return p.targetOf(p.stack[p.depth-1].role)
+}
+
+// targetOf is where text inside an element of role r goes, or nil.
+func (p *msParser) targetOf(r uint8) *[]byte {
+	switch {
 	case r == roleHref:
 		return &p.ent.href
 	case r == roleStatus:
@@ -704,7 +773,7 @@ func (p *msParser) text() error {
 				if p.rerr != nil {
 					return p.rerr
 				}
-				if len(p.stack) == 0 {
+				if p.depth == 0 {
 					if !p.rootSeen {
 						return &parseError{reason: "not a multistatus: no XML element"}
 					}
@@ -719,8 +788,21 @@ func (p *msParser) text() error {
 		b := p.buf[p.pos:p.end]
 		i := 0
 		for i < len(b) {
-			c := b[i]
-			switch c {
+			// A run of plain bytes is copied at once; only '<', '&' and '\r' need a look.
+			j := i + textStop(b[i:])
+			if j > i {
+				run := b[i:j]
+				if prevCR && run[0] == '\n' {
+					run = run[1:]
+				}
+				*dst = append(*dst, run...)
+				prevCR = false
+				i = j
+				if i == len(b) {
+					break
+				}
+			}
+			switch b[i] {
 			case '<':
 				p.pos += i
 				return nil
@@ -735,21 +817,11 @@ func (p *msParser) text() error {
 				*dst = utf8.AppendRune(*dst, r)
 				i += n
 				prevCR = false
-				continue
-			case '\r':
+			default: // '\r'
 				*dst = append(*dst, '\n')
 				prevCR = true
 				i++
-				continue
-			case '\n':
-				if !prevCR {
-					*dst = append(*dst, '\n')
-				}
-			default:
-				*dst = append(*dst, c)
 			}
-			prevCR = false
-			i++
 		}
 	more:
 		p.pos += i
@@ -760,6 +832,27 @@ func (p *msParser) text() error {
 			return p.truncated()
 		}
 	}
+}
+
+// textStop is the index of the first '<', '&' or '\r' in b, or len(b). It tests eight bytes at a time: a byte
+// equal to c is a zero byte of v^(c repeated), and (x-0x01..01)&^x&0x80..80 flags the zero bytes of x. A flag can
+// be wrong only above a true zero, where a borrow runs on, so the lowest flag of the three tests is the first stop.
+func textStop(b []byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		lt, amp, cr := v^(ones*'<'), v^(ones*'&'), v^(ones*'\r')
+		if m := ((lt-ones)&^lt | (amp-ones)&^amp | (cr-ones)&^cr) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if charClass[b[i]]&classText != 0 {
+			break
+		}
+	}
+	return i
 }
 
 // entity decodes the reference at the start of b ("&amp;", "&#65;", "&#x41;"). It returns errNeedMore when b ends
@@ -849,22 +942,35 @@ func entity(b []byte, eof bool) (rune, int, error) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\r' || c == '\n' || c == '\t' }
 
-// Name bytes as bit sets (bytes below 64 and 64..127): letters, digits, '_', ':', '.', '-'.
+// Byte classes of charClass.
 const (
-	nameBitsLo uint64 = 1<<'-' | 1<<'.' | 0x3FF<<'0' | 1<<':'
-	nameBitsHi uint64 = 0x3FFFFFF<<('A'-64) | 1<<('_'-64) | 0x3FFFFFF<<('a'-64)
+	className  = 1 << iota // continues an XML name as encoding/xml reads it (any byte of a multi-byte rune does)
+	classColon             // ':', which also continues a name
+	classText              // ends a run of plain character data: '<', '&', '\r'
 )
 
-// nameChar reports whether c continues an XML name as encoding/xml reads it (any byte of a multi-byte rune does).
-func nameChar(c byte) bool {
-	if c < 64 {
-		return nameBitsLo>>c&1 != 0
-	}
-	if c < 128 {
-		return nameBitsHi>>(c-64)&1 != 0
-	}
-	return true
-}
+// charClass holds the classes of every byte: one load per byte in the scanner's inner loops. Letters, digits, '_',
+// ':', '.', '-' and bytes from 0x80 up are name bytes (TestCharClass checks the table against that definition).
+const charClass = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x01\x01\x00" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x03\x00\x04\x00\x00\x00" +
+	"\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x01" +
+	"\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+
+// nameChar reports whether c continues an XML name as encoding/xml reads it.
+func nameChar(c byte) bool { return charClass[c]&className != 0 }
 
 // nameEnd is the end of the name starting at b[i].
 func nameEnd(b []byte, i int) int {
@@ -878,22 +984,17 @@ func nameEnd(b []byte, i int) int {
 // has several (ok false).
 func scanName(b []byte, i int) (end, colon int, ok bool) {
 	colon = -1
-	for i < len(b) {
-		c := b[i]
-		if !nameChar(c) {
+	for ; i < len(b); i++ {
+		k := charClass[b[i]]
+		if k&className == 0 {
 			break
 		}
-		if c == ':' {
+		if k&classColon != 0 {
 			if colon >= 0 {
-				ok = false
-				for i < len(b) && nameChar(b[i]) {
-					i++
-				}
-				return i, colon, false
+				return nameEnd(b, i), colon, false
 			}
 			colon = i
 		}
-		i++
 	}
 	return i, colon, true
 }
@@ -1053,13 +1154,13 @@ func directive(b []byte) (int, error) {
 
 // endTag handles "</name>".
 func (p *msParser) endTag(b []byte) error {
-	if len(p.stack) > 0 {
+	if p.depth > 0 {
 		// The usual case: the end tag closes the innermost element, whose name is known.
 		start := 0
-		if len(p.stack) > 1 {
-			start = int(p.stack[len(p.stack)-2].nameEnd)
+		if p.depth > 1 {
+			start = int(p.stack[p.depth-2].nameEnd)
 		}
-		want := p.names[start:p.stack[len(p.stack)-1].nameEnd]
+		want := p.names[start:p.stack[p.depth-1].nameEnd]
 		if n := 2 + len(want); len(b) > n && !nameChar(b[n]) && string(b[2:n]) == string(want) {
 			i := n
 			for i < len(b) && isSpace(b[i]) {
@@ -1089,26 +1190,27 @@ func (p *msParser) endTag(b []byte) error {
 	if b[i] != '>' {
 		return p.syntax("invalid characters between </" + string(q) + " and >")
 	}
-	if len(p.stack) == 0 {
+	if p.depth == 0 {
 		return p.syntax("unexpected end element </" + string(q) + ">")
 	}
 	start := 0
-	if len(p.stack) > 1 {
-		start = int(p.stack[len(p.stack)-2].nameEnd)
+	if p.depth > 1 {
+		start = int(p.stack[p.depth-2].nameEnd)
 	}
-	return p.syntax("element <" + string(p.names[start:p.stack[len(p.stack)-1].nameEnd]) + "> closed by </" +
+	return p.syntax("element <" + string(p.names[start:p.stack[p.depth-1].nameEnd]) + "> closed by </" +
 		string(q) + ">")
 }
 
 // pop closes the innermost element.
 func (p *msParser) pop() error {
-	top := p.stack[len(p.stack)-1]
-	p.stack = p.stack[:len(p.stack)-1]
-	p.ns = p.ns[:top.nsMark]
-	if len(p.stack) > 0 {
-		p.names = p.names[:p.stack[len(p.stack)-1].nameEnd]
-	} else {
-		p.names = p.names[:0]
+	top := p.stack[p.depth-1]
+	p.depth--
+	if int(top.nsMark) < len(p.ns) {
+		p.ns = p.ns[:top.nsMark]
+		p.bindingsChanged()
+	}
+	if p.depth > 0 {
+		p.stack[p.depth-1].last = top.role + 1
 	}
 	switch top.role {
 	case rolePropstat:
@@ -1126,7 +1228,30 @@ func (p *msParser) pop() error {
 }
 
 // startTag handles "<name attr='v'...>" and "<name/>".
+//
+// The elements of a listing come in the same order in every response, so the tag that followed a given child of
+// an element is remembered (tagMemo): when the same name comes again after the same child, with no attributes, it
+// is recognised by one comparison and needs no scanning, namespace lookup or role matching. The name is known to
+// be well formed (it was scanned when it was remembered) and, with the same bindings in scope and the same parent
+// role, has the same role. Anything else takes the full path below, which remembers what it found.
 func (p *msParser) startTag(b []byte) error {
+	if p.depth > 0 {
+		top := &p.stack[p.depth-1]
+		if m := &p.memo[top.role][top.last]; m.gen == p.gen {
+			n := 1 + int(m.n)
+			if len(b) > n+1 && string(b[1:n]) == string(m.name[:m.n]) {
+				switch {
+				case b[n] == '>':
+					if p.leaf(b, n+1, b[1:n], m.role) {
+						return nil
+					}
+					return p.push(b[1:n], m.role, int32(len(p.ns)), n+1, false)
+				case b[n] == '/' && b[n+1] == '>':
+					return p.push(b[1:n], m.role, int32(len(p.ns)), n+2, true)
+				}
+			}
+		}
+	}
 	e, colon, ok := scanName(b, 1)
 	if e == len(b) {
 		return errNeedMore
@@ -1217,13 +1342,16 @@ func (p *msParser) startTag(b []byte) error {
 		}
 	}
 	// The whole tag is buffered: apply it.
-	if len(p.stack) >= msMaxDepth {
+	if p.depth >= msMaxDepth {
 		return p.syntax("elements nested too deeply")
 	}
 	if len(p.ns)+len(p.decls) > msMaxBindings {
 		return p.syntax("too many namespace declarations")
 	}
 	mark := int32(len(p.ns))
+	if len(p.decls) > 0 {
+		p.bindingsChanged()
+	}
 	for _, d := range p.decls {
 		val, err := decodeAttr(p.attrBuf[:0], b[d.valStart:d.valEnd])
 		if err != nil {
@@ -1243,8 +1371,8 @@ func (p *msParser) startTag(b []byte) error {
 	}
 	ns := p.resolve(prefix, local)
 	parent := roleDocument
-	if len(p.stack) > 0 {
-		parent = p.stack[len(p.stack)-1].role
+	if p.depth > 0 {
+		parent = p.stack[p.depth-1].role
 	}
 	role := childRole(parent, ns, local)
 	if parent == roleDocument {
@@ -1253,9 +1381,75 @@ func (p *msParser) startTag(b []byte) error {
 		}
 		p.rootSeen = true
 	}
-	p.names = append(p.names, q...)
-	p.stack = append(p.stack, frame{role: role, nameEnd: int32(len(p.names)), nsMark: mark})
-	p.pos += i
+	if len(p.decls) == 0 && parent != roleDocument && len(q) <= msMemoName {
+		top := &p.stack[p.depth-1]
+		m := &p.memo[parent][top.last]
+		m.n = uint8(copy(m.name[:], q))
+		m.role = role
+		m.gen = p.gen
+	}
+	return p.push(q, role, mark, i, empty)
+}
+
+// leaf reads a whole element whose start tag, named q, ends at b[i], when it is a property or href that holds
+// text and closes right after it ("<d:getetag>&quot;abc&quot;</d:getetag>", the bulk of a listing): the text
+// goes where the element's text goes and the element is done, without being opened and closed on the stack. It
+// reports false for anything else (a carriage return, a child element or comment, an end tag with spaces or
+// another name, a bad entity, or an element cut by the end of the buffer), which the full path then reads from
+// the start tag on; what leaf wrote into the element's text is cleared when the full path opens the element.
+func (p *msParser) leaf(b []byte, i int, q []byte, role uint8) bool {
+	if role != roleHref && role != roleStatus && role < roleValue || p.depth >= msMaxDepth {
+		return false
+	}
+	t := b[i:]
+	p.enter(role)
+	dst := p.targetOf(role)
+	j := 0
+	for {
+		s := textStop(t[j:])
+		*dst = append(*dst, t[j:j+s]...)
+		j += s
+		if j == len(t) || t[j] == '\r' {
+			return false
+		}
+		if t[j] == '<' {
+			break
+		}
+		r, n, err := entity(t[j:], false)
+		if err != nil {
+			return false
+		}
+		*dst = utf8.AppendRune(*dst, r)
+		j += n
+	}
+	k := j + 2 + len(q) // the '>' of the end tag
+	if k >= len(t) || t[j+1] != '/' || t[k] != '>' || string(t[j+2:k]) != string(q) {
+		return false
+	}
+	p.stack[p.depth-1].last = role + 1
+	p.pos += i + k + 1
+	return true
+}
+
+// push opens an element of role named q whose start tag takes n bytes.
+func (p *msParser) push(q []byte, role uint8, mark int32, n int, empty bool) error {
+	if p.depth >= msMaxDepth {
+		return p.syntax("elements nested too deeply")
+	}
+	start := 0
+	if p.depth > 0 {
+		start = int(p.stack[p.depth-1].nameEnd)
+	}
+	end := start + len(q)
+	if end > len(p.names) {
+		names := make([]byte, max(2*len(p.names), end, 256))
+		copy(names, p.names[:start])
+		p.names = names
+	}
+	copy(p.names[start:end], q)
+	p.stack[p.depth] = frame{role: role, nameEnd: int32(end), nsMark: mark}
+	p.depth++
+	p.pos += n
 	p.enter(role)
 	if empty {
 		return p.pop()
@@ -1286,22 +1480,56 @@ func (p *msParser) enter(role uint8) {
 	}
 }
 
-// resolve finds the namespace of an element name.
+// bindingsChanged forgets what was learnt under the namespace bindings that were in scope.
+func (p *msParser) bindingsChanged() {
+	p.nsCacheLen = 0
+	p.gen++
+}
+
+// resolve finds the namespace of an element name. The prefixes resolved since the bindings in scope last changed
+// are kept in a small cache (a listing binds its prefixes once, on the root, and uses three of them for every
+// element), so the usual lookup compares a byte or two instead of walking the bindings.
 func (p *msParser) resolve(prefix, local []byte) uint8 {
-	switch string(prefix) {
-	case "xmlns", "xml":
-		return nsOther
-	case "":
+	switch len(prefix) {
+	case 0:
 		if string(local) == "xmlns" {
 			return nsOther
 		}
+	case 3, 5:
+		if string(prefix) == "xml" || string(prefix) == "xmlns" {
+			return nsOther
+		}
+	}
+	for i := range p.nsCacheLen {
+		if c := &p.nsCache[i]; sameName(prefix, c.prefix) {
+			return c.ns
+		}
 	}
 	for i := len(p.ns) - 1; i >= 0; i-- {
-		if p.ns[i].prefix == string(prefix) {
-			return p.ns[i].ns
+		if b := p.ns[i]; sameName(prefix, b.prefix) {
+			// The cache keeps the first prefixes looked up.
+			if p.nsCacheLen < len(p.nsCache) {
+				p.nsCache[p.nsCacheLen] = b
+				p.nsCacheLen++
+			}
+			return b.ns
 		}
 	}
 	return nsOther
+}
+
+// sameName reports whether b and s hold the same bytes; for the one- or two-byte prefixes of a listing a loop is
+// cheaper than a call to the runtime's memequal.
+func sameName(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		if b[i] != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // childRole is the role of an element named (ns, local) inside an element of role parent.

@@ -3,12 +3,17 @@ package cloud
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand"
+	"net/url"
+	"path"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 )
 
 const testRoot = "/remote.php/dav/files/alice/"
@@ -154,6 +159,93 @@ func TestParseMultistatusShapes(t *testing.T) {
 	}
 }
 
+// Prefixes rebound inside a response change what the same tag means: the scanner's memory of names seen before
+// must not outlive the bindings it was learnt under, nor carry over to a tag with attributes.
+func TestParseMultistatusRebinding(t *testing.T) {
+	t.Parallel()
+	resp := func(name, propstatAttrs, propAttrs, sizeTag string) string {
+		return `<d:response><d:href>/remote.php/dav/files/alice/` + name + `</d:href><d:propstat` + propstatAttrs +
+			`><d:prop` + propAttrs + `><d:getetag>e</d:getetag>` + sizeTag + `</d:prop>` +
+			`<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`
+	}
+	doc := `<d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:x="http://owncloud.org/ns">` +
+		resp("a", "", "", `<oc:size>1</oc:size>`) +
+		resp("b", "", "", `<oc:size>2</oc:size>`) +
+		// oc rebound on the propstat: the same tag is another element.
+		resp("c", ` xmlns:oc="urn:other"`, "", `<oc:size>3</oc:size>`) +
+		// the binding ended with the propstat: oc is ownCloud's again.
+		resp("d", "", "", `<oc:size>4</oc:size>`) +
+		// rebound on the prop, and on the element itself.
+		resp("e", "", ` xmlns:oc="urn:other"`, `<oc:size>5</oc:size>`) +
+		resp("f", "", "", `<oc:size xmlns:oc="urn:other">6</oc:size>`) +
+		// d rebound on the prop makes the prop itself another element; an unrelated binding changes nothing.
+		resp("g", "", ` xmlns:y="urn:other"`, `<x:size>7</x:size>`) +
+		resp("g2", "", ` xmlns:d="urn:other"`, `<x:size>70</x:size>`) +
+		resp("h", "", "", `<x:size>8</x:size>`) +
+		// a default namespace on the prop makes unprefixed names DAV: ones.
+		resp("i", "", ` xmlns="DAV:"`, `<getcontentlength>9</getcontentlength>`) +
+		resp("j", "", "", `<getcontentlength>10</getcontentlength>`) +
+		`</d:multistatus>`
+	want := []Entry{
+		{Path: "/a", Name: "a", ETag: "e", Size: 1},
+		{Path: "/b", Name: "b", ETag: "e", Size: 2},
+		{Path: "/c", Name: "c", ETag: "e", Size: -1},
+		{Path: "/d", Name: "d", ETag: "e", Size: 4},
+		{Path: "/e", Name: "e", ETag: "e", Size: -1},
+		{Path: "/f", Name: "f", ETag: "e", Size: -1},
+		{Path: "/g", Name: "g", ETag: "e", Size: 7},
+		{Path: "/g2", Name: "g2", Size: -1},
+		{Path: "/h", Name: "h", ETag: "e", Size: 8},
+		{Path: "/i", Name: "i", ETag: "e", Size: 9},
+		{Path: "/j", Name: "j", ETag: "e", Size: -1},
+	}
+	got, err := parseLean(t, []byte(doc), testRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lean got  %+v\nwant %+v", got, want)
+	}
+	ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ref, want) {
+		t.Errorf("reference got %+v\nwant %+v", ref, want)
+	}
+}
+
+// A property read whole when its tag is recognised falls back to the full path, from its start tag, on what it
+// does not handle; the text it had read so far is not kept twice.
+func TestParseMultistatusLeafFallback(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ prop, etag string }{
+		{`<d:getetag>&quot;x&quot;</d:getetag>`, `"x"`},
+		{`<d:getetag>&quot;x&quot;<!-- c -->y</d:getetag>`, `"x"y`},
+		{`<d:getetag>a<![CDATA[<b>]]>c</d:getetag>`, `a<b>c`},
+		{"<d:getetag>x\ramp;y</d:getetag>", "x\namp;y"},
+		{"<d:getetag>x\r\ny&#x41;</d:getetag>", "x\nyA"},
+		{`<d:getetag>a<x:y xmlns:x="urn:x">b</x:y>c</d:getetag>`, `ac`},
+		{`<d:getetag>a</d:getetag  >`, `a`},
+		{`<d:getetag/>`, ``},
+	}
+	for _, tt := range tests {
+		doc := twoResponses(tt.prop)
+		got, err := parseLean(t, []byte(doc), testRoot)
+		if err != nil {
+			t.Errorf("%s: %v", tt.prop, err)
+			continue
+		}
+		if len(got) != 2 || got[0].ETag != "e" || got[1].ETag != tt.etag {
+			t.Errorf("%s: got %+v, want the etag %q", tt.prop, got, tt.etag)
+		}
+		ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
+		if err != nil || !reflect.DeepEqual(got, ref) {
+			t.Errorf("%s: reference %+v %v", tt.prop, ref, err)
+		}
+	}
+}
+
 func TestParseMultistatusRejects(t *testing.T) {
 	t.Parallel()
 	valid := `<d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/</d:href></d:response></d:multistatus>`
@@ -177,6 +269,15 @@ func TestParseMultistatusRejects(t *testing.T) {
 		{"bad escape", strings.Replace(valid, "alice/", "alice/%zz", 1), "bad escape"},
 		{"unquoted attribute", `<d:multistatus xmlns:d=DAV:></d:multistatus>`, "malformed"},
 		{"stray end tag", `</x><d:multistatus xmlns:d="DAV:"/>`, "malformed"},
+		// The second response's tags are recognised from the first's: their end tags are still checked.
+		{"property closed by another name of the same length", twoResponses(`<d:getetag>e</d:getetaX>`), "malformed"},
+		{"property closed by a longer name", twoResponses(`<d:getetag>e</d:getetags>`), "malformed"},
+		{"property closed by a shorter name", twoResponses(`<d:getetag>e</d:getetg>`), "malformed"},
+		{"href closed by another name", strings.Replace(twoResponses(`<d:getetag>e</d:getetag>`),
+			`/b</d:href>`, `/b</d:hreg>`, 1), "malformed"},
+		{"property not closed", twoResponses(`<d:getetag>e<d:getetag>`), "malformed"},
+		{"property holding an element named like its end tag", twoResponses(`<d:getetag>e<xd:getetag>`), "malformed"},
+		{"property with a bad entity", twoResponses(`<d:getetag>a&amp;b&bogus;</d:getetag>`), "malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,6 +292,14 @@ func TestParseMultistatusRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// twoResponses is a multistatus of two responses, the second with the given property.
+func twoResponses(prop string) string {
+	return `<d:multistatus xmlns:d="DAV:"><d:response><d:href>/remote.php/dav/files/alice/a</d:href><d:propstat>` +
+		`<d:prop><d:getetag>e</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>` +
+		`<d:response><d:href>/remote.php/dav/files/alice/b</d:href><d:propstat><d:prop>` + prop + `</d:prop>` +
+		`<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`
 }
 
 // Every cut of a listing before its closing tag is an error, never a shorter listing.
@@ -287,6 +396,110 @@ func TestParseHTTPTime(t *testing.T) {
 	}
 }
 
+// unescapePath decodes like url.PathUnescape and fails where it fails.
+func TestUnescapePath(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"", "/a/b", "%41", "a%2fb%2F", "100%25", "%e6%97%a5%E6%9C%AC.jpg", "x+y", "%", "a%",
+		"a%4", "%zz", "%4g", "ok%20then%", "%%41"} {
+		want, werr := url.PathUnescape(in)
+		got, ok := unescapePath([]byte("kept:"), []byte(in))
+		if ok != (werr == nil) || ok && string(got) != "kept:"+want {
+			t.Errorf("unescapePath(%q) = %q %v, url.PathUnescape %q %v", in, got, ok, want, werr)
+		}
+	}
+}
+
+// textStop finds what a byte-by-byte search finds, wherever the stop falls in a word and whatever surrounds it.
+func TestTextStop(t *testing.T) {
+	t.Parallel()
+	naive := func(b []byte) int {
+		for i, c := range b {
+			if c == '<' || c == '&' || c == '\r' {
+				return i
+			}
+		}
+		return len(b)
+	}
+	// Bytes next to the stops in value (one below and above each, 0x00, 0x80, 0xff) make borrows and carries.
+	alphabet := []byte{'a', '<', '&', '\r', ';', '=', '%', '\'', '\f', '\x0e', 0x00, 0x01, 0x7f, 0x80, 0xbc, 0xff}
+	r := rand.New(rand.NewSource(1))
+	for range 20000 {
+		b := make([]byte, r.Intn(40))
+		for i := range b {
+			if r.Intn(3) == 0 {
+				b[i] = alphabet[r.Intn(len(alphabet))]
+			} else {
+				b[i] = alphabet[0]
+			}
+		}
+		if got, want := textStop(b), naive(b); got != want {
+			t.Fatalf("textStop(%q) = %d, want %d", b, got, want)
+		}
+	}
+}
+
+// trimSpace trims what bytes.TrimSpace trims, Unicode spaces and control bytes at the edges included.
+func TestTrimSpace(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"", " ", "x", " x ", "\tx\r\n", "\u00a0x", "x\u0085", "\u2003x\u3000", "\x01x\x7f", "é",
+		"xé", "\vx\f", "a b"} {
+		if got, want := trimSpace([]byte(in)), bytes.TrimSpace([]byte(in)); string(got) != string(want) {
+			t.Errorf("trimSpace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// cleanPath says whether path.Clean would leave a path as it is.
+func TestCleanPath(t *testing.T) {
+	t.Parallel()
+	parts := []string{"/", "a", ".", "..", "b.c", "...", ".d"}
+	r := rand.New(rand.NewSource(1))
+	for range 20000 {
+		p := "/"
+		for range r.Intn(8) {
+			p += parts[r.Intn(len(parts))]
+		}
+		if got, want := cleanPath([]byte(p)), path.Clean(p) == p; got != want {
+			t.Fatalf("cleanPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+// The byte class table says what encoding/xml's name reader and the text scanner say, for every byte.
+func TestCharClass(t *testing.T) {
+	t.Parallel()
+	for c := 0; c < 256; c++ {
+		name := c >= utf8.RuneSelf || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '_' || c == ':' || c == '.' || c == '-'
+		if got := charClass[c]&className != 0; got != name {
+			t.Errorf("byte %#x: name %v, want %v", c, got, name)
+		}
+		if got := charClass[c]&classColon != 0; got != (c == ':') {
+			t.Errorf("byte %#x: colon %v", c, got)
+		}
+		if got := charClass[c]&classText != 0; got != (c == '<' || c == '&' || c == '\r') {
+			t.Errorf("byte %#x: text stop %v", c, got)
+		}
+	}
+}
+
+// The fast date path agrees with time.Parse on every day number of every month, in leap and common years.
+func TestFastHTTPTimeCalendar(t *testing.T) {
+	t.Parallel()
+	for _, year := range []int{0, 1, 4, 1600, 1900, 1969, 1970, 1999, 2000, 2023, 2024, 2100, 9999} {
+		for month := time.January; month <= time.December; month++ {
+			for day := 0; day <= 32; day++ {
+				s := fmt.Sprintf("Mon, %02d %s %04d 23:59:59 GMT", day, month.String()[:3], year)
+				want, werr := time.Parse(httpTimeLayout, s)
+				got, ok := fastHTTPTime([]byte(s))
+				if ok != (werr == nil) || ok && !got.Equal(want) {
+					t.Errorf("%s: fast %v %v, time.Parse %v %v", s, got, ok, want, werr)
+				}
+			}
+		}
+	}
+}
+
 // FuzzParseMultistatus holds the scanner to encoding/xml: whenever the reference accepts a document, the scanner
 // must return the same entries, whatever the read sizes; and the scanner never panics.
 func FuzzParseMultistatus(f *testing.F) {
@@ -295,26 +508,42 @@ func FuzzParseMultistatus(f *testing.F) {
 		`<size xmlns="http://owncloud.org/ns">3</size></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>` +
 		`</D:response></D:multistatus>`))
 	f.Add([]byte(`<!DOCTYPE a [<!-- x -->]><m:multistatus xmlns:m="DAV:"><m:response><m:href><![CDATA[/y]]></m:href></m:response></m:multistatus>`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		lean, _, lerr := parseMultistatus(bytes.NewReader(data), &hrefMapper{root: "/"}, int64(len(data)))
-		slow, _, serr := parseMultistatus(iotest.OneByteReader(bytes.NewReader(data)), &hrefMapper{root: "/"}, 0)
-		if (lerr == nil) != (serr == nil) || lerr == nil && !sameEntries(lean, slow) {
-			t.Fatalf("read size changes the result: %v / %v", lerr, serr)
+	f.Add([]byte(rebindingSeed))
+	f.Fuzz(checkAgainstReference)
+}
+
+// rebindingSeed repeats one response shape with prefixes rebound in between, so that mutations reach the start
+// tag memo's hits and its invalidation.
+const rebindingSeed = `<d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">` +
+	`<d:response><d:href>/a</d:href><d:propstat><d:prop><d:getetag>1</d:getetag><oc:size>1</oc:size></d:prop>` +
+	`<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>` +
+	`<d:response><d:href>/b</d:href><d:propstat xmlns:oc="urn:x"><d:prop><d:getetag>2</d:getetag><oc:size>2</oc:size>` +
+	`</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>` +
+	`<d:response><d:href>/c</d:href><d:propstat><d:prop><d:getetag>3</d:getetag><oc:size/></d:prop>` +
+	`<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`
+
+// checkAgainstReference holds the scanner to encoding/xml on data: whenever the reference accepts a document, the
+// scanner returns the same entries, whatever the read sizes; it never panics, and never accepts a document the
+// reference finds truncated.
+func checkAgainstReference(t *testing.T, data []byte) {
+	lean, _, lerr := parseMultistatus(bytes.NewReader(data), &hrefMapper{root: "/"}, int64(len(data)))
+	slow, _, serr := parseMultistatus(iotest.OneByteReader(bytes.NewReader(data)), &hrefMapper{root: "/"}, 0)
+	if (lerr == nil) != (serr == nil) || lerr == nil && !sameEntries(lean, slow) {
+		t.Fatalf("read size changes the result: %v / %v", lerr, serr)
+	}
+	ref, rerr := refParseMultistatus(data, &hrefMapper{root: "/"})
+	if rerr == nil {
+		if lerr != nil {
+			t.Fatalf("reference accepts, scanner says %v", lerr)
 		}
-		ref, rerr := refParseMultistatus(data, &hrefMapper{root: "/"})
-		if rerr == nil {
-			if lerr != nil {
-				t.Fatalf("reference accepts, scanner says %v", lerr)
-			}
-			if !sameEntries(lean, ref) {
-				t.Fatalf("entries differ:\nlean %+v\nref  %+v", lean, ref)
-			}
-			return
+		if !sameEntries(lean, ref) {
+			t.Fatalf("entries differ:\nlean %+v\nref  %+v", lean, ref)
 		}
-		if lerr == nil && strings.Contains(rerr.Error(), "unexpected EOF") {
-			t.Fatalf("reference sees a truncated document (%v), scanner accepted it", rerr)
-		}
-	})
+		return
+	}
+	if lerr == nil && strings.Contains(rerr.Error(), "unexpected EOF") {
+		t.Fatalf("reference sees a truncated document (%v), scanner accepted it", rerr)
+	}
 }
 
 // sameEntries compares listings, an empty one equal to none.
