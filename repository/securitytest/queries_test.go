@@ -3,15 +3,34 @@ package securitytest
 import (
 	"context"
 	"net/url"
-	"sync/atomic"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 )
 
-// routeCounterKey marks a request's context with the counter of the statements it sends to the database.
+// routeCounterKey marks a request's context with the log of the statements it sends to the database.
 type routeCounterKey struct{}
+
+// statementLog is what one request sent to the database, in order.
+type statementLog struct {
+	mu  sync.Mutex
+	sql []string
+}
+
+func (l *statementLog) add(sql string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sql = append(l.sql, sql)
+}
+
+func (l *statementLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.sql...)
+}
 
 // queryBudgets is the most database statements each route may send when called once, as its first allowed role,
 // in routeTable's order (issuers cached by the calls before). Picker pages have 3 whatever the number of
@@ -107,8 +126,8 @@ func TestEveryRouteStaysWithinItsQueryBudget(t *testing.T) {
 	}
 
 	count := func(tx *gorm.DB) {
-		if n, ok := tx.Statement.Context.Value(routeCounterKey{}).(*atomic.Int64); ok {
-			n.Add(1)
+		if l, ok := tx.Statement.Context.Value(routeCounterKey{}).(*statementLog); ok {
+			l.add(tx.Statement.SQL.String())
 		}
 	}
 	cb := s.h.DB.Callback()
@@ -124,11 +143,17 @@ func TestEveryRouteStaysWithinItsQueryBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var current atomic.Pointer[atomic.Int64]
+	var current struct {
+		sync.Mutex
+		log *statementLog
+	}
 	s.h.Echo.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if n := current.Load(); n != nil {
-				c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), routeCounterKey{}, n)))
+			current.Lock()
+			l := current.log
+			current.Unlock()
+			if l != nil {
+				c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), routeCounterKey{}, l)))
 			}
 			return next(c)
 		}
@@ -141,17 +166,28 @@ func TestEveryRouteStaysWithinItsQueryBudget(t *testing.T) {
 			continue
 		}
 		role := firstAllowed(rc.access)
-		n := &atomic.Int64{}
-		current.Store(n)
+		l := &statementLog{}
+		current.Lock()
+		current.log = l
+		current.Unlock()
 		status, body, _ := rc.call(m, role)
-		current.Store(nil)
+		current.Lock()
+		current.log = nil
+		current.Unlock()
 		if status >= 400 {
 			t.Errorf("%s %s as %s: %d: %.300s", rc.method, rc.name, role, status, body)
 			continue
 		}
-		t.Logf("%-26s %d queries (budget %d)", rc.name, n.Load(), budget)
-		if got := int(n.Load()); got > budget {
-			t.Errorf("%s %s as %s sent %d statements to the database, budget %d", rc.method, rc.name, role, got, budget)
+		sent := l.list()
+		t.Logf("%-26s %d queries (budget %d)", rc.name, len(sent), budget)
+		if testing.Verbose() {
+			for _, q := range sent {
+				t.Logf("    %.160s", strings.Join(strings.Fields(q), " "))
+			}
+		}
+		if got := len(sent); got > budget {
+			t.Errorf("%s %s as %s sent %d statements to the database, budget %d:\n%s", rc.method, rc.name, role, got, budget,
+				strings.Join(sent, "\n"))
 		}
 	}
 }
