@@ -352,6 +352,9 @@ type AuditFilter struct {
 type Audit interface {
 	AddAudit(ctx context.Context, e AuditEntry) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// LatestAudit returns, in one statement, the newest entry of action about each of targets that has one (in
+	// no particular order; "newest" as ListAudit orders).
+	LatestAudit(ctx context.Context, action string, targets []string) ([]AuditEntry, error)
 }
 
 // ClientPauses records, per issuer, until when token refreshes pause after the cloud refused the site's OAuth

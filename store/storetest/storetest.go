@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"AuditNewestFirst", testAuditOrder},
 		{"AuditPaging", testAuditPaging},
+		{"AuditLatestPerTarget", testAuditLatest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
