@@ -80,6 +80,10 @@ type Issuers interface {
 	// UpdateIssuer replaces every field, endpoints and mappings included (the secret too: callers that keep the
 	// old secret pass it on).
 	UpdateIssuer(ctx context.Context, iss Issuer) (Issuer, error)
+	// SetIssuerProduct records the product and version the server said it runs, in one statement, touching no
+	// other field; when either differs from what is stored the revision is bumped (and Updated set). It is a no-op,
+	// without error, when they are already so or the issuer is gone.
+	SetIssuerProduct(ctx context.Context, id int64, product, version string) error
 	// ReplaceIssuerServer is UpdateIssuer for an issuer that now points at another server: in the same
 	// transaction it deletes every token of the issuer (the system account's too) and its login states in
 	// flight, so that no login made at the old server is ever sent to the new one. It returns how many tokens

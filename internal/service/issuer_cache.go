@@ -69,6 +69,12 @@ func WithIssuers(ctx context.Context, avail []Available) context.Context {
 	return context.WithValue(ctx, requestIssuersKey{}, m)
 }
 
+// WithIssuer returns ctx carrying an issuer the request has just read (GetIssuer), so that the service's next call
+// for the same request (UpdateIssuer) does not read it again. Use it for one request only.
+func WithIssuer(ctx context.Context, iss store.Issuer) context.Context {
+	return context.WithValue(ctx, requestIssuersKey{}, map[int64]store.Issuer{iss.ID: iss})
+}
+
 // requestIssuer is the issuer with this ID loaded earlier in the same request, if any.
 func requestIssuer(ctx context.Context, id int64) (store.Issuer, bool) {
 	m, _ := ctx.Value(requestIssuersKey{}).(map[int64]store.Issuer)

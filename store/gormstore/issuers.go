@@ -203,6 +203,21 @@ func (s *Store) UpdateIssuer(ctx context.Context, iss store.Issuer) (store.Issue
 	return out, err
 }
 
+// SetIssuerProduct updates product and version, bumping the revision, where either differs.
+func (s *Store) SetIssuerProduct(ctx context.Context, id int64, product, version string) error {
+	err := s.db.WithContext(ctx).Model(&issuerRow{}).Where("id = ? AND (product <> ? OR version <> ?)", id, product, version).
+		Updates(map[string]any{
+			"product":  product,
+			"version":  version,
+			"updated":  timeOf(s.now()),
+			"revision": gorm.Expr("revision + 1"),
+		}).Error
+	if err != nil {
+		return wrapErr(s.db, fmt.Sprintf("set product of issuer %d", id), err)
+	}
+	return nil
+}
+
 // ReplaceIssuerServer updates the issuer like UpdateIssuer and, in the same transaction, deletes every token of
 // it (the system account's too) and every login state in flight for it.
 func (s *Store) ReplaceIssuerServer(ctx context.Context, iss store.Issuer) (store.Issuer, int64, error) {

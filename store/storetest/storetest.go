@@ -20,6 +20,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{"IssuerRoundTrip", testIssuerRoundTrip},
 		{"IssuerUpdateReplacesEverything", testIssuerUpdate},
+		{"IssuerSetProductTouchesNothingElse", testIssuerSetProduct},
 		{"IssuerNotFound", testIssuerNotFound},
 		{"IssuerDuplicateEndpointOrMapping", testIssuerDuplicates},
 		{"IssuerList", testIssuerList},
