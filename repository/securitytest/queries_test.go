@@ -33,24 +33,24 @@ func (l *statementLog) list() []string {
 }
 
 // queryBudgets is the most database statements each route may send when called once, as its first allowed role,
-// in routeTable's order (issuers cached by the calls before). Picker pages have 3 whatever the number of
-// instances (picker.TestPickerPagesStayWithinQueryBudget); every other route's budget is exactly what it sends
-// today (an issuer read is 2 statements, a save rewrites its endpoints and mappings), so a route that grows fails
-// here and someone decides.
+// in routeTable's order (issuers cached by the calls before). A picker page has 2 and a listing 1 whatever the
+// number of instances (picker.TestPickerPagesStayWithinQueryBudget); every other route's budget is exactly what it
+// sends today (an issuer read is 2 statements, a save rewrites its endpoints and mappings), so a route that grows
+// fails here and someone decides.
 var queryBudgets = map[string]int{
 	"static":               0,
-	"picker":               3,
-	"picker.list":          3,
-	"picker.search":        3,
-	"picker.pick":          5,
+	"picker":               2,
+	"picker.list":          1,
+	"picker.search":        1,
+	"picker.pick":          4,
 	"picker.import":        3,
 	"picker.import.cancel": 3,
 	"picker.login":         5,
 	// The callback takes the state, reads the issuer (2 statements, always from the store: it has no revision at
 	// hand to check a cached copy against) and stores the token; the login start is picker.login's.
 	"callback":       4,
-	"picker.preview": 3,
-	"picker.view":    2,
+	"picker.preview": 1,
+	"picker.view":    1,
 	// A link preview opens the link (as its page does), reads its issuer once and the system account's token
 	// (again for the preview call after the Depth 0 PROPFIND); a revalidated preview (304) costs only the open.
 	"link.preview":         6,
