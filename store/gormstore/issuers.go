@@ -128,7 +128,7 @@ func (s *Store) issuerChildren(db *gorm.DB, where string, args ...any) ([]childR
 	err := db.Raw(`SELECT 0 AS kind, issuer_id, seq, name AS a, url AS b FROM ocrepo_issuer_endpoints `+where+`
 		UNION ALL
 		SELECT 1 AS kind, issuer_id, seq, external AS a, internal AS b FROM ocrepo_issuer_mappings `+where+`
-		ORDER BY kind, issuer_id, seq`, append(args, args...)...).Scan(&rows).Error
+		ORDER BY kind, issuer_id, seq`, append(args, args...)...).Find(&rows).Error
 	return rows, err
 }
 

@@ -79,7 +79,7 @@ func (s *Store) InstanceOffers(ctx context.Context, course, userID string) ([]st
 		LEFT JOIN ocrepo_course_instances c ON c.instance_id = i.id AND c.course = ?
 		LEFT JOIN ocrepo_tokens t ON t.issuer_id = i.issuer_id AND t.system = ? AND t.user_id = ?
 		LEFT JOIN ocrepo_tokens u ON u.issuer_id = i.issuer_id AND u.system = ? AND u.user_id = ? AND u.user_id <> ?
-		ORDER BY i.id`, course, true, "", false, userID, "").Scan(&rows).Error
+		ORDER BY i.id`, course, true, "", false, userID, "").Find(&rows).Error
 	if err != nil {
 		return nil, wrapErr(s.db, "instance offers", err)
 	}
