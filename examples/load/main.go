@@ -22,8 +22,15 @@
 //	go run ./examples/load -users 50 -duration 20s -mysql "root@tcp(127.0.0.1:3306)/test"
 //	go run ./examples/load -lms http://127.0.0.1:8080 -lms-cloud http://127.0.0.1:8081/ -users 10
 //
+// -host-process runs the host (ocrepo on Echo with its store) in a child process, this command in its -serve-host
+// mode or the build -host-bin names (the same command built against another version of the library), and
+// reports the actions per CPU-second of that process alone; the users and the fake cloud stay in this one:
+//
+//	go run ./examples/load -users 50 -duration 20s -host-process -cpuprofile host.prof
+//	/tmp/load-new -users 50 -duration 20s -host-bin /tmp/load-old
+//
 // Users, the fake cloud and ocrepo share the machine, so the figures are a lower bound for ocrepo alone; the
-// report names the machine (CPUs, Go version) and the CPU time the process used.
+// report names the machine (CPUs, Go version) and the CPU time each process used.
 package main
 
 import (
