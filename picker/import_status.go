@@ -31,20 +31,7 @@ func (h *handler) importStatus(c echo.Context) error {
 			Detail: "The import's progress could not be read. Try again in a moment."}))
 	}
 	st := h.statusView(s, j)
-	if j.State == store.ImportDone {
-		res, err := h.svc.PickResult(ctx, s.user.ID, j.ResultID)
-		if err != nil {
-			h.env.LogError(ctx, "read pick result", "job", j.ID, "err", err)
-			st.State, st.Error = "failed", s.t("picker.import.result_unread")
-		} else {
-			rv := h.resultView(s, res)
-			st.Result = &rv
-			st.Announce = rv.Title
-			if web.IsHTMX(c) {
-				setPickedTrigger(c, res)
-			}
-		}
-	}
+	h.addResult(c, s, j, &st)
 	if web.IsHTMX(c) {
 		if j.State == store.ImportRunning {
 			return h.env.Render(c, http.StatusOK, templates.Progress(st))
@@ -66,4 +53,25 @@ func (h *handler) importStatus(c echo.Context) error {
 		pg.NoScriptGo = st.Result.ReturnURL
 	}
 	return h.env.Render(c, http.StatusOK, templates.StatusScreen(pg, st, h.url(s, "picker")))
+}
+
+// addResult puts the pick result of a finished import in its status box (and, for htmx, the picked event), or
+// turns the box into a failure when the result cannot be read.
+func (h *handler) addResult(c echo.Context, s *session, j store.ImportJob, st *templates.PickStatus) {
+	if j.State != store.ImportDone {
+		return
+	}
+	ctx := c.Request().Context()
+	res, err := h.svc.PickResult(ctx, s.user.ID, j.ResultID)
+	if err != nil {
+		h.env.LogError(ctx, "read pick result", "job", j.ID, "err", err)
+		st.State, st.Error = "failed", s.t("picker.import.result_unread")
+		return
+	}
+	rv := h.resultView(s, res)
+	st.Result = &rv
+	st.Announce = rv.Title
+	if web.IsHTMX(c) {
+		setPickedTrigger(c, res)
+	}
 }

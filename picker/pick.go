@@ -39,6 +39,7 @@ func (h *handler) pick(c echo.Context) error {
 		}
 		st := h.statusView(s, j)
 		st.Announce = s.t("picker.import.started", "Name", j.Name)
+		h.addResult(c, s, j, &st) // a small file may be in already
 		return h.env.Render(c, http.StatusAccepted, templates.Status(st))
 	case "link":
 		res, err := h.svc.Link(ctx, s.user, s.cur.Instance, s.req, paths)
