@@ -39,6 +39,7 @@ func (h *handler) issuerSave(c echo.Context, id int64) error {
 		}
 		st.secretSet = old.ClientSecret != ""
 		st.newServer = h.say(c, service.IssuerServerChange(old, in).Notice())
+		ctx = service.WithIssuer(ctx, old)
 	}
 	if action := c.FormValue("action"); action != "" && action != "save" {
 		h.applyAction(c, &st, action)

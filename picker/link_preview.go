@@ -38,7 +38,7 @@ func (h *handler) linkPreview(c echo.Context) error {
 	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	th, err := h.svc.PreviewControlled(ctx, u, id)
+	th, err := h.svc.PreviewControlled(ctx, o)
 	if err != nil {
 		hdr.Del("ETag")
 		hdr.Set("Cache-Control", "no-store")

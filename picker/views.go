@@ -182,6 +182,7 @@ func (h *handler) columns(s *session, q service.ListQuery) []templates.Column {
 // rows turns entries into table rows.
 func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.FileRow {
 	out := make([]templates.FileRow, 0, len(rows))
+	icons := h.env.Routes.URL("static", "") + "icons.svg#i-"
 	for i, r := range rows {
 		fr := templates.FileRow{
 			ID:      "f" + strconv.Itoa(i),
@@ -205,7 +206,7 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 		if search {
 			fr.Where = path.Dir(r.Path)
 		}
-		fr.Icon = h.env.Routes.URL("static", "") + "icons.svg#i-" + iconFamily(r.Dir, r.ContentType, r.Name)
+		fr.Icon = icons + iconFamily(r.Dir, r.ContentType, r.Name)
 		if r.HasPreview && !r.Dir {
 			fr.Preview = h.url(s, "picker.preview", "path", r.Path, "v", r.ETag)
 		}

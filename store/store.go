@@ -80,6 +80,10 @@ type Issuers interface {
 	// UpdateIssuer replaces every field, endpoints and mappings included (the secret too: callers that keep the
 	// old secret pass it on).
 	UpdateIssuer(ctx context.Context, iss Issuer) (Issuer, error)
+	// SetIssuerProduct records the product and version the server said it runs, in one statement, touching no
+	// other field; when either differs from what is stored the revision is bumped (and Updated set). It is a no-op,
+	// without error, when they are already so or the issuer is gone.
+	SetIssuerProduct(ctx context.Context, id int64, product, version string) error
 	// ReplaceIssuerServer is UpdateIssuer for an issuer that now points at another server: in the same
 	// transaction it deletes every token of the issuer (the system account's too) and its login states in
 	// flight, so that no login made at the old server is ever sent to the new one. It returns how many tokens
@@ -352,6 +356,9 @@ type AuditFilter struct {
 type Audit interface {
 	AddAudit(ctx context.Context, e AuditEntry) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// LatestAudit returns, in one statement, the newest entry of action about each of targets that has one (in
+	// no particular order; "newest" as ListAudit orders).
+	LatestAudit(ctx context.Context, action string, targets []string) ([]AuditEntry, error)
 }
 
 // ClientPauses records, per issuer, until when token refreshes pause after the cloud refused the site's OAuth

@@ -22,8 +22,15 @@
 //	go run ./examples/load -users 50 -duration 20s -mysql "root@tcp(127.0.0.1:3306)/test"
 //	go run ./examples/load -lms http://127.0.0.1:8080 -lms-cloud http://127.0.0.1:8081/ -users 10
 //
+// -host-process runs the host (ocrepo on Echo with its store) in a child process, this command in its -serve-host
+// mode or the build -host-bin names (the same command built against another version of the library), and
+// reports the actions per CPU-second of that process alone; the users and the fake cloud stay in this one:
+//
+//	go run ./examples/load -users 50 -duration 20s -host-process -cpuprofile host.prof
+//	/tmp/load-new -users 50 -duration 20s -host-bin /tmp/load-old
+//
 // Users, the fake cloud and ocrepo share the machine, so the figures are a lower bound for ocrepo alone; the
-// report names the machine (CPUs, Go version) and the CPU time the process used.
+// report names the machine (CPUs, Go version) and the CPU time each process used.
 package main
 
 import (
@@ -45,8 +52,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,6 +87,12 @@ type options struct {
 	lmsUsers   string
 	timeout    time.Duration
 	cpuProfile string
+	// hostProcess runs the host in a child process: hostBin, or this command in its serveHost mode, which serves
+	// the host alone against the fake cloud at cloudURL.
+	hostProcess bool
+	hostBin     string
+	serveHost   bool
+	cloudURL    string
 }
 
 func main() {
@@ -97,8 +108,15 @@ func main() {
 	flag.StringVar(&o.lmsCloud, "lms-cloud", "http://127.0.0.1:8081/", "with -lms: the base URL of the LMS's built-in test cloud")
 	flag.StringVar(&o.lmsUsers, "lms-users", "alice", "with -lms: the demo accounts the users sign in as, in turn, comma separated (the session uses alice's files)")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "per-action timeout")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the work phase to this file")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the work phase to this file (of the host process with -host-process)")
+	flag.BoolVar(&o.hostProcess, "host-process", false, "run the host (ocrepo, Echo, the store) in a child process and measure its CPU alone; the users and the fake cloud stay in this one")
+	flag.StringVar(&o.hostBin, "host-bin", "", "with -host-process: the binary to run as the host, another build of this command (default: this one)")
+	flag.BoolVar(&o.serveHost, "serve-host", false, "serve the host alone against the fake cloud at -cloud-url (what -host-process starts)")
+	flag.StringVar(&o.cloudURL, "cloud-url", "", "with -serve-host: the fake cloud's base URL")
 	flag.Parse()
+	if o.hostBin != "" {
+		o.hostProcess = true
+	}
 	if o.users < 1 || o.files < 1 || o.duration <= 0 || o.importSize < 1 {
 		log.Fatal("load: -users, -files, -duration and -import-size must be positive")
 	}
@@ -112,12 +130,16 @@ func main() {
 	}
 }
 
-// host is ocrepo mounted on Echo, with the fake cloud it talks to.
+// host is ocrepo mounted on Echo, in this process or in a child process (-host-process), with the fake cloud it
+// talks to, which always lives in this process.
 type host struct {
 	url   string // the host's base URL
-	repo  *repository.Repository
+	bin   string // the binary the host runs in, with -host-process
 	cloud *cloudtest.Server
-	inst  store.Instance
+	inst  int64 // the repository instance the picker shows
+	// token signs a pick request for the user; await waits until the user's import id has ended.
+	token func(ctx context.Context, userID string) (string, error)
+	await func(ctx context.Context, userID, id string) error
 }
 
 // userCookie names the signed-in host user; the load host trusts it.
@@ -126,8 +148,68 @@ const userCookie = "load_user"
 // mount is where the host mounts ocrepo.
 const mount = "/cloud"
 
-// startHost starts the fake cloud and the host; closeAll stops both and removes what they left.
+// The fake cloud's OAuth client, registered as the host's issuer.
+const clientID, clientSecret = "ocrepo-load", "load-client-secret"
+
+// startCloud starts the fake cloud.
+func startCloud() (*cloudtest.Server, error) {
+	cl, err := cloudtest.New(cloudtest.Options{ClientID: clientID, ClientSecret: clientSecret, DisableBruteForce: true})
+	if err != nil {
+		return nil, fmt.Errorf("load: fake cloud: %w", err)
+	}
+	return cl, nil
+}
+
+// startHost starts the fake cloud and the host in this process; closeAll stops both and removes what they left.
 func startHost(ctx context.Context, o options) (h *host, closeAll func(), err error) {
+	cl, err := startCloud()
+	if err != nil {
+		return nil, nil, err
+	}
+	lh, closeHost, err := startLocalHost(ctx, o, cl.URL)
+	if err != nil {
+		cl.Close()
+		return nil, nil, err
+	}
+	cl.SetRedirectURI(lh.url + mount + "/callback")
+	closeAll = func() {
+		closeHost()
+		cl.Close()
+	}
+	return &host{url: lh.url, cloud: cl, inst: lh.inst.ID, token: lh.token, await: lh.await}, closeAll, nil
+}
+
+// localHost is ocrepo mounted on Echo in this process.
+type localHost struct {
+	url  string
+	repo *repository.Repository
+	inst store.Instance
+}
+
+// token is the signed pick request (the picker URL's r parameter) of a user of the course "load".
+func (lh *localHost) token(_ context.Context, userID string) (string, error) {
+	pu, err := url.Parse(lh.repo.PickerURL(repository.PickRequest{User: userID, Course: "load", Expires: time.Now().Add(24 * time.Hour)}))
+	if err != nil {
+		return "", err
+	}
+	return pu.Query().Get("r"), nil
+}
+
+// await waits until the user's import has ended; it is an error unless the import is done.
+func (lh *localHost) await(ctx context.Context, userID, id string) error {
+	j, err := lh.repo.AwaitImport(ctx, repository.User{ID: userID}, id)
+	if err != nil {
+		return err
+	}
+	if j.State != store.ImportDone {
+		return fmt.Errorf("import ended %s: %s", j.State, j.Error)
+	}
+	return nil
+}
+
+// startLocalHost starts the host in this process, with the fake cloud at cloudURL as its issuer; closeAll stops it
+// and removes what it left. The caller registers the host's callback at the cloud.
+func startLocalHost(ctx context.Context, o options, cloudURL string) (lh *localHost, closeAll func(), err error) {
 	var closers []func()
 	closeAll = func() {
 		for _, c := range slices.Backward(closers) {
@@ -139,13 +221,6 @@ func startHost(ctx context.Context, o options) (h *host, closeAll func(), err er
 			closeAll()
 		}
 	}()
-	const clientID, clientSecret = "ocrepo-load", "load-client-secret"
-	cl, err := cloudtest.New(cloudtest.Options{ClientID: clientID, ClientSecret: clientSecret, DisableBruteForce: true})
-	if err != nil {
-		return nil, nil, fmt.Errorf("load: fake cloud: %w", err)
-	}
-	closers = append(closers, cl.Close)
-
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	keys, err := seal.NewKeyring(secret)
@@ -172,7 +247,6 @@ func startHost(ctx context.Context, o options) (h *host, closeAll func(), err er
 		return nil, nil, fmt.Errorf("load: listen: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
-	cl.SetRedirectURI(base + mount + "/callback")
 	repo, err := repository.New(repository.Config{
 		Store:     st,
 		SecretKey: secret,
@@ -200,7 +274,7 @@ func startHost(ctx context.Context, o options) (h *host, closeAll func(), err er
 		_ = srv.Shutdown(sctx)
 	})
 
-	iss, err := addIssuer(ctx, st, cl.URL, clientID, clientSecret)
+	iss, err := addIssuer(ctx, st, cloudURL, clientID, clientSecret)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -210,7 +284,7 @@ func startHost(ctx context.Context, o options) (h *host, closeAll func(), err er
 	if err != nil {
 		return nil, nil, fmt.Errorf("load: instance: %w", err)
 	}
-	return &host{url: base, repo: repo, cloud: cl, inst: inst}, closeAll, nil
+	return &localHost{url: base, repo: repo, inst: inst}, closeAll, nil
 }
 
 // pgConns is the PostgreSQL connection pool: enough for two CPUs' worth of queries in flight, well under the
@@ -327,7 +401,7 @@ func discard(_ context.Context, _ repository.FileInfo, r io.Reader) (string, err
 type user struct {
 	id, cloudUser string
 	c             *http.Client
-	h             *host      // the in-process host; nil when driving a running LMS
+	h             *host      // the host this command started; nil when driving a running LMS
 	remote        *remoteLMS // the running LMS; nil in process
 	base          string     // the host's base URL
 	instID        int64      // the repository instance the picker shows
@@ -336,14 +410,17 @@ type user struct {
 	imports       int
 }
 
-func newUser(h *host, n int, tr http.RoundTripper) *user {
+func newUser(ctx context.Context, h *host, n int, tr http.RoundTripper) (*user, error) {
 	jar, _ := cookiejar.New(nil)
 	u, _ := url.Parse(h.url)
 	id := "user" + strconv.Itoa(n)
 	jar.SetCookies(u, []*http.Cookie{{Name: userCookie, Value: id, Path: "/"}})
-	pu, _ := url.Parse(h.repo.PickerURL(repository.PickRequest{User: id, Course: "load", Expires: time.Now().Add(24 * time.Hour)}))
-	return &user{id: id, cloudUser: "cloud" + strconv.Itoa(n), h: h, base: h.url, instID: h.inst.ID, token: pu.Query().Get("r"),
-		c: &http.Client{Transport: tr, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	token, err := h.token(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load: pick request of %s: %w", id, err)
+	}
+	return &user{id: id, cloudUser: "cloud" + strconv.Itoa(n), h: h, base: h.url, instID: h.inst, token: token,
+		c: &http.Client{Transport: tr, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}, nil
 }
 
 // do sends a request and reads the answer; a status other than want is an error.
@@ -485,14 +562,7 @@ func (u *user) importOne(ctx context.Context) error {
 	if u.remote != nil {
 		return u.awaitRemote(ctx, id)
 	}
-	j, err := u.h.repo.AwaitImport(ctx, repository.User{ID: u.id}, id)
-	if err != nil {
-		return err
-	}
-	if j.State != store.ImportDone {
-		return fmt.Errorf("import ended %s: %s", j.State, j.Error)
-	}
-	return nil
+	return u.h.await(ctx, u.id, id)
 }
 
 // importFiles is how many distinct files each user imports in turn.
@@ -574,49 +644,25 @@ func (s *stats) table(w io.Writer, names []string, window time.Duration) {
 	}
 }
 
-// cpuTime is the CPU time this process has used.
-func cpuTime() (user, sys time.Duration) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, 0
-	}
-	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
-}
-
-// peaks samples the heap in use and the goroutines every 10 ms until ctx ends.
-type peaks struct {
-	heap       uint64
-	goroutines int
-	done       chan struct{}
-}
-
-func watchPeaks(ctx context.Context) *peaks {
-	p := &peaks{done: make(chan struct{})}
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"},
-		{Name: "/sched/goroutines:goroutines"}}
-	go func() {
-		defer close(p.done)
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(s)
-			p.heap = max(p.heap, s[0].Value.Uint64()+s[1].Value.Uint64())
-			p.goroutines = max(p.goroutines, int(s[2].Value.Uint64()))
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return p
-}
-
 func run(ctx context.Context, o options, w io.Writer) error {
+	if o.serveHost {
+		return serveHost(ctx, o, os.Stdin, os.Stdout)
+	}
 	if o.lms != "" {
 		return runRemote(ctx, o, w)
 	}
-	h, closeAll, err := startHost(ctx, o)
+	var (
+		h        *host
+		closeAll func()
+		m        meter
+		err      error
+	)
+	if o.hostProcess {
+		h, m, closeAll, err = startChildHost(ctx, o)
+	} else {
+		h, closeAll, err = startHost(ctx, o)
+		m = newSelfMeter("process (host, fake cloud and users)", "whole process", o.cpuProfile)
+	}
 	if err != nil {
 		return err
 	}
@@ -634,7 +680,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	defer tr.CloseIdleConnections()
 	users := make([]*user, o.users)
 	for n := range users {
-		users[n] = newUser(h, n, tr)
+		if users[n], err = newUser(ctx, h, n, tr); err != nil {
+			return err
+		}
 	}
 
 	db := "SQLite (WAL, one file)"
@@ -646,9 +694,13 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "ocrepo load: %d users, %s, %d files a folder, %d-byte imports, think %s, %s\n",
 		o.users, o.duration, o.files, o.importSize, o.think, db)
-	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d), %s %s/%s; users, fake cloud and ocrepo share it\n\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return work(ctx, o, w, users, h.cloud.ResetCounts, func(w io.Writer, window time.Duration) {
+	shared := "users, fake cloud and ocrepo share it in one process"
+	if o.hostProcess {
+		shared = "ocrepo runs in a process of its own (" + h.bin + "); the users and the fake cloud in this one"
+	}
+	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d), %s %s/%s; %s\n\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, shared)
+	return work(ctx, o, w, users, m, h.cloud.ResetCounts, func(w io.Writer, window time.Duration) {
 		fmt.Fprintf(w, "\ncloud requests: %d PROPFIND, %d GET, %d token (%.1f a second)\n",
 			h.cloud.CountMethod(cloudtest.EPWebDAV, "PROPFIND"), h.cloud.CountMethod(cloudtest.EPWebDAV, http.MethodGet),
 			h.cloud.Count(cloudtest.EPToken), float64(h.cloud.Count(cloudtest.EPWebDAV))/window.Seconds())
@@ -656,9 +708,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 }
 
 // work logs every user in at once, then lets them repeat the session until the time is up, and writes the
-// summary: per action throughput, p50/p95/p99 and errors, then what cloudReport adds, then the process's CPU and
-// memory. beforeWork runs between the logins and the work.
-func work(ctx context.Context, o options, w io.Writer, users []*user, beforeWork func(),
+// summary: per action throughput, p50/p95/p99 and errors, then what cloudReport adds, then the CPU and memory m
+// measured over the work and the actions per CPU-second of it. beforeWork runs between the logins and the work.
+func work(ctx context.Context, o options, w io.Writer, users []*user, m meter, beforeWork func(),
 	cloudReport func(w io.Writer, window time.Duration)) error {
 	// Everybody logs in at once.
 	logins := &stats{lat: map[string][]time.Duration{}, errs: map[string]int{}}
@@ -686,23 +738,11 @@ func work(ctx context.Context, o options, w io.Writer, users []*user, beforeWork
 	beforeWork()
 	acts := session(o)
 	st := &stats{lat: map[string][]time.Duration{}, errs: map[string]int{}}
+	if err := m.begin(ctx); err != nil {
+		return err
+	}
 	wctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
-	pk := watchPeaks(wctx)
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("load: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("load: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	u0, s0 := cpuTime()
-	var gc0 runtime.MemStats
-	runtime.ReadMemStats(&gc0)
 	start = time.Now()
 	shown := showProgress(wctx, os.Stderr, st, start, o.duration, 2*time.Second)
 	for _, u := range users {
@@ -733,19 +773,20 @@ func work(ctx context.Context, o options, w io.Writer, users []*user, beforeWork
 	}
 	wg.Wait()
 	window := time.Since(start)
-	<-pk.done
 	<-shown
-	u1, s1 := cpuTime()
-	var gc1 runtime.MemStats
-	runtime.ReadMemStats(&gc1)
+	use, err := m.end(ctx)
+	if err != nil {
+		return err
+	}
 
 	fmt.Fprintf(w, "work: %s\n\n", window.Round(time.Millisecond))
 	st.table(w, []string{"list", "page", "sort", "filter", "import"}, window)
 	cloudReport(w, window)
-	fmt.Fprintf(w, "process: CPU %s user + %s system over %s (%.0f%% of %d CPUs), %d GCs, peak heap %.1f MiB, peak goroutines %d\n",
-		(u1 - u0).Round(time.Millisecond), (s1 - s0).Round(time.Millisecond), window.Round(time.Millisecond),
-		100*float64(u1-u0+s1-s0)/float64(window)/float64(runtime.NumCPU()), runtime.NumCPU(),
-		gc1.NumGC-gc0.NumGC, float64(pk.heap)/(1<<20), pk.goroutines)
+	done := 0
+	for _, l := range st.lat {
+		done += len(l)
+	}
+	use.report(w, window, done)
 	if len(st.sample) > 0 {
 		fmt.Fprintf(w, "first errors: %s\n", strings.Join(st.sample, "; "))
 	}

@@ -61,7 +61,7 @@ func runRemote(ctx context.Context, o options, w io.Writer) error {
 		}
 		users[n] = u
 	}
-	return work(ctx, o, w, users, func() {}, func(io.Writer, time.Duration) {})
+	return work(ctx, o, w, users, newSelfMeter("this process (the users)", "users", o.cpuProfile), func() {}, func(io.Writer, time.Duration) {})
 }
 
 // signIn signs a new browser in to the LMS as name and finds the picker of the first assignment.

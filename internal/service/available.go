@@ -17,6 +17,11 @@ type Available struct {
 	Issuer   store.Issuer
 	Allowed  host.ReturnType
 	Default  host.ReturnType
+	// userToken is the request's user's token at the issuer as read with the instance (nil: none stored), when
+	// tokenRead says it was read.
+	userToken *store.Token
+	tokenRead bool
+	tokenKey  store.TokenKey
 }
 
 // CloudName names the instance's server for people: the issuer's name, or its host; "" when it has neither (the

@@ -10,10 +10,10 @@ import (
 )
 
 // availableFromOffers is AvailableFor on a store that reads every instance, its issuer's revision, the course's
-// switch and the system account in one query: one query per request when the issuers are cached (and the course
-// switches are the store's), whatever the number of instances.
+// switch, the system account and the user's token in one query: one query per request when the issuers are cached
+// (and the course switches are the store's), whatever the number of instances.
 func (s *Service) availableFromOffers(ctx context.Context, ix store.InstanceOffers, req host.PickRequest) ([]Available, error) {
-	offers, err := ix.InstanceOffers(ctx, req.Course)
+	offers, err := ix.InstanceOffers(ctx, req.Course, req.User)
 	if err != nil {
 		return nil, fmt.Errorf("service: list instances: %w", err)
 	}
@@ -46,7 +46,8 @@ func (s *Service) availableFromOffers(ctx context.Context, ix store.InstanceOffe
 		if err != nil {
 			return nil, fmt.Errorf("service: issuer of instance %d: %w", in.ID, err)
 		}
-		out = append(out, Available{Instance: in, Issuer: iss, Allowed: allowed, Default: DefaultReturn(in, allowed)})
+		out = append(out, Available{Instance: in, Issuer: iss, Allowed: allowed, Default: DefaultReturn(in, allowed),
+			userToken: o.UserToken, tokenRead: req.User != "", tokenKey: store.TokenKey{IssuerID: in.IssuerID, UserID: req.User}})
 	}
 	return out, nil
 }

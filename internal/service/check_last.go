@@ -52,6 +52,29 @@ func (s *Service) LastCheck(ctx context.Context, issuerID int64) (*LastCheck, er
 	return parseCheckSummary(es[0].Detail, es[0].At), nil
 }
 
+// lastChecks returns the most recent connection check of each of the issuers that has one, read in one statement.
+func (s *Service) lastChecks(ctx context.Context, issuerIDs []int64) (map[int64]*LastCheck, error) {
+	targets := make([]string, len(issuerIDs))
+	byTarget := make(map[string]int64, len(issuerIDs))
+	for i, id := range issuerIDs {
+		targets[i] = issuerTarget(id)
+		byTarget[targets[i]] = id
+	}
+	es, err := s.store.LatestAudit(ctx, "issuer.check", targets)
+	if err != nil {
+		return nil, fmt.Errorf("service: read last checks: %w", err)
+	}
+	out := make(map[int64]*LastCheck, len(es))
+	for _, e := range es {
+		if id, ok := byTarget[e.Target]; ok {
+			if lc := parseCheckSummary(e.Detail, e.At); lc != nil {
+				out[id] = lc
+			}
+		}
+	}
+	return out, nil
+}
+
 // parseCheckSummary reads a check's audit detail (the counts, the failed probes, what it proved; or, as older
 // versions wrote it, "connection check: 5 passed, 1 warnings, 0 failed (...); client secret not proven"); nil when
 // it is not one.

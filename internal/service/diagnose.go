@@ -156,14 +156,10 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	return d, nil
 }
 
-// saveProduct stores what status.php said on the issuer (re-read, so an edit made meanwhile is kept).
+// saveProduct stores what status.php said on the issuer (those two fields only, so an edit made meanwhile is
+// kept).
 func (s *Service) saveProduct(ctx context.Context, id int64, product, version string) {
-	cur, err := s.store.GetIssuer(ctx, id)
-	if err != nil || (cur.Product == product && cur.Version == version) {
-		return
-	}
-	cur.Product, cur.Version = product, version
-	if _, err := s.store.UpdateIssuer(ctx, cur); err != nil {
+	if err := s.store.SetIssuerProduct(ctx, id, product, version); err != nil {
 		s.log.WarnContext(ctx, "ocrepo: store detected product", "issuer", id, "err", err)
 	}
 }

@@ -48,17 +48,22 @@ func (s *Service) IssuerFitnesses(ctx context.Context) ([]IssuerFitness, error) 
 	if err != nil {
 		return nil, fmt.Errorf("service: list issuers: %w", err)
 	}
+	ids := make([]int64, len(all))
+	for i, iss := range all {
+		ids[i] = iss.ID
+	}
+	checked, err := s.lastChecks(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]IssuerFitness, 0, len(all))
 	for _, iss := range all {
 		sys, err := s.SystemConnection(ctx, iss.ID)
 		if err != nil {
 			return nil, err
 		}
-		checked, err := s.LastCheck(ctx, iss.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, IssuerFitness{Issuer: iss, Missing: MissingEndpoints(iss), ControlledLinks: sys.Connected && !sys.NeedLogin, Checked: checked})
+		out = append(out, IssuerFitness{Issuer: iss, Missing: MissingEndpoints(iss), ControlledLinks: sys.Connected && !sys.NeedLogin,
+			Checked: checked[iss.ID]})
 	}
 	return out, nil
 }

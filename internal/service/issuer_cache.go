@@ -56,17 +56,55 @@ func (s *Service) issuerAt(ctx context.Context, id, revision int64) (store.Issue
 type requestIssuersKey struct{}
 
 // WithIssuers returns ctx carrying the issuers of avail (as AvailableFor returned them for this request), so that
-// the calls made next for the same request (the listing's cloud client, picks) do not read them again. Use it
-// for one request only: the issuers are not checked again.
+// the calls made next for the same request (the listing's cloud client, picks) do not read them again, and the
+// user's tokens read with them, each serving the first connection of the request that needs it (a later one
+// reads the store again). Use it for one request only: the issuers are not checked again.
 func WithIssuers(ctx context.Context, avail []Available) context.Context {
 	if len(avail) == 0 {
 		return ctx
 	}
 	m := make(map[int64]store.Issuer, len(avail))
+	toks := &requestTokens{m: map[store.TokenKey]*store.Token{}}
 	for _, a := range avail {
 		m[a.Issuer.ID] = a.Issuer
+		if a.tokenRead {
+			toks.m[a.tokenKey] = a.userToken
+		}
 	}
-	return context.WithValue(ctx, requestIssuersKey{}, m)
+	ctx = context.WithValue(ctx, requestIssuersKey{}, m)
+	if len(toks.m) > 0 {
+		ctx = context.WithValue(ctx, requestTokensKey{}, toks)
+	}
+	return ctx
+}
+
+// requestTokensKey carries the user's tokens AvailableFor read with the instances.
+type requestTokensKey struct{}
+
+// requestTokens are tokens read earlier in the request, by key; a nil token means none is stored.
+type requestTokens struct {
+	mu sync.Mutex
+	m  map[store.TokenKey]*store.Token
+}
+
+// requestToken takes the token read earlier in the request for key, if any: found says whether it was read, tok
+// is nil when none is stored. Each is handed out once.
+func requestToken(ctx context.Context, key store.TokenKey) (tok *store.Token, found bool) {
+	rt, _ := ctx.Value(requestTokensKey{}).(*requestTokens)
+	if rt == nil {
+		return nil, false
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	tok, found = rt.m[key]
+	delete(rt.m, key)
+	return tok, found
+}
+
+// WithIssuer returns ctx carrying an issuer the request has just read (GetIssuer), so that the service's next call
+// for the same request (UpdateIssuer) does not read it again. Use it for one request only.
+func WithIssuer(ctx context.Context, iss store.Issuer) context.Context {
+	return context.WithValue(ctx, requestIssuersKey{}, map[int64]store.Issuer{iss.ID: iss})
 }
 
 // requestIssuer is the issuer with this ID loaded earlier in the same request, if any.

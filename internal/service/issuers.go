@@ -438,9 +438,12 @@ func (s *Service) CreateIssuer(ctx context.Context, actor host.User, in IssuerIn
 // detected product and version are kept unless the base URL changed. An edit that moves the issuer to another
 // server (IssuerServerChange) needs the secret typed again and ConfirmNewServer, and drops every stored login.
 func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, in IssuerInput) (store.Issuer, error) {
-	old, err := s.GetIssuer(ctx, id)
-	if err != nil {
-		return store.Issuer{}, err
+	old, ok := requestIssuer(ctx, id) // read by the same request (WithIssuer)
+	if !ok {
+		var err error
+		if old, err = s.GetIssuer(ctx, id); err != nil {
+			return store.Issuer{}, err
+		}
 	}
 	change := IssuerServerChange(old, in)
 	iss, err := s.validateIssuer(ctx, id, in)

@@ -28,6 +28,7 @@ type metrics struct {
 	importDuration  prometheus.Histogram
 	listingHits     prometheus.Counter
 	listingMisses   prometheus.Counter
+	revalidations   *prometheus.CounterVec // outcome
 	controlled      *prometheus.CounterVec // event
 	checks          *prometheus.CounterVec // issuer, result
 	healthProbes    *prometheus.CounterVec // issuer, outcome
@@ -40,6 +41,14 @@ const (
 	refreshClientRefused = "client_refused" // the cloud refused the site's OAuth client (invalid_client)
 	refreshFailed        = "failed"         // no usable answer (down, throttled, invalid reply)
 	refreshNotStored     = "not_stored"     // refreshed, but the new pair could not be stored
+)
+
+// The outcomes of revalidating an expired listing by its folder's etag.
+const (
+	revalidationRenewed = "renewed"           // same etag: the listing is served again (one Depth 0 PROPFIND)
+	revalidationChanged = "changed"           // another etag, or one that can no longer be trusted: listed again
+	revalidationFailed  = "failed"            // the Depth 0 PROPFIND failed or was refused: listed again
+	revalidationNot     = "not_revalidatable" // no etag, a share or a mount: listed again without asking first
 )
 
 // The events of an access controlled link.
@@ -106,6 +115,10 @@ func newMetrics() *metrics {
 			Name: "ocrepo_listing_cache_misses_total",
 			Help: "Folder pages that asked the cloud (first visit, expired listing or reload).",
 		}),
+		revalidations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ocrepo_listing_revalidations_total",
+			Help: "Expired listings revalidated by their folder's etag, by outcome (renewed; changed, failed or not_revalidatable: listed again).",
+		}, []string{"outcome"}),
 		controlled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ocrepo_controlled_links_total",
 			Help: "Access controlled link events: created, opened (by a viewer allowed to), submitted (locked).",
@@ -125,7 +138,7 @@ func newMetrics() *metrics {
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.cloudRequests, m.cloudDuration, m.refreshes, m.tokensRefused, m.loginsStarted,
 		m.loginsCompleted, m.loginsFailed, m.importsStarted, m.importsEnded, m.importBytes, m.importDuration,
-		m.listingHits, m.listingMisses, m.controlled, m.checks, m.healthProbes}
+		m.listingHits, m.listingMisses, m.revalidations, m.controlled, m.checks, m.healthProbes}
 }
 
 // register registers every collector on reg.

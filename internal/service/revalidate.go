@@ -51,16 +51,23 @@ func holdsMounts(entries []cloud.Entry) bool {
 // the listing renewed (fetched now) when the folder's etag is unchanged and can be trusted, and nil otherwise
 // (changed, no etag, a share or a mount, or the server refused a Depth 0 PROPFIND): then the caller lists again.
 func (s *Service) revalidate(ctx context.Context, conn *cloud.Conn, p string, old *folder) *folder {
+	f, outcome := s.revalidated(ctx, conn, p, old)
+	s.metrics.revalidations.WithLabelValues(outcome).Inc()
+	return f
+}
+
+// revalidated is revalidate without the counting: the renewed listing or nil, and the outcome.
+func (s *Service) revalidated(ctx context.Context, conn *cloud.Conn, p string, old *folder) (*folder, string) {
 	if !etagPropagates(old.self) || holdsMounts(old.entries) {
-		return nil
+		return nil, revalidationNot
 	}
 	self, err := conn.Stat(ctx, p)
 	if err != nil {
 		s.log.DebugContext(ctx, "ocrepo: listing revalidation failed, listing again", "err", err)
-		return nil
+		return nil, revalidationFailed
 	}
 	if self.ETag != old.self.ETag || !etagPropagates(self) {
-		return nil
+		return nil, revalidationChanged
 	}
 	old.mu.Lock()
 	orders := make(map[string][]int32, len(old.orders))
@@ -68,5 +75,5 @@ func (s *Service) revalidate(ctx context.Context, conn *cloud.Conn, p string, ol
 		orders[k] = v
 	}
 	old.mu.Unlock()
-	return &folder{self: self, entries: old.entries, fetched: s.now(), orders: orders}
+	return &folder{self: self, entries: old.entries, fetched: s.now(), orders: orders}, revalidationRenewed
 }

@@ -3,10 +3,13 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
@@ -59,6 +62,30 @@ func (r *revalEnv) expiredList(t *testing.T, path string) (ListPage, int) {
 	return p, r.e.cloud.CountMethod(cloudtest.EPWebDAV, "PROPFIND")
 }
 
+// revalidations reads ocrepo_listing_revalidations_total by outcome (the outcomes never seen are absent).
+func (r *revalEnv) revalidations(t *testing.T) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, o := range []string{revalidationRenewed, revalidationChanged, revalidationFailed, revalidationNot} {
+		var m dto.Metric
+		if err := r.s.metrics.revalidations.WithLabelValues(o).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if v := m.GetCounter().GetValue(); v != 0 {
+			out[o] = v
+		}
+	}
+	return out
+}
+
+// wantRevalidations fails unless the counts by outcome are exactly want.
+func (r *revalEnv) wantRevalidations(t *testing.T, want map[string]float64) {
+	t.Helper()
+	if got := r.revalidations(t); !maps.Equal(got, want) {
+		t.Fatalf("ocrepo_listing_revalidations_total = %v, want %v", got, want)
+	}
+}
+
 func rowNames(p ListPage) []string {
 	var out []string
 	for _, row := range p.Rows {
@@ -93,6 +120,7 @@ func TestExpiredListingUnchangedCostsOneDepth0Propfind(t *testing.T) {
 		if !slices.Equal(rowNames(p), rowNames(first)) {
 			t.Fatalf("round %d: rows %v, want %v", round, rowNames(p), rowNames(first))
 		}
+		r.wantRevalidations(t, map[string]float64{revalidationRenewed: float64(round + 1)})
 	}
 }
 
@@ -111,6 +139,7 @@ func TestExpiredListingChangedIsListedAgain(t *testing.T) {
 	if got := rowNames(p); !slices.Contains(got, "two.txt") {
 		t.Fatalf("rows %v lack the added file", got)
 	}
+	r.wantRevalidations(t, map[string]float64{revalidationChanged: 1})
 
 	r.e.cloud.WriteFile("alice", "/Docs/Sub/deep.txt", []byte("deeper and longer"))
 	p, n = r.expiredList(t, "/Docs")
@@ -120,6 +149,7 @@ func TestExpiredListingChangedIsListedAgain(t *testing.T) {
 	if got := rowSize(t, p, "Sub"); got != int64(len("deeper and longer")) {
 		t.Fatalf("Sub's size %d after the change below it, want %d", got, len("deeper and longer"))
 	}
+	r.wantRevalidations(t, map[string]float64{revalidationChanged: 2})
 }
 
 // TestExpiredListingRevalidationFallsBack: whenever the Depth 0 answer cannot prove the listing unchanged (the
@@ -128,19 +158,20 @@ func TestExpiredListingChangedIsListedAgain(t *testing.T) {
 func TestExpiredListingRevalidationFallsBack(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name  string
-		fault func(r *revalEnv) cloudtest.Fault
+		name    string
+		fault   func(r *revalEnv) cloudtest.Fault
+		outcome string
 	}{
 		{"depth 0 refused", func(*revalEnv) cloudtest.Fault {
 			return cloudtest.Fault{Method: "PROPFIND", Times: 1, Status: http.StatusBadRequest}
-		}},
+		}, revalidationFailed},
 		{"depth 0 not implemented", func(*revalEnv) cloudtest.Fault {
 			return cloudtest.Fault{Method: "PROPFIND", Times: 1, Status: http.StatusNotImplemented}
-		}},
+		}, revalidationFailed},
 		{"no etag", func(*revalEnv) cloudtest.Fault {
 			return cloudtest.Fault{Method: "PROPFIND", Times: 1, Status: http.StatusMultiStatus,
 				ContentType: "application/xml; charset=utf-8", Body: folderWithoutETag("/remote.php/dav/files/alice/Docs/", "RGDNVCK")}
-		}},
+		}, revalidationChanged},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -154,6 +185,7 @@ func TestExpiredListingRevalidationFallsBack(t *testing.T) {
 			if !slices.Equal(rowNames(p), rowNames(first)) {
 				t.Fatalf("rows %v, want %v", rowNames(p), rowNames(first))
 			}
+			r.wantRevalidations(t, map[string]float64{tc.outcome: 1})
 		})
 	}
 }
@@ -180,6 +212,7 @@ func TestListingWithoutTrustworthyETagIsNotRevalidated(t *testing.T) {
 			if n != 1 {
 				t.Fatalf("%d PROPFINDs, want 1 (the listing, no Depth 0 first)", n)
 			}
+			r.wantRevalidations(t, map[string]float64{revalidationNot: 1})
 		})
 	}
 }

@@ -310,12 +310,24 @@ func (s *Service) systemConn(ctx context.Context, issuerID int64) (*cloud.Conn, 
 	return s.conn(ctx, store.TokenKey{IssuerID: issuerID, System: true})
 }
 
+// requestOrStoredToken is the token read earlier in this request (WithIssuers) the first time it is asked for, else
+// the store's.
+func (s *Service) requestOrStoredToken(ctx context.Context, key store.TokenKey) (store.Token, error) {
+	if tok, found := requestToken(ctx, key); found {
+		if tok == nil {
+			return store.Token{}, fmt.Errorf("service: %w", store.ErrNotFound)
+		}
+		return *tok, nil
+	}
+	return s.store.GetToken(ctx, key)
+}
+
 func (s *Service) conn(ctx context.Context, key store.TokenKey) (*cloud.Conn, store.Token, error) {
 	_, c, err := s.issuerClient(ctx, key.IssuerID)
 	if err != nil {
 		return nil, store.Token{}, err
 	}
-	tok, err := s.store.GetToken(ctx, key)
+	tok, err := s.requestOrStoredToken(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, store.Token{}, ErrNotConnected
 	}

@@ -443,9 +443,29 @@ func TestRoutesAreNamedAndBuildEscapedURLs(t *testing.T) {
 		{"/m/page?x=1", []string{"q", "a b&c"}, "/m/page?x=1&q=a+b%26c"},
 		{"/m/page", []string{"empty", ""}, "/m/page"},
 		{"/m/page", []string{"odd"}, "/m/page"},
+		{"/m/page", []string{"z", "1", "a", "2", "m", "3"}, "/m/page?a=2&m=3&z=1"},
+		{"/m/page", []string{"a", "1", "b", "2", "a", "3"}, "/m/page?a=3&b=2"},
+		{"/m/page", []string{"a", "1", "a", ""}, "/m/page?a=1"},
+		{"/m/page", []string{"k y", "/p/ä ö?&=#", "r", "tok-_.~=="}, "/m/page?k+y=%2Fp%2F%C3%A4+%C3%B6%3F%26%3D%23&r=tok-_.~%3D%3D"},
 	} {
 		if got := web.WithQuery(tc.in, tc.kv...); got != tc.want {
 			t.Errorf("WithQuery(%q, %q) = %q, want %q", tc.in, tc.kv, got, tc.want)
+		}
+	}
+	// It writes what url.Values would: Set for each pair with a value, then Encode.
+	for _, kv := range [][]string{
+		{"r", "x.y_z-", "i", "12", "path", "/Docs/a b+c.pdf", "v", `"etag"`},
+		{"sort", "size", "desc", "1", "page", "3", "filter", "100%", "reload", "1", "view", "grid", "q", "ü", "i", "1", "r", "t"},
+		{"b", "1", "a", "2", "b", "3", "c", "", "a", "4"},
+	} {
+		q := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] != "" {
+				q.Set(kv[i], kv[i+1])
+			}
+		}
+		if got, want := web.WithQuery("/x", kv...), "/x?"+q.Encode(); got != want {
+			t.Errorf("WithQuery(%q) = %q, url.Values gives %q", kv, got, want)
 		}
 	}
 }

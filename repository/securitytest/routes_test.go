@@ -56,6 +56,9 @@ type matrix struct {
 	link    int64
 	spare   store.Issuer
 	spareIn store.Instance
+	// callbackQuery, when set for a role, is the callback query its next callback call uses (made beforehand
+	// by a login start); otherwise the call makes one itself.
+	callbackQuery map[string]string
 }
 
 // routeCall is one route of the table: its name (without "ocrepo:"), method, who may use it, and how to call it
@@ -136,7 +139,10 @@ func routeTable() []routeCall {
 		}},
 		{"callback", get, signedIn, func(m *matrix, role string) (int, string, http.Header) {
 			q := "state=made-up&code=made-up"
-			if role != anon {
+			if prepared, ok := m.callbackQuery[role]; ok {
+				q = prepared
+				delete(m.callbackQuery, role)
+			} else if role != anon {
 				q = m.s.callbackQuery(role)
 			}
 			return m.get(role, path("callback")+"?"+q)

@@ -61,3 +61,23 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	}
 	return out, nil
 }
+
+// LatestAudit returns the newest entry of action about each of targets in one statement: for each target, the
+// entry whose id is the first in ListAudit's order.
+func (s *Store) LatestAudit(ctx context.Context, action string, targets []string) ([]store.AuditEntry, error) {
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	var rows []auditRow
+	err := s.db.WithContext(ctx).Raw(`SELECT a.* FROM ocrepo_audit a WHERE a.action = ? AND a.target IN ? AND a.id = (
+			SELECT b.id FROM ocrepo_audit b WHERE b.action = a.action AND b.target = a.target ORDER BY b.at DESC, b.id DESC LIMIT 1)`,
+		action, targets).Scan(&rows).Error
+	if err != nil {
+		return nil, wrapErr(s.db, "latest audit", err)
+	}
+	out := make([]store.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = store.AuditEntry{ID: r.ID, At: r.At.Time, Actor: r.Actor, Action: r.Action, Target: r.Target, Detail: r.Detail}
+	}
+	return out, nil
+}

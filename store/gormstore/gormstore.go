@@ -83,6 +83,9 @@ func New(db *gorm.DB, keys *seal.Keyring, opts ...Option) (*Store, error) {
 	// The session's configuration is its own copy: driver errors are translated into GORM's sentinels on it
 	// whatever the host set on db, so classifying them needs no driver types (and no cgo).
 	session.Config.TranslateError = true
+	if sqlDB, ok := session.Statement.ConnPool.(*sql.DB); ok && name == dialectSQLite {
+		session.Statement.ConnPool = newStmtCache(sqlDB)
+	}
 	return &Store{db: session, keys: keys, dialect: name, clock: o.clock}, nil
 }
 

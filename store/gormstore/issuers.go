@@ -53,13 +53,9 @@ func (s *Store) ListIssuers(ctx context.Context) ([]store.Issuer, error) {
 	if err := db.Order("id").Find(&rows).Error; err != nil {
 		return nil, wrapErr(s.db, "list issuers", err)
 	}
-	var endpoints []endpointRow
-	if err := db.Order("issuer_id, seq").Find(&endpoints).Error; err != nil {
-		return nil, wrapErr(s.db, "list issuers: endpoints", err)
-	}
-	var mappings []mappingRow
-	if err := db.Order("issuer_id, seq").Find(&mappings).Error; err != nil {
-		return nil, wrapErr(s.db, "list issuers: mappings", err)
+	children, err := s.issuerChildren(db, "")
+	if err != nil {
+		return nil, wrapErr(s.db, "list issuers: endpoints and mappings", err)
 	}
 	byID := make(map[int64]int, len(rows))
 	out := make([]store.Issuer, 0, len(rows))
@@ -72,14 +68,9 @@ func (s *Store) ListIssuers(ctx context.Context) ([]store.Issuer, error) {
 		out = append(out, iss)
 	}
 	// Endpoints and mappings of an issuer created after the first query are skipped: it is not in the list.
-	for _, e := range endpoints {
-		if i, ok := byID[e.IssuerID]; ok {
-			out[i].Endpoints = append(out[i].Endpoints, store.Endpoint{Name: e.Name, URL: e.URL})
-		}
-	}
-	for _, m := range mappings {
-		if i, ok := byID[m.IssuerID]; ok {
-			out[i].Mappings = append(out[i].Mappings, store.FieldMapping{External: m.External, Internal: m.Internal})
+	for _, c := range children {
+		if i, ok := byID[c.IssuerID]; ok {
+			c.addTo(&out[i])
 		}
 	}
 	return out, nil
@@ -103,21 +94,42 @@ func (s *Store) getIssuer(db *gorm.DB, id int64) (store.Issuer, error) {
 	if err != nil {
 		return store.Issuer{}, err
 	}
-	var endpoints []endpointRow
-	if err := db.Where("issuer_id = ?", id).Order("seq").Find(&endpoints).Error; err != nil {
-		return store.Issuer{}, wrapErr(s.db, op+": endpoints", err)
+	children, err := s.issuerChildren(db, "WHERE issuer_id = ?", id)
+	if err != nil {
+		return store.Issuer{}, wrapErr(s.db, op+": endpoints and mappings", err)
 	}
-	for _, e := range endpoints {
-		iss.Endpoints = append(iss.Endpoints, store.Endpoint{Name: e.Name, URL: e.URL})
-	}
-	var mappings []mappingRow
-	if err := db.Where("issuer_id = ?", id).Order("seq").Find(&mappings).Error; err != nil {
-		return store.Issuer{}, wrapErr(s.db, op+": mappings", err)
-	}
-	for _, m := range mappings {
-		iss.Mappings = append(iss.Mappings, store.FieldMapping{External: m.External, Internal: m.Internal})
+	for _, c := range children {
+		c.addTo(&iss)
 	}
 	return iss, nil
+}
+
+// childRow is an endpoint (kind 0: name, URL) or a field mapping (kind 1: external, internal) of an issuer.
+type childRow struct {
+	Kind     int    `gorm:"column:kind"`
+	IssuerID int64  `gorm:"column:issuer_id"`
+	Seq      int    `gorm:"column:seq"`
+	A        string `gorm:"column:a"`
+	B        string `gorm:"column:b"`
+}
+
+func (c childRow) addTo(iss *store.Issuer) {
+	if c.Kind == 0 {
+		iss.Endpoints = append(iss.Endpoints, store.Endpoint{Name: c.A, URL: c.B})
+	} else {
+		iss.Mappings = append(iss.Mappings, store.FieldMapping{External: c.A, Internal: c.B})
+	}
+}
+
+// issuerChildren reads the endpoints and the mappings of the issuers where selects (every issuer when it is empty)
+// in one statement, endpoints first, each issuer's in their order.
+func (s *Store) issuerChildren(db *gorm.DB, where string, args ...any) ([]childRow, error) {
+	var rows []childRow
+	err := db.Raw(`SELECT 0 AS kind, issuer_id, seq, name AS a, url AS b FROM ocrepo_issuer_endpoints `+where+`
+		UNION ALL
+		SELECT 1 AS kind, issuer_id, seq, external AS a, internal AS b FROM ocrepo_issuer_mappings `+where+`
+		ORDER BY kind, issuer_id, seq`, append(args, args...)...).Find(&rows).Error
+	return rows, err
 }
 
 func (s *Store) issuerFromRow(r issuerRow) (store.Issuer, error) {
@@ -189,6 +201,21 @@ func (s *Store) CreateIssuer(ctx context.Context, iss store.Issuer) (store.Issue
 func (s *Store) UpdateIssuer(ctx context.Context, iss store.Issuer) (store.Issuer, error) {
 	out, _, err := s.updateIssuer(ctx, iss, false)
 	return out, err
+}
+
+// SetIssuerProduct updates product and version, bumping the revision, where either differs.
+func (s *Store) SetIssuerProduct(ctx context.Context, id int64, product, version string) error {
+	err := s.db.WithContext(ctx).Model(&issuerRow{}).Where("id = ? AND (product <> ? OR version <> ?)", id, product, version).
+		Updates(map[string]any{
+			"product":  product,
+			"version":  version,
+			"updated":  timeOf(s.now()),
+			"revision": gorm.Expr("revision + 1"),
+		}).Error
+	if err != nil {
+		return wrapErr(s.db, fmt.Sprintf("set product of issuer %d", id), err)
+	}
+	return nil
 }
 
 // ReplaceIssuerServer updates the issuer like UpdateIssuer and, in the same transaction, deletes every token of

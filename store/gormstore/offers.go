@@ -23,26 +23,68 @@ type offerRow struct {
 	SystemIssuer         *int64 `gorm:"column:system_issuer"`
 	SystemAccess         string `gorm:"column:system_access"`
 	SystemRefresh        string `gorm:"column:system_refresh"`
+	// The user's token, all NULL when there is none.
+	UserIssuer       *int64  `gorm:"column:u_issuer_id"`
+	UserCloudUser    *string `gorm:"column:u_cloud_user"`
+	UserCloudEmail   *string `gorm:"column:u_cloud_email"`
+	UserCloudName    *string `gorm:"column:u_cloud_name"`
+	UserAccessToken  *string `gorm:"column:u_access_token"`
+	UserRefreshToken *string `gorm:"column:u_refresh_token"`
+	UserExpiry       dbTime  `gorm:"column:u_expiry"`
+	UserVersion      *int64  `gorm:"column:u_version"`
+	UserLeaseHolder  *string `gorm:"column:u_lease_holder"`
+	UserLeaseUntil   dbTime  `gorm:"column:u_lease_until"`
+	UserCreated      dbTime  `gorm:"column:u_created"`
+	UserRefreshed    dbTime  `gorm:"column:u_refreshed"`
+	UserLastError    *string `gorm:"column:u_last_error"`
 }
 
-// InstanceOffers reads every instance with its issuer's revision, the course's switch and the system account's
-// tokens in one query.
-func (s *Store) InstanceOffers(ctx context.Context, course string) ([]store.InstanceOffer, error) {
+// userToken is the row's user token as GetToken reads it; ok is false when the row has none.
+func (r offerRow) userToken(userID string) (tokenRow, bool) {
+	if r.UserIssuer == nil {
+		return tokenRow{}, false
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	var version int64
+	if r.UserVersion != nil {
+		version = *r.UserVersion
+	}
+	return tokenRow{IssuerID: *r.UserIssuer, UserID: userID, CloudUser: str(r.UserCloudUser), CloudEmail: str(r.UserCloudEmail),
+		CloudName: str(r.UserCloudName), AccessToken: str(r.UserAccessToken), RefreshToken: str(r.UserRefreshToken),
+		Expiry: r.UserExpiry, Version: version, LeaseHolder: str(r.UserLeaseHolder), LeaseUntil: r.UserLeaseUntil,
+		Created: r.UserCreated, Refreshed: r.UserRefreshed, LastError: str(r.UserLastError)}, true
+}
+
+// InstanceOffers reads every instance with its issuer's revision, the course's switch, the system account's
+// tokens and the user's token in one query.
+func (s *Store) InstanceOffers(ctx context.Context, course, userID string) ([]store.InstanceOffer, error) {
 	var rows []offerRow
 	err := s.db.WithContext(ctx).Raw(`SELECT i.id AS id, i.name AS name, i.issuer_id AS issuer_id,
 			i.controlled_link_folder AS controlled_link_folder, i.supported AS supported,
 			i.default_return AS default_return, i.enabled AS enabled, i.created AS created, i.updated AS updated,
 			iss.revision AS issuer_revision, c.enabled AS course_enabled,
-			t.issuer_id AS system_issuer, t.access_token AS system_access, t.refresh_token AS system_refresh
+			t.issuer_id AS system_issuer, t.access_token AS system_access, t.refresh_token AS system_refresh,
+			u.issuer_id AS u_issuer_id, u.cloud_user AS u_cloud_user, u.cloud_email AS u_cloud_email,
+			u.cloud_name AS u_cloud_name, u.access_token AS u_access_token, u.refresh_token AS u_refresh_token,
+			u.expiry AS u_expiry, u.version AS u_version, u.lease_holder AS u_lease_holder,
+			u.lease_until AS u_lease_until, u.created AS u_created, u.refreshed AS u_refreshed,
+			u.last_error AS u_last_error
 		FROM ocrepo_instances i
 		JOIN ocrepo_issuers iss ON iss.id = i.issuer_id
 		LEFT JOIN ocrepo_course_instances c ON c.instance_id = i.id AND c.course = ?
 		LEFT JOIN ocrepo_tokens t ON t.issuer_id = i.issuer_id AND t.system = ? AND t.user_id = ?
-		ORDER BY i.id`, course, true, "").Scan(&rows).Error
+		LEFT JOIN ocrepo_tokens u ON u.issuer_id = i.issuer_id AND u.system = ? AND u.user_id = ? AND u.user_id <> ?
+		ORDER BY i.id`, course, true, "", false, userID, "").Find(&rows).Error
 	if err != nil {
 		return nil, wrapErr(s.db, "instance offers", err)
 	}
 	out := make([]store.InstanceOffer, 0, len(rows))
+	userTokens := map[int64]*store.Token{} // by issuer: instances of one issuer share the user's token
 	for _, r := range rows {
 		in := instanceRow{ID: r.ID, Name: r.Name, IssuerID: r.IssuerID, ControlledLinkFolder: r.ControlledLinkFolder,
 			Supported: r.Supported, DefaultReturn: r.DefaultReturn, Enabled: r.Enabled, Created: r.Created, Updated: r.Updated}
@@ -59,6 +101,16 @@ func (s *Store) InstanceOffers(ctx context.Context, course string) ([]store.Inst
 				return nil, fmt.Errorf("gormstore: %s: %w", describeKey(key), err)
 			}
 			o.SystemConnected = access != "" || refresh != ""
+		}
+		if tr, ok := r.userToken(userID); ok {
+			if o.UserToken = userTokens[tr.IssuerID]; o.UserToken == nil {
+				tok, err := s.tokenFromRow(tr)
+				if err != nil {
+					return nil, err
+				}
+				o.UserToken = &tok
+				userTokens[tr.IssuerID] = &tok
+			}
 		}
 		out = append(out, o)
 	}

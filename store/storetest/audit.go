@@ -122,3 +122,50 @@ func testAuditPaging(t *testing.T, s store.Store) {
 		same(t, tt.name, targets(got), tt.want)
 	}
 }
+
+func testAuditLatest(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	got, err := s.LatestAudit(ctx, "issuer.check", []string{"issuer 1"})
+	noErr(t, "LatestAudit empty", err)
+	if len(got) != 0 {
+		t.Fatalf("new store: %d latest entries", len(got))
+	}
+	entries := []store.AuditEntry{
+		{At: at(1), Actor: "admin", Action: "issuer.check", Target: "issuer 1", Detail: "first"},
+		{At: at(3), Actor: "admin", Action: "issuer.check", Target: "issuer 1", Detail: "newest of 1"},
+		{At: at(2), Actor: "admin", Action: "issuer.check", Target: "issuer 1", Detail: "added later, older"},
+		{At: at(4), Actor: "admin", Action: "issuer.update", Target: "issuer 1", Detail: "another action"},
+		{At: at(2), Actor: "admin", Action: "issuer.check", Target: "issuer 2", Detail: "tie, first"},
+		{At: at(2), Actor: "admin", Action: "issuer.check", Target: "issuer 2", Detail: "tie, inserted last: newest of 2"},
+		{At: at(5), Actor: "admin", Action: "issuer.check", Target: "issuer 3", Detail: "not asked for"},
+	}
+	for _, e := range entries {
+		noErr(t, "AddAudit", s.AddAudit(ctx, e))
+	}
+	got, err = s.LatestAudit(ctx, "issuer.check", []string{"issuer 1", "issuer 2", "issuer 9"})
+	noErr(t, "LatestAudit", err)
+	byTarget := map[string]string{}
+	for _, e := range got {
+		if e.Action != "issuer.check" || e.ID <= 0 {
+			t.Fatalf("LatestAudit gave %+v", e)
+		}
+		if _, dup := byTarget[e.Target]; dup {
+			t.Fatalf("two entries for %s", e.Target)
+		}
+		byTarget[e.Target] = e.Detail
+	}
+	same(t, "latest per target", byTarget, map[string]string{"issuer 1": "newest of 1", "issuer 2": "tie, inserted last: newest of 2"})
+	// Each agrees with the first entry ListAudit gives for the target.
+	for _, e := range got {
+		first, err := s.ListAudit(ctx, store.AuditFilter{Action: "issuer.check", Target: e.Target, Limit: 1})
+		noErr(t, "ListAudit", err)
+		if len(first) != 1 || first[0].ID != e.ID {
+			t.Fatalf("LatestAudit for %s = %+v, ListAudit's first %+v", e.Target, e, first)
+		}
+	}
+	got, err = s.LatestAudit(ctx, "issuer.check", nil)
+	noErr(t, "LatestAudit of no targets", err)
+	if len(got) != 0 {
+		t.Fatalf("no targets: %d entries", len(got))
+	}
+}

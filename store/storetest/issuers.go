@@ -274,3 +274,37 @@ func testReplaceIssuerServer(t *testing.T, s store.Store) {
 	_, _, err = s.ReplaceIssuerServer(ctx, store.Issuer{ID: 99999, Name: "ghost"})
 	wantErr(t, "ReplaceIssuerServer unknown", err, store.ErrNotFound)
 }
+
+func testIssuerSetProduct(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	orig := newIssuer(t, s, "a")
+	other := newIssuer(t, s, "b")
+	noErr(t, "SetIssuerProduct", s.SetIssuerProduct(ctx, orig.ID, "Nextcloud", "34.0.1"))
+	got, err := s.GetIssuer(ctx, orig.ID)
+	noErr(t, "GetIssuer", err)
+	if got.Revision <= orig.Revision {
+		t.Fatalf("Revision after a new product %d, before %d: replicas' caches compare it", got.Revision, orig.Revision)
+	}
+	want := orig
+	want.Product, want.Version, want.Updated, want.Revision = "Nextcloud", "34.0.1", got.Updated, got.Revision
+	same(t, "issuer with a product", got, want)
+	// The same again changes nothing, the revision included.
+	noErr(t, "SetIssuerProduct again", s.SetIssuerProduct(ctx, orig.ID, "Nextcloud", "34.0.1"))
+	again, err := s.GetIssuer(ctx, orig.ID)
+	noErr(t, "GetIssuer", err)
+	if again.Revision != got.Revision {
+		t.Fatalf("Revision moved from %d to %d on an unchanged product", got.Revision, again.Revision)
+	}
+	// A new version alone counts.
+	noErr(t, "SetIssuerProduct version", s.SetIssuerProduct(ctx, orig.ID, "Nextcloud", "34.0.2"))
+	newer, err := s.GetIssuer(ctx, orig.ID)
+	noErr(t, "GetIssuer", err)
+	if newer.Version != "34.0.2" || newer.Revision <= again.Revision {
+		t.Fatalf("after a new version: %q at revision %d (was %d)", newer.Version, newer.Revision, again.Revision)
+	}
+	// The other issuer is untouched; a missing one is no error.
+	still, err := s.GetIssuer(ctx, other.ID)
+	noErr(t, "GetIssuer other", err)
+	same(t, "other issuer", still, other)
+	noErr(t, "SetIssuerProduct of a missing issuer", s.SetIssuerProduct(ctx, other.ID+1000, "ownCloud", "10"))
+}

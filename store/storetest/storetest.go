@@ -20,6 +20,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{"IssuerRoundTrip", testIssuerRoundTrip},
 		{"IssuerUpdateReplacesEverything", testIssuerUpdate},
+		{"IssuerSetProductTouchesNothingElse", testIssuerSetProduct},
 		{"IssuerNotFound", testIssuerNotFound},
 		{"IssuerDuplicateEndpointOrMapping", testIssuerDuplicates},
 		{"IssuerList", testIssuerList},
@@ -71,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"AuditNewestFirst", testAuditOrder},
 		{"AuditPaging", testAuditPaging},
+		{"AuditLatestPerTarget", testAuditLatest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
