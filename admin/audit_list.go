@@ -37,7 +37,7 @@ func (h *handler) auditList(c echo.Context) error {
 	for _, e := range p.Entries {
 		v.Rows = append(v.Rows, templates.AuditRow{
 			At: h.when(c, e.At), ISO: e.At.UTC().Format("2006-01-02T15:04:05Z"),
-			Actor: e.Actor, Action: e.Action, ActionLabel: h.auditAction(c, e.Action), Target: h.auditTarget(c, e.Target), Detail: h.sayAll(c, service.AuditDetail(e)),
+			Actor: e.Actor, Action: e.Action, ActionLabel: h.auditAction(c, e.Action), Target: h.auditTarget(c, e.Target), Detail: h.env.SayStored(c, service.AuditDetail(e)),
 		})
 	}
 	return h.env.Render(c, http.StatusOK, templates.AuditListPage(v))

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/templates"
@@ -141,55 +139,6 @@ func (h *handler) when(c echo.Context, t time.Time) string {
 		return h.env.T(c, "admin.never")
 	}
 	return h.env.Localizer(c).Time(t)
-}
-
-// say puts service words into the request's language, its numbers in the language's digits; "" for none.
-func (h *handler) say(c echo.Context, w service.Words) string {
-	if w.IsZero() {
-		return ""
-	}
-	l := h.env.Localizer(c)
-	args := make([]any, len(w.Args))
-	copy(args, w.Args)
-	for i := 1; i < len(args); i += 2 {
-		if args[i-1] == "Count" {
-			// The plural form chooses by Count; the message writes it as N, in the language's digits.
-			switch n := args[i].(type) {
-			case int:
-				args = append(args, "N", l.Number(int64(n)))
-			case int64:
-				args = append(args, "N", l.Number(n))
-			}
-			continue
-		}
-		switch n := args[i].(type) {
-		case service.Words:
-			args[i] = h.say(c, n)
-		case string:
-			// A time a record keeps ("At") is said in the admin's language and time zone.
-			if args[i-1] == "At" {
-				if t, err := time.Parse(time.RFC3339, n); err == nil {
-					args[i] = h.when(c, t)
-				}
-			}
-		case int:
-			args[i] = l.Number(int64(n))
-		case int64:
-			args[i] = l.Number(n)
-		}
-	}
-	return l.T(w.ID, args...)
-}
-
-// sayAll says several sentences, one after the other.
-func (h *handler) sayAll(c echo.Context, ws []service.Words) string {
-	parts := make([]string, 0, len(ws))
-	for _, w := range ws {
-		if s := h.say(c, w); s != "" {
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 // errorSummary heads a form with errors.

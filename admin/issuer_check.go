@@ -64,8 +64,8 @@ func (h *handler) checkResultView(c echo.Context, d service.Diagnosis) templates
 	said := map[string]string{} // cause and fix -> the probe that said them first
 	for _, ch := range d.Checks {
 		it := templates.CheckItem{
-			ID: ch.ID, Title: h.say(c, ch.Title), URL: ch.URL, State: string(ch.State), StateLabel: l.T("check.state." + string(ch.State)),
-			Code: ch.Code, Summary: h.sayAll(c, ch.Summary), Cause: h.say(c, ch.Cause), Fix: h.sayAll(c, ch.Fix),
+			ID: ch.ID, Title: h.env.Say(c, ch.Title), URL: ch.URL, State: string(ch.State), StateLabel: l.T("check.state." + string(ch.State)),
+			Code: ch.Code, Summary: h.env.SayAll(c, ch.Summary), Cause: h.env.Say(c, ch.Cause), Fix: h.env.SayAll(c, ch.Fix),
 		}
 		// The same likely cause and advice for several probes is said once, at the first of them.
 		if key := it.Cause + "\x00" + it.Fix; it.Cause != "" || it.Fix != "" {

@@ -135,7 +135,7 @@ func (h *handler) orEmpty(c echo.Context, s string) string {
 func (h *handler) fieldErrors(c echo.Context, fe *service.FormError) map[string]string {
 	out := make(map[string]string, len(fe.Fields))
 	for k, w := range fe.Fields {
-		out[k] = h.say(c, w)
+		out[k] = h.env.Say(c, w)
 	}
 	return out
 }

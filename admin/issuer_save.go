@@ -38,7 +38,7 @@ func (h *handler) issuerSave(c echo.Context, id int64) error {
 			return h.failed(c, "admin.what.issuer", err)
 		}
 		st.secretSet = old.ClientSecret != ""
-		st.newServer = h.say(c, service.IssuerServerChange(old, in).Notice())
+		st.newServer = h.env.Say(c, service.IssuerServerChange(old, in).Notice())
 		ctx = service.WithIssuer(ctx, old)
 	}
 	if action := c.FormValue("action"); action != "" && action != "save" {

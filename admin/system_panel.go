@@ -23,7 +23,7 @@ func (h *handler) systemPanel(c echo.Context, iss store.Issuer) (templates.Syste
 		CloudName:  acc.CloudName,
 		Since:      h.when(c, acc.Since),
 		Refreshed:  h.when(c, acc.Refreshed),
-		LastError:  h.say(c, acc.LastError),
+		LastError:  h.env.SayStored(c, acc.LastError),
 		Links:      acc.ControlledLinks,
 		// A login needs the issuer's client, which needs every endpoint.
 		Ready:         len(service.MissingEndpoints(iss)) == 0,

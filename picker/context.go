@@ -31,6 +31,7 @@ type session struct {
 	has       bool                 // an instance is available
 	loc       templates.Translator // the user's language, for the words the views put together
 	say       func(service.Message) string
+	sayStored func(string) string
 }
 
 // t is message id in the user's language; the id itself for a session made without a request (only ever used
@@ -59,13 +60,13 @@ func (s *session) words(m service.Message) string {
 	return s.say(m)
 }
 
-// stored is text the service stored for later (an import's label or error): a message in the user's language,
-// or the text as it is (a file name).
+// stored is text the service stored for later (an import's label or error): its messages in the user's
+// language, or the text as it is (a file name).
 func (s *session) stored(text string) string {
-	if m, ok := service.StoredMessage(text); ok {
-		return s.words(m)
+	if s.sayStored == nil {
+		return text
 	}
-	return text
+	return s.sayStored(text)
 }
 
 // size is a byte count in the user's language.
@@ -119,7 +120,8 @@ func (h *handler) open(c echo.Context) (*session, error) {
 	c.SetRequest(c.Request().WithContext(service.WithIssuers(c.Request().Context(), avail)))
 	loc := h.env.Localizer(c)
 	s := &session{token: token, csrf: web.CSRFToken(c), req: req, user: u, available: avail, loc: loc,
-		say: func(m service.Message) string { return web.Say(loc, m) }}
+		say:       func(m service.Message) string { return web.Say(loc, m) },
+		sayStored: func(text string) string { return web.SayStored(loc, text) }}
 	want := c.QueryParam("i")
 	if want == "" {
 		want = c.FormValue("i")

@@ -447,11 +447,7 @@ type ImportStatus = store.ImportJob
 func (r *Repository) AwaitImport(ctx context.Context, u User, id string) (ImportStatus, error) {
 	j, err := r.svc.AwaitImport(ctx, u, id)
 	en := r.env.Catalog.For("en", "", time.UTC)
-	for _, text := range []*string{&j.Name, &j.Error} {
-		if m, ok := service.StoredMessage(*text); ok {
-			*text = web.Say(en, m)
-		}
-	}
+	j.Name, j.Error = web.SayStored(en, j.Name), web.SayStored(en, j.Error)
 	if err != nil {
 		return j, fmt.Errorf("repository: %w", err)
 	}

@@ -119,7 +119,7 @@ type Token struct {
 	LeaseUntil  time.Time
 	Created     time.Time // when the user (or admin, for the system account) logged in
 	Refreshed   time.Time // last successful refresh
-	LastError   string    // last refresh failure, safe to show an admin (no secrets): a message of ocrepo's catalogs as JSON (id and parameters), or words from an older version
+	LastError   string    // last refresh failure, safe to show an admin (no secrets): words the service stored for later, or words from an older version
 }
 
 // Tokens stores token pairs.
@@ -340,7 +340,7 @@ type AuditEntry struct {
 	Actor  string // host user ID
 	Action string // "issuer.create", "instance.delete", "system.connect", "share.revoke", ...
 	Target string // "issuer 3", "instance 7"
-	Detail string // human words, never secrets
+	Detail string // human words the service stored for later (or plain words of an older version), never secrets
 }
 
 // AuditFilter narrows ListAudit.

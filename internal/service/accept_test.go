@@ -1,10 +1,8 @@
 package service
 
 import (
-	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ocrepo/ocrepo/repository/host"
 )
@@ -83,25 +81,5 @@ func TestAcceptorSizeLimitIsInclusive(t *testing.T) {
 	}
 	if err := refusalError(typed, "a.pdf", "", 11); !strings.Contains(err.Error(), "larger than allowed") {
 		t.Errorf("refusalError for a too large PDF: %v", err)
-	}
-}
-
-// TestStoredMessageRoundTrip: a message stored as text (an import's error or label) reads back with its typed
-// parameters, nested messages included; a file name or older words are not taken for a message.
-func TestStoredMessageRoundTrip(t *testing.T) {
-	t.Parallel()
-	m := Msg("problem.import_failed", "Title", Msg("problem.too_large.title"),
-		"Detail", Msg("problem.refusal.too_large", "Size", Bytes(5000), "Limit", Bytes(1000)),
-		"Count", 3, "Wait", Wait(90*time.Second), "Name", `"odd" name`)
-	got, ok := StoredMessage(m.Store())
-	if !ok || !reflect.DeepEqual(got, Msg("problem.import_failed", "Title", Msg("problem.too_large.title"),
-		"Detail", Msg("problem.refusal.too_large", "Size", Bytes(5000), "Limit", Bytes(1000)),
-		"Count", int64(3), "Wait", Wait(90*time.Second), "Name", `"odd" name`)) {
-		t.Fatalf("round trip: %v (%v), stored as %q", got, ok, m.Store())
-	}
-	for _, text := range []string{"report.pdf", "Too large: 5 MB, the limit is 1 MB.", "/msg", "/msg{", `/msg{"id":""}`, ""} {
-		if m, ok := StoredMessage(text); ok {
-			t.Errorf("%q read as the message %v", text, m)
-		}
 	}
 }

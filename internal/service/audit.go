@@ -39,11 +39,11 @@ func (s *Service) Audit(ctx context.Context, page, perPage int) (AuditPage, erro
 	return p, nil
 }
 
-// AuditDetail is an audit entry's detail as words: the message ids this version records, a failed login's kind,
-// or the plain words of an entry an older version wrote.
-func AuditDetail(e store.AuditEntry) []Words {
+// AuditDetail is an audit entry's detail as stored words (StoreMessages): the messages this version records, a
+// failed login's kind as a message, or the plain words of an entry an older version wrote, to be shown as they are.
+func AuditDetail(e store.AuditEntry) string {
 	if kind, ok := strings.CutPrefix(e.Detail, loginFailedDetail); ok && e.Action == auditLoginFailed {
-		return []Words{say("audit.login_failed", "Kind", kind)}
+		return StoreMessages(Msg("audit.login_failed", "Kind", kind))
 	}
-	return ReadRecords(e.Detail)
+	return e.Detail
 }

@@ -23,11 +23,11 @@ const (
 	secretUnprovenNote = "; client secret not proven"
 )
 
-func checkSecretNote(proven bool) Words {
+func checkSecretNote(proven bool) Message {
 	if proven {
-		return say(auditSecretProven)
+		return Msg(auditSecretProven)
 	}
-	return say(auditSecretUnknown)
+	return Msg(auditSecretUnknown)
 }
 
 // LastCheck is what the most recent connection check of an issuer found, read back from the audit trail.
@@ -80,7 +80,7 @@ func (s *Service) lastChecks(ctx context.Context, issuerIDs []int64) (map[int64]
 // it is not one.
 func parseCheckSummary(detail string, at time.Time) *LastCheck {
 	lc := &LastCheck{At: at}
-	if ws := ReadRecords(detail); len(ws) >= 2 && ws[0].ID == auditCheck {
+	if ws, ok := StoredMessages(detail); ok && len(ws) >= 2 && ws[0].ID == auditCheck {
 		count := func(name string) (int, bool) {
 			n, ok := ws[0].Arg(name).(int64)
 			return int(n), ok

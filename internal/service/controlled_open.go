@@ -407,7 +407,7 @@ func (s *Service) RevokeControlledShare(ctx context.Context, actor host.User, li
 	if _, err := s.store.PutControlledShare(ctx, sh); err != nil {
 		return fmt.Errorf("service: record revoked share: %w", err)
 	}
-	s.audit(ctx, actor, "share.revoke", fmt.Sprintf("controlled link %d", linkID), say("audit.share_revoked", "User", userID))
+	s.audit(ctx, actor, "share.revoke", fmt.Sprintf("controlled link %d", linkID), Msg("audit.share_revoked", "User", userID))
 	return nil
 }
 
@@ -446,6 +446,6 @@ func (s *Service) regrantLocked(ctx context.Context, actor host.User, linkID int
 	if _, err := s.store.PutControlledShare(ctx, sh); err != nil {
 		return fmt.Errorf("service: record share: %w", err)
 	}
-	s.audit(ctx, actor, "share.regrant", fmt.Sprintf("controlled link %d", linkID), say("audit.share_regranted", "User", userID))
+	s.audit(ctx, actor, "share.regrant", fmt.Sprintf("controlled link %d", linkID), Msg("audit.share_regranted", "User", userID))
 	return nil
 }

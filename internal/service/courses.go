@@ -61,7 +61,7 @@ func (s *Service) SetCourseInstance(ctx context.Context, actor host.User, course
 	if enabled {
 		action = "course.enable"
 	}
-	s.audit(ctx, actor, action, "course "+course, say("audit."+strings.ReplaceAll(action, ".", "_"), "Name", in.Name, "ID", in.ID))
+	s.audit(ctx, actor, action, "course "+course, Msg("audit."+strings.ReplaceAll(action, ".", "_"), "Name", in.Name, "ID", in.ID))
 	ci := CourseInstance{Instance: in, SiteEnabled: in.Enabled, Enabled: enabled}
 	if iss, err := s.store.GetIssuer(ctx, in.IssuerID); err == nil {
 		ci.IssuerName = iss.Name

@@ -39,13 +39,13 @@ const (
 // and the fix. Nothing in it is a secret.
 type Check struct {
 	ID      string // CheckStatus or an endpoint name
-	Title   Words
+	Title   Message
 	URL     string // what was probed, without query
 	State   CheckState
-	Code    string  // the diagnosis, stable for tests: "ok", "missing_index_php", "auth_stripped", "client_auth", ...
-	Summary []Words // what happened, sentence by sentence
-	Cause   Words   // the likely cause, when it did not pass
-	Fix     []Words // what to do about it, sentence by sentence
+	Code    string    // the diagnosis, stable for tests: "ok", "missing_index_php", "auth_stripped", "client_auth", ...
+	Summary []Message // what happened, sentence by sentence
+	Cause   Message   // the likely cause, when it did not pass
+	Fix     []Message // what to do about it, sentence by sentence
 	Took    time.Duration
 }
 
@@ -140,7 +140,7 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 	if d.Product != "" {
 		s.saveProduct(ctx, iss.ID, d.Product, d.Version)
 	}
-	summary := []Words{say(auditCheck, "Passed", d.Count(CheckPassed), "Warnings", d.Count(CheckWarning), "Failed", d.Count(CheckFailed))}
+	summary := []Message{Msg(auditCheck, "Passed", d.Count(CheckPassed), "Warnings", d.Count(CheckWarning), "Failed", d.Count(CheckFailed))}
 	var failed []string
 	for _, c := range d.Checks {
 		if c.State == CheckFailed {
@@ -148,7 +148,7 @@ func (s *Service) CheckIssuer(ctx context.Context, actor host.User, issuerID int
 		}
 	}
 	if len(failed) > 0 {
-		summary = append(summary, say("audit.check_failed", "Checks", strings.Join(failed, ", ")))
+		summary = append(summary, Msg("audit.check_failed", "Checks", strings.Join(failed, ", ")))
 	}
 	summary = append(summary, checkSecretNote(d.SecretProven))
 	s.audit(ctx, actor, "issuer.check", issuerTarget(iss.ID), summary...)
@@ -185,28 +185,28 @@ type checkRun struct {
 }
 
 // newCheck starts a check of an endpoint.
-func newCheck(id string, title Words, rawURL string) Check {
+func newCheck(id string, title Message, rawURL string) Check {
 	return Check{ID: id, Title: title, URL: redact(rawURL)}
 }
 
-func (c *Check) pass(summary Words) {
-	c.State, c.Code, c.Summary = CheckPassed, "ok", []Words{summary}
+func (c *Check) pass(summary Message) {
+	c.State, c.Code, c.Summary = CheckPassed, "ok", []Message{summary}
 }
 
-func (c *Check) fail(code string, summary Words) {
-	c.State, c.Code, c.Summary = CheckFailed, code, []Words{summary}
+func (c *Check) fail(code string, summary Message) {
+	c.State, c.Code, c.Summary = CheckFailed, code, []Message{summary}
 	c.Cause, c.Fix = advice(code)
 }
 
-func (c *Check) warn(code string, summary Words) {
-	c.State, c.Code, c.Summary = CheckWarning, code, []Words{summary}
+func (c *Check) warn(code string, summary Message) {
+	c.State, c.Code, c.Summary = CheckWarning, code, []Message{summary}
 	c.Cause, c.Fix = advice(code)
 }
 
 // warnAlso turns a check into a warning, keeping what it said and adding one more sentence.
-func (c *Check) warnAlso(code string, more Words) {
+func (c *Check) warnAlso(code string, more Message) {
 	summary := append(c.Summary, more)
-	c.warn(code, Words{})
+	c.warn(code, Message{})
 	c.Summary = summary
 }
 
@@ -215,7 +215,7 @@ func (c *Check) warnAlso(code string, more Words) {
 func (c *Check) slow(took time.Duration) {
 	c.Took = took
 	if c.State == CheckPassed && took >= slowAnswer {
-		c.warnAlso("slow", say("check.summary.slow", "Millis", took.Round(100*time.Millisecond).Milliseconds()))
+		c.warnAlso("slow", Msg("check.summary.slow", "Millis", took.Round(100*time.Millisecond).Milliseconds()))
 	}
 }
 
@@ -242,21 +242,21 @@ func (c *Check) transportFailure(err error, timeout time.Duration) {
 	var recordErr tls.RecordHeaderError
 	switch {
 	case errors.Is(err, ErrBlockedAddress):
-		c.fail("blocked", say("check.summary.blocked", "Reason", trimGuard(err)))
+		c.fail("blocked", Msg("check.summary.blocked", "Reason", trimGuard(err)))
 	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
-		c.fail("tls", say("check.summary.tls_untrusted", "Reason", err.Error()))
+		c.fail("tls", Msg("check.summary.tls_untrusted", "Reason", err.Error()))
 	case errors.As(err, &recordErr):
-		c.fail("tls", say("check.summary.tls_not_tls"))
+		c.fail("tls", Msg("check.summary.tls_not_tls"))
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, cloud.ErrTimeout) || isNetTimeout(err):
-		c.fail("timeout", say("check.summary.timeout", "Seconds", int64(timeout.Round(time.Second)/time.Second)))
+		c.fail("timeout", Msg("check.summary.timeout", "Seconds", int64(timeout.Round(time.Second)/time.Second)))
 	case errors.As(err, &dnsErr):
-		c.fail("dns", say("check.summary.dns", "Host", dnsErr.Name))
+		c.fail("dns", Msg("check.summary.dns", "Host", dnsErr.Name))
 	case errors.Is(err, syscall.ECONNREFUSED):
-		c.fail("unreachable", say("check.summary.refused"))
+		c.fail("unreachable", Msg("check.summary.refused"))
 	case errors.Is(err, context.Canceled):
-		c.fail("cancelled", say("check.summary.cancelled"))
+		c.fail("cancelled", Msg("check.summary.cancelled"))
 	default:
-		c.fail("unreachable", say("check.summary.request_failed", "Reason", err.Error()))
+		c.fail("unreachable", Msg("check.summary.request_failed", "Reason", err.Error()))
 	}
 }
 
@@ -282,33 +282,33 @@ func (r *checkRun) redirected(c *Check, o cloud.Observation, loginOK bool) {
 	from, _ := url.Parse(o.URL)
 	to := o.Location
 	if to == nil || from == nil {
-		c.fail("unexpected", say("check.summary.redirect_no_target", "Status", o.Status))
+		c.fail("unexpected", Msg("check.summary.redirect_no_target", "Status", o.Status))
 		return
 	}
 	shown := redact(to.String())
 	switch {
 	case !strings.EqualFold(to.Hostname(), from.Hostname()):
 		if loginOK {
-			c.warn("redirect_host", say("check.summary.authorize_other_host", "Host", to.Hostname()))
+			c.warn("redirect_host", Msg("check.summary.authorize_other_host", "Host", to.Hostname()))
 			return
 		}
-		c.fail("redirect_host", say("check.summary.redirect_host", "Target", shown))
+		c.fail("redirect_host", Msg("check.summary.redirect_host", "Target", shown))
 	case from.Scheme == "http" && to.Scheme == "https":
-		c.fail("redirect_https", say("check.summary.redirect_https", "Target", shown))
+		c.fail("redirect_https", Msg("check.summary.redirect_https", "Target", shown))
 	case loginOK && isLoginFlowPath(to.Path) && to.Query().Has("clientIdentifier"):
 		// The login flow shape of the flavour table (Nextcloud 12 up to 34 at least): the authorize page keeps
 		// the request in the browser's session and sends it to the login flow, which logs in and asks to grant
 		// access.
-		c.pass(say("check.summary.login_flow", "Status", o.Status, "Path", redact(to.Path)))
+		c.pass(Msg("check.summary.login_flow", "Status", o.Status, "Path", redact(to.Path)))
 	case isLoginPath(to.Path):
 		if loginOK && to.Query().Get("redirect_url") != "" {
 			// The login redirect shape (ownCloud 10): the login page comes back to the authorize page.
-			c.pass(say("check.summary.login_first", "Status", o.Status))
+			c.pass(Msg("check.summary.login_first", "Status", o.Status))
 			return
 		}
-		c.fail("missing_index_php", say("check.summary.to_login_page", "Status", o.Status, "Target", shown))
+		c.fail("missing_index_php", Msg("check.summary.to_login_page", "Status", o.Status, "Target", shown))
 	default:
-		c.fail("redirect", say("check.summary.redirect", "Status", o.Status, "Target", shown))
+		c.fail("redirect", Msg("check.summary.redirect", "Status", o.Status, "Target", shown))
 	}
 }
 
@@ -330,16 +330,16 @@ func (r *checkRun) answerFailure(c *Check, o cloud.Observation, loginOK bool) bo
 	case o.Redirect():
 		r.redirected(c, o, loginOK)
 	case o.Status == http.StatusTooManyRequests:
-		c.fail("throttled", say("check.summary.throttled"))
+		c.fail("throttled", Msg("check.summary.throttled"))
 		if o.RetryAfter != "" {
-			c.Summary = append(c.Summary, say("check.summary.retry_after", "Seconds", o.RetryAfter))
+			c.Summary = append(c.Summary, Msg("check.summary.retry_after", "Seconds", o.RetryAfter))
 		}
 	case o.Status == http.StatusNotFound:
-		c.fail("wrong_path", say("check.summary.not_found"))
+		c.fail("wrong_path", Msg("check.summary.not_found"))
 	case o.Status == http.StatusServiceUnavailable && bytes.Contains(bytes.ToLower(o.Body), []byte("maintenance")):
-		c.fail("maintenance", say("check.summary.maintenance_503"))
+		c.fail("maintenance", Msg("check.summary.maintenance_503"))
 	case o.Status >= 500:
-		c.fail("server_error", say("check.summary.server_error_status", "Status", o.Status))
+		c.fail("server_error", Msg("check.summary.server_error_status", "Status", o.Status))
 	default:
 		return false
 	}
@@ -352,7 +352,7 @@ func (r *checkRun) observed(c *Check, o cloud.Observation) bool {
 		return true
 	}
 	if errors.Is(o.Err, cloud.ErrProbeURL) {
-		c.fail("unexpected", say("check.summary.bad_url"))
+		c.fail("unexpected", Msg("check.summary.bad_url"))
 		return false
 	}
 	c.transportFailure(o.Err, r.s.cfg.Timeout)
@@ -363,14 +363,14 @@ func (r *checkRun) observed(c *Check, o cloud.Observation) bool {
 // checkStatus reads status.php and remembers the product and version.
 func (r *checkRun) checkStatus(ctx context.Context) (c Check) {
 	o := r.pr.ProbeStatus(ctx, r.iss.BaseURL)
-	c = newCheck(CheckStatus, say("check.title.status"), o.URL)
+	c = newCheck(CheckStatus, Msg("check.title.status"), o.URL)
 	if !r.observed(&c, o.Observation) {
 		return c
 	}
 	defer c.slow(o.Took)
 	if r.answerFailure(&c, o.Observation, false) {
 		if c.Code == "wrong_path" {
-			c.fail("wrong_base_path", say("check.summary.status_not_found"))
+			c.fail("wrong_base_path", Msg("check.summary.status_not_found"))
 		}
 		return c
 	}
@@ -379,7 +379,7 @@ func (r *checkRun) checkStatus(ctx context.Context) (c Check) {
 		if o.HTML() {
 			id = "check.summary.status_html"
 		}
-		c.fail("wrong_base_path", say(id, "Status", o.Status))
+		c.fail("wrong_base_path", Msg(id, "Status", o.Status))
 		return c
 	}
 	r.mu.Lock()
@@ -387,17 +387,17 @@ func (r *checkRun) checkStatus(ctx context.Context) (c Check) {
 	r.mu.Unlock()
 	switch {
 	case !o.Installed:
-		c.fail("not_installed", say("check.summary.not_installed"))
+		c.fail("not_installed", Msg("check.summary.not_installed"))
 	case o.Maintenance:
-		c.fail("maintenance", say("check.summary.maintenance"))
+		c.fail("maintenance", Msg("check.summary.maintenance"))
 	default:
 		if strings.TrimSpace(o.Product) == "" {
-			c.pass(say("check.summary.server_answers", "Version", o.Version))
+			c.pass(Msg("check.summary.server_answers", "Version", o.Version))
 		} else {
-			c.pass(say("check.summary.product_answers", "Product", o.Product, "Version", o.Version))
+			c.pass(Msg("check.summary.product_answers", "Product", o.Product, "Version", o.Version))
 		}
 		if mismatch(r.iss.Preset, o.Product, o.Version) {
-			c.warn("product_mismatch", say("check.summary.product_mismatch", "Product", o.Product, "Version", o.Version, "Preset", PresetLabel(r.iss.Preset)))
+			c.warn("product_mismatch", Msg("check.summary.product_mismatch", "Product", o.Product, "Version", o.Version, "Preset", PresetLabel(r.iss.Preset)))
 		}
 	}
 	return c
@@ -416,11 +416,11 @@ func mismatch(preset, product, version string) bool {
 
 // basicOnlyAdvice names, from the flavour table, the servers whose token endpoint takes the client only by HTTP
 // Basic, for an issuer that sends it in the form body.
-func basicOnlyAdvice() []Words {
-	var out []Words
+func basicOnlyAdvice() []Message {
+	var out []Message
 	for _, f := range cloud.Flavors() {
 		if f.Preset && f.TokenAuth == cloud.TokenAuthBasic {
-			out = append(out, say("check.fix.basic_only", "Product", f.Label))
+			out = append(out, Msg("check.fix.basic_only", "Product", f.Label))
 		}
 	}
 	return out
@@ -434,26 +434,26 @@ func orWord(s, alt string) string {
 }
 
 // endpointTitle names an endpoint check.
-func endpointTitle(name string) Words {
+func endpointTitle(name string) Message {
 	switch name {
 	case cloud.EndpointAuthorization:
-		return say("check.title.authorization")
+		return Msg("check.title.authorization")
 	case cloud.EndpointToken:
-		return say("check.title.token")
+		return Msg("check.title.token")
 	case cloud.EndpointUserinfo:
-		return say("check.title.userinfo")
+		return Msg("check.title.userinfo")
 	case cloud.EndpointWebDAV:
-		return say("check.title.webdav")
+		return Msg("check.title.webdav")
 	case cloud.EndpointOCS:
-		return say("check.title.ocs")
+		return Msg("check.title.ocs")
 	}
-	return say("check.title.other", "Name", name)
+	return Msg("check.title.other", "Name", name)
 }
 
 // missingEndpoint is the check of an endpoint the issuer lacks.
 func missingEndpoint(name string) Check {
 	c := newCheck(name, endpointTitle(name), "")
-	c.fail("missing", say("check.summary.missing"))
+	c.fail("missing", Msg("check.summary.missing"))
 	return c
 }
 
@@ -475,15 +475,15 @@ func (r *checkRun) checkAuthorize(ctx context.Context) (c Check) {
 	lower := strings.ToLower(string(o.Body))
 	switch {
 	case o.Status != http.StatusOK:
-		c.fail("unexpected", say("check.summary.login_page_status", "Status", o.Status))
+		c.fail("unexpected", Msg("check.summary.login_page_status", "Status", o.Status))
 	case strings.Contains(lower, "redirect uri"): // the words of an error message, not the redirect_uri form field
-		c.fail("redirect_uri", say("check.summary.redirect_uri"))
+		c.fail("redirect_uri", Msg("check.summary.redirect_uri"))
 	case strings.Contains(lower, "not authorized to connect") || strings.Contains(lower, "access forbidden"):
-		c.fail("client_unknown", say("check.summary.client_unknown"))
+		c.fail("client_unknown", Msg("check.summary.client_unknown"))
 	case !o.HTML():
 		c.warn("unexpected", typed("check.summary.login_page_type", o.MediaType))
 	default:
-		c.pass(say("check.summary.login_page"))
+		c.pass(Msg("check.summary.login_page"))
 	}
 	return c
 }
@@ -500,7 +500,7 @@ func (r *checkRun) checkToken(ctx context.Context) Check {
 		return r.refreshSystem(ctx, c, tok)
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		c.fail("unexpected", say("check.summary.system_unreadable"))
+		c.fail("unexpected", Msg("check.summary.system_unreadable"))
 		return c
 	}
 	return r.probeToken(ctx, c, raw)
@@ -520,23 +520,23 @@ func (r *checkRun) probeToken(ctx context.Context, start Check, raw string) (c C
 	if !o.OAuth {
 		w := typed("check.summary.token_not_oauth", o.MediaType, "Status", o.Status)
 		if o.HTML() {
-			w = say("check.summary.token_html", "Status", o.Status)
+			w = Msg("check.summary.token_html", "Status", o.Status)
 		}
 		c.fail("missing_index_php", w)
 		return c
 	}
 	switch o.Error {
 	case "invalid_client", "unauthorized_client":
-		c.fail("client_auth", say("check.summary.client_refused", "Error", o.Error))
+		c.fail("client_auth", Msg("check.summary.client_refused", "Error", o.Error))
 		if !r.iss.BasicAuth {
 			c.Fix = append(c.Fix, basicOnlyAdvice()...)
 		}
 	case "invalid_grant", "invalid_request":
-		c.pass(say("check.summary.token_endpoint", "Error", o.Error))
+		c.pass(Msg("check.summary.token_endpoint", "Error", o.Error))
 	case "":
-		c.fail("unexpected", say("check.summary.token_no_error", "Status", o.Status))
+		c.fail("unexpected", Msg("check.summary.token_no_error", "Status", o.Status))
 	default:
-		c.fail("unexpected", say("check.summary.token_error", "Error", o.Error))
+		c.fail("unexpected", Msg("check.summary.token_error", "Error", o.Error))
 	}
 	return c
 }
@@ -547,7 +547,7 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 	s := r.s
 	client, err := s.clientWith(r.iss, r.hc)
 	if err != nil {
-		c.fail("unexpected", say("check.summary.no_client", "Reason", err.Error()))
+		c.fail("unexpected", Msg("check.summary.no_client", "Reason", err.Error()))
 		return c
 	}
 	key := tok.Key
@@ -565,11 +565,11 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 			break
 		}
 		if !errors.Is(err, store.ErrConflict) {
-			c.fail("unexpected", say("check.summary.system_unwritable"))
+			c.fail("unexpected", Msg("check.summary.system_unwritable"))
 			return c
 		}
 		if tok, err = s.store.GetToken(ctx, key); err != nil {
-			c.fail("unexpected", say("check.summary.system_unreadable"))
+			c.fail("unexpected", Msg("check.summary.system_unreadable"))
 			return c
 		}
 	}
@@ -583,7 +583,7 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 		r.mu.Lock()
 		r.refreshed = true
 		r.mu.Unlock()
-		c.pass(say("check.summary.refreshed"))
+		c.pass(Msg("check.summary.refreshed"))
 		c.slow(took)
 		return c
 	}
@@ -592,24 +592,24 @@ func (r *checkRun) refreshSystem(ctx context.Context, c Check, tok store.Token) 
 	var ie *cloud.InvalidResponseError
 	switch {
 	case errors.As(err, &se) && (se.OAuthError == "invalid_client" || se.OAuthError == "unauthorized_client"):
-		c.fail("client_auth", say("check.summary.client_refused_refresh", "Error", se.OAuthError))
-		c.Fix = append(c.Fix, say("check.fix.logins_kept_refresh"))
+		c.fail("client_auth", Msg("check.summary.client_refused_refresh", "Error", se.OAuthError))
+		c.Fix = append(c.Fix, Msg("check.fix.logins_kept_refresh"))
 		if !r.iss.BasicAuth {
 			c.Fix = append(c.Fix, basicOnlyAdvice()...)
 		}
 	case errors.As(err, &se) && se.StatusCode >= 300 && se.StatusCode < 400,
 		errors.As(err, &ie) && (ie.StatusCode >= 300 && ie.StatusCode < 400 || strings.Contains(ie.ContentType, "html")):
-		c.fail("missing_index_php", say("check.summary.token_redirect"))
+		c.fail("missing_index_php", Msg("check.summary.token_redirect"))
 	case errors.Is(err, cloud.ErrThrottled):
-		c.fail("throttled", say("check.summary.token_throttled"))
+		c.fail("throttled", Msg("check.summary.token_throttled"))
 	case errors.Is(err, cloud.ErrLoginAgain):
-		c.fail("system_relogin", say("check.summary.system_relogin"))
+		c.fail("system_relogin", Msg("check.summary.system_relogin"))
 	case errors.Is(err, ErrClientRefused):
 		// Refreshes pause after an invalid_client answer; the check did not ask the cloud again.
-		c.fail("client_auth", say("check.summary.client_paused"))
-		c.Fix = append(c.Fix, say("check.fix.logins_kept"))
+		c.fail("client_auth", Msg("check.summary.client_paused"))
+		c.Fix = append(c.Fix, Msg("check.fix.logins_kept"))
 	case errors.Is(err, ErrNotConnected):
-		c.State, c.Code, c.Summary = CheckSkipped, "disconnected", []Words{say("check.summary.disconnected")}
+		c.State, c.Code, c.Summary = CheckSkipped, "disconnected", []Message{Msg("check.summary.disconnected")}
 	default:
 		r.explainCallError(&c, err)
 	}
@@ -646,9 +646,9 @@ func (r *checkRun) checkSignedIn(ctx context.Context, name string, conn *cloud.C
 		who, err = conn.UserInfo(ctx)
 		if err == nil {
 			if who.Username == "" {
-				c.fail("mapping", say("check.summary.mapping"))
+				c.fail("mapping", Msg("check.summary.mapping"))
 			} else {
-				c.pass(say("check.summary.signed_in", "Who", orWord(who.Name, who.Username), "Username", who.Username,
+				c.pass(Msg("check.summary.signed_in", "Who", orWord(who.Name, who.Username), "Username", who.Username,
 					"Email", who.Email, "Name", who.Name))
 			}
 		}
@@ -657,9 +657,9 @@ func (r *checkRun) checkSignedIn(ctx context.Context, name string, conn *cloud.C
 		e, err = conn.Stat(ctx, "/")
 		if err == nil {
 			if e.Dir {
-				c.pass(say("check.summary.webdav_read"))
+				c.pass(Msg("check.summary.webdav_read"))
 			} else {
-				c.fail("wrong_path", say("check.summary.webdav_not_folder"))
+				c.fail("wrong_path", Msg("check.summary.webdav_not_folder"))
 			}
 		}
 	case cloud.EndpointOCS:
@@ -667,7 +667,7 @@ func (r *checkRun) checkSignedIn(ctx context.Context, name string, conn *cloud.C
 		var se *cloud.StatusError
 		if err == nil || (errors.As(err, &se) && se.OCSCode != 0 && !errors.Is(err, cloud.ErrUnauthorized)) {
 			err = nil
-			c.pass(say("check.summary.ocs_answered"))
+			c.pass(Msg("check.summary.ocs_answered"))
 		}
 	}
 	took := time.Since(start)
@@ -692,25 +692,25 @@ func (r *checkRun) explainCallError(c *Check, err error) {
 		bearer := errors.As(err, &se) && se.BearerRejected
 		switch {
 		case fresh || !bearer:
-			c.fail("auth_stripped", say("check.summary.auth_stripped"))
+			c.fail("auth_stripped", Msg("check.summary.auth_stripped"))
 		default:
-			c.fail("token_refused", say("check.summary.token_refused"))
+			c.fail("token_refused", Msg("check.summary.token_refused"))
 		}
 	case errors.Is(err, cloud.ErrThrottled):
-		c.fail("throttled", say("check.summary.throttled"))
+		c.fail("throttled", Msg("check.summary.throttled"))
 	case errors.As(err, &se) && se.StatusCode >= 300 && se.StatusCode < 400,
 		errors.As(err, &ie) && ie.StatusCode >= 300 && ie.StatusCode < 400:
-		c.fail("redirect", say("check.summary.call_redirect"))
+		c.fail("redirect", Msg("check.summary.call_redirect"))
 	case errors.Is(err, cloud.ErrNotFound):
-		c.fail("wrong_path", say("check.summary.not_found"))
+		c.fail("wrong_path", Msg("check.summary.not_found"))
 	case errors.Is(err, cloud.ErrForbidden):
-		c.fail("forbidden", say("check.summary.forbidden"))
+		c.fail("forbidden", Msg("check.summary.forbidden"))
 	case errors.As(err, &ie):
 		c.fail("wrong_path", typed("check.summary.invalid_answer", ie.ContentType, "Status", ie.StatusCode, "Reason", ie.Reason))
 	case errors.Is(err, cloud.ErrServer):
-		c.fail("server_error", say("check.summary.server_error"))
+		c.fail("server_error", Msg("check.summary.server_error"))
 	case errors.As(err, &se):
-		c.fail("unexpected", say("check.summary.status_to_system", "Status", se.StatusCode, "Text", http.StatusText(se.StatusCode)))
+		c.fail("unexpected", Msg("check.summary.status_to_system", "Status", se.StatusCode, "Text", http.StatusText(se.StatusCode)))
 	default:
 		c.transportFailure(err, r.s.cfg.Timeout)
 	}
@@ -733,13 +733,13 @@ func (r *checkRun) checkAnonymous(ctx context.Context, name string) (c Check) {
 	}
 	switch {
 	case o.Status == http.StatusUnauthorized && (o.JSON() || o.XML()):
-		c.pass(say("check.summary.asks_login"))
+		c.pass(Msg("check.summary.asks_login"))
 	case o.Status == http.StatusUnauthorized:
 		c.warn("unexpected", typed("check.summary.asks_login_foreign", o.MediaType))
 	case o.HTML():
-		c.fail("wrong_path", say("check.summary.html_not_api", "Status", o.Status))
+		c.fail("wrong_path", Msg("check.summary.html_not_api", "Status", o.Status))
 	case o.Status == http.StatusMethodNotAllowed:
-		c.fail("wrong_path", say("check.summary.not_webdav"))
+		c.fail("wrong_path", Msg("check.summary.not_webdav"))
 	default:
 		c.fail("unexpected", typed("check.summary.not_401", o.MediaType, "Status", o.Status))
 	}
@@ -758,7 +758,7 @@ func (r *checkRun) noteStripped(checks []Check) {
 	if n > 1 {
 		for i := range checks {
 			if checks[i].Code == "auth_stripped" {
-				checks[i].Summary = append(checks[i].Summary, say("check.summary.stripped_count", "Count", n))
+				checks[i].Summary = append(checks[i].Summary, Msg("check.summary.stripped_count", "Count", n))
 			}
 		}
 	}
@@ -766,17 +766,17 @@ func (r *checkRun) noteStripped(checks []Check) {
 
 // advice is the likely cause and the fix of a diagnosis (the check area of the catalogs words them for an admin
 // who may not run the cloud themselves).
-func advice(code string) (cause Words, fix []Words) {
+func advice(code string) (cause Message, fix []Message) {
 	switch code {
 	case "missing", "blocked", "tls", "timeout", "dns", "unreachable", "cancelled", "redirect_host", "redirect_https",
 		"redirect", "missing_index_php", "throttled", "slow", "client_auth", "client_unknown", "redirect_uri",
 		"auth_stripped", "token_refused", "system_relogin", "mapping", "forbidden", "server_error", "maintenance",
 		"not_installed", "product_mismatch", "unexpected":
-		return say("check.cause." + code), []Words{say("check.fix." + code)}
+		return Msg("check.cause." + code), []Message{Msg("check.fix." + code)}
 	case "wrong_path", "wrong_base_path":
-		return say("check.cause.wrong_path"), []Words{say("check.fix.wrong_path")}
+		return Msg("check.cause.wrong_path"), []Message{Msg("check.fix.wrong_path")}
 	}
-	return Words{}, nil
+	return Message{}, nil
 }
 
 // Timeout is how long one call to a cloud may take.
@@ -784,9 +784,9 @@ func (s *Service) Timeout() time.Duration { return s.cfg.Timeout }
 
 // typed is the message id (with its parameters) that names a media type, or its "_unknown" form when the answer
 // had none.
-func typed(id, mediaType string, args ...any) Words {
+func typed(id, mediaType string, args ...any) Message {
 	if strings.TrimSpace(mediaType) == "" {
-		return say(id+"_unknown", args...)
+		return Msg(id+"_unknown", args...)
 	}
-	return say(id, append(args, "Type", mediaType)...)
+	return Msg(id, append(args, "Type", mediaType)...)
 }

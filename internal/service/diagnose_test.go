@@ -264,8 +264,8 @@ func TestCheckIssuerRefusedClientKeepsSystemLogin(t *testing.T) {
 			t.Errorf("run %d: token check %+v", run, tok)
 		}
 		// The advice keeps the stored logins, never the words that send the admin to connect again.
-		if !slices.ContainsFunc(tok.Fix, func(w Words) bool { return strings.HasPrefix(w.ID, "check.fix.logins_kept") }) ||
-			slices.ContainsFunc(tok.Fix, func(w Words) bool { return w.ID == "check.fix.system_relogin" || w.ID == "check.fix.token_refused" }) {
+		if !slices.ContainsFunc(tok.Fix, func(w Message) bool { return strings.HasPrefix(w.ID, "check.fix.logins_kept") }) ||
+			slices.ContainsFunc(tok.Fix, func(w Message) bool { return w.ID == "check.fix.system_relogin" || w.ID == "check.fix.token_refused" }) {
 			t.Errorf("run %d: advice says the login ended: %+v", run, tok.Fix)
 		}
 		if d.SystemAccount != fixtureSystemUser || d.SystemUser != "" {
@@ -352,7 +352,7 @@ func TestAuthorizeRedirectShapes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &checkRun{}
-			c := newCheck(cloud.EndpointAuthorization, say("check.title.authorization"), probed)
+			c := newCheck(cloud.EndpointAuthorization, Msg("check.title.authorization"), probed)
 			from, _ := url.Parse(probed)
 			to, err := url.Parse(tc.location)
 			if err != nil {

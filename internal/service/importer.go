@@ -73,7 +73,7 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 	}
 	label := names[0]
 	if len(names) > 1 {
-		label = Msg("picker.import.files", "Count", len(names)).Store()
+		label = StoreMessages(Msg("picker.import.files", "Count", len(names)))
 	}
 	job := store.ImportJob{ID: randomID(18), UserID: u.ID, InstanceID: inst.ID, Name: label, Total: total,
 		State: store.ImportRunning, Created: s.now().UTC(), Updated: s.now().UTC()}
@@ -83,7 +83,7 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 	s.importsMu.Lock()
 	if s.closed {
 		s.importsMu.Unlock()
-		_ = s.store.FinishImportJob(ctx, job.ID, store.ImportFailed, ExplainImport(ErrShuttingDown, "").Store(), "")
+		_ = s.store.FinishImportJob(ctx, job.ID, store.ImportFailed, StoreMessages(ExplainImport(ErrShuttingDown, "")), "")
 		return "", ErrShuttingDown
 	}
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -139,7 +139,7 @@ func (s *Service) runImport(ctx context.Context, u host.User, inst store.Instanc
 	case s.importSlots <- struct{}{}:
 		defer func() { <-s.importSlots }()
 	case <-ctx.Done():
-		s.finishImport(job.ID, store.ImportCancelled, Msg("picker.import.cancelled_detail").Store(), "")
+		s.finishImport(job.ID, store.ImportCancelled, StoreMessages(Msg("picker.import.cancelled_detail")), "")
 		return
 	}
 	prog := &progress{s: s, ctx: ctx, jobID: job.ID, last: s.now()}
@@ -148,9 +148,9 @@ func (s *Service) runImport(ctx context.Context, u host.User, inst store.Instanc
 		f, err := s.importOne(ctx, u, req, conn, acc, prog, p)
 		if err != nil {
 			s.discard(ctx, files)
-			state, words := store.ImportFailed, ExplainImport(err, s.issuerLabel(ctx, inst.IssuerID)).Store()
+			state, words := store.ImportFailed, StoreMessages(ExplainImport(err, s.issuerLabel(ctx, inst.IssuerID)))
 			if errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled) {
-				state, words = store.ImportCancelled, Msg("picker.import.cancelled_detail").Store()
+				state, words = store.ImportCancelled, StoreMessages(Msg("picker.import.cancelled_detail"))
 			}
 			s.log.WarnContext(ctx, "ocrepo: import failed", "job", job.ID, "user", u.ID, "instance", inst.ID, "err", err)
 			s.finishImport(job.ID, state, words, "")
@@ -162,7 +162,7 @@ func (s *Service) runImport(ctx context.Context, u host.User, inst store.Instanc
 	if err != nil {
 		s.discard(ctx, files)
 		s.log.ErrorContext(ctx, "ocrepo: import result not recorded", "job", job.ID, "err", err)
-		s.finishImport(job.ID, store.ImportFailed, Msg("picker.import.unrecorded").Store(), "")
+		s.finishImport(job.ID, store.ImportFailed, StoreMessages(Msg("picker.import.unrecorded")), "")
 		return
 	}
 	if _, err := s.store.UpdateImportProgress(ctx, job.ID, prog.done); err != nil {
@@ -356,7 +356,7 @@ func (s *Service) ImportStatus(ctx context.Context, u host.User, id string) (sto
 	}
 	// A running job nobody has touched for a while died with its process.
 	if j.State == store.ImportRunning && s.now().Sub(j.Updated) > 2*time.Minute+s.cfg.Timeout {
-		j.State, j.Error = store.ImportFailed, Msg("picker.import.stopped").Store()
+		j.State, j.Error = store.ImportFailed, StoreMessages(Msg("picker.import.stopped"))
 	}
 	return j, nil
 }

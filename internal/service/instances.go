@@ -108,20 +108,20 @@ func (s *Service) GetInstance(ctx context.Context, id int64) (store.Instance, er
 }
 
 // CheckFolderName reports what is wrong with a controlled-link folder name, or nothing.
-func CheckFolderName(name string) Words {
+func CheckFolderName(name string) Message {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return say("admin.invalid.folder_empty", "Example", DefaultControlledLinkFolder)
+		return Msg("admin.invalid.folder_empty", "Example", DefaultControlledLinkFolder)
 	case strings.ContainsAny(name, `/\`):
-		return say("admin.invalid.folder_slash")
+		return Msg("admin.invalid.folder_slash")
 	case strings.HasPrefix(name, "."):
-		return say("admin.invalid.folder_dot")
+		return Msg("admin.invalid.folder_dot")
 	case len(name) > 200:
-		return say("admin.invalid.folder_long")
+		return Msg("admin.invalid.folder_long")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return say("admin.invalid.folder_control")
+		return Msg("admin.invalid.folder_control")
 	}
-	return Words{}
+	return Message{}
 }
 
 // validateInstance checks in and returns the instance to store (without ID and times).
@@ -137,9 +137,9 @@ func (s *Service) validateInstance(ctx context.Context, id int64, in InstanceInp
 	}
 	switch {
 	case out.Name == "":
-		fe.add("name", say("admin.invalid.instance_name"))
+		fe.add("name", Msg("admin.invalid.instance_name"))
 	case len(out.Name) > 200:
-		fe.add("name", say("admin.invalid.name_long"))
+		fe.add("name", Msg("admin.invalid.name_long"))
 	default:
 		all, err := s.store.ListInstances(ctx)
 		if err != nil {
@@ -147,21 +147,21 @@ func (s *Service) validateInstance(ctx context.Context, id int64, in InstanceInp
 		}
 		for _, other := range all {
 			if other.ID != id && strings.EqualFold(strings.TrimSpace(other.Name), out.Name) {
-				fe.add("name", say("admin.invalid.instance_name_taken"))
+				fe.add("name", Msg("admin.invalid.instance_name_taken"))
 			}
 		}
 	}
 	if out.IssuerID == 0 {
-		fe.add("issuer", say("admin.invalid.issuer"))
+		fe.add("issuer", Msg("admin.invalid.issuer"))
 	} else {
 		iss, err := s.store.GetIssuer(ctx, out.IssuerID)
 		switch {
 		case err == nil:
 			if missing := MissingEndpoints(iss); len(missing) > 0 {
-				fe.add("issuer", say("admin.invalid.issuer_lacks", "Name", iss.Name, "Endpoints", strings.Join(missing, ", ")))
+				fe.add("issuer", Msg("admin.invalid.issuer_lacks", "Name", iss.Name, "Endpoints", strings.Join(missing, ", ")))
 			}
 		case errors.Is(err, store.ErrNotFound):
-			fe.add("issuer", say("admin.invalid.issuer_gone"))
+			fe.add("issuer", Msg("admin.invalid.issuer_gone"))
 		default:
 			return store.Instance{}, fmt.Errorf("service: issuer %d: %w", out.IssuerID, err)
 		}
@@ -171,14 +171,14 @@ func (s *Service) validateInstance(ctx context.Context, id int64, in InstanceInp
 	}
 	sup := host.ReturnType(out.Supported)
 	if sup == 0 {
-		fe.add("supported", say("admin.invalid.supported"))
+		fe.add("supported", Msg("admin.invalid.supported"))
 	}
 	def := host.ReturnType(out.DefaultReturn)
 	switch {
 	case def == host.ReturnImport && sup.Has(host.ReturnImport):
 	case (def == host.ReturnLink || def == host.ReturnControlledLink) && sup.Has(host.ReturnLink):
 	case sup != 0:
-		fe.add("default_return", say("admin.invalid.default_return"))
+		fe.add("default_return", Msg("admin.invalid.default_return"))
 	}
 	if err := fe.err(); err != nil {
 		return store.Instance{}, err
@@ -196,7 +196,7 @@ func (s *Service) CreateInstance(ctx context.Context, actor host.User, in Instan
 	if err != nil {
 		return store.Instance{}, fmt.Errorf("service: create instance: %w", err)
 	}
-	s.audit(ctx, actor, "instance.create", instanceTarget(created.ID), say("audit.instance_created", "Name", created.Name,
+	s.audit(ctx, actor, "instance.create", instanceTarget(created.ID), Msg("audit.instance_created", "Name", created.Name,
 		"Issuer", created.IssuerID, "Supported", returnWords(created.Supported), "Default", returnWords(created.DefaultReturn)),
 		onOffWords(created.Enabled))
 	return created, nil
@@ -221,54 +221,54 @@ func (s *Service) UpdateInstance(ctx context.Context, actor host.User, id int64,
 	return updated, nil
 }
 
-func describeInstanceChanges(old, cur store.Instance) []Words {
-	var parts []Words
+func describeInstanceChanges(old, cur store.Instance) []Message {
+	var parts []Message
 	if old.Name != cur.Name {
-		parts = append(parts, say("audit.changed_name", "Old", old.Name, "New", cur.Name))
+		parts = append(parts, Msg("audit.changed_name", "Old", old.Name, "New", cur.Name))
 	}
 	if old.IssuerID != cur.IssuerID {
-		parts = append(parts, say("audit.changed_issuer", "Old", old.IssuerID, "New", cur.IssuerID))
+		parts = append(parts, Msg("audit.changed_issuer", "Old", old.IssuerID, "New", cur.IssuerID))
 	}
 	if old.ControlledLinkFolder != cur.ControlledLinkFolder {
-		parts = append(parts, say("audit.changed_folder", "Old", old.ControlledLinkFolder, "New", cur.ControlledLinkFolder))
+		parts = append(parts, Msg("audit.changed_folder", "Old", old.ControlledLinkFolder, "New", cur.ControlledLinkFolder))
 	}
 	if old.Supported != cur.Supported {
-		parts = append(parts, say("audit.changed_supported", "Old", returnWords(old.Supported), "New", returnWords(cur.Supported)))
+		parts = append(parts, Msg("audit.changed_supported", "Old", returnWords(old.Supported), "New", returnWords(cur.Supported)))
 	}
 	if old.DefaultReturn != cur.DefaultReturn {
-		parts = append(parts, say("audit.changed_default", "Old", returnWords(old.DefaultReturn), "New", returnWords(cur.DefaultReturn)))
+		parts = append(parts, Msg("audit.changed_default", "Old", returnWords(old.DefaultReturn), "New", returnWords(cur.DefaultReturn)))
 	}
 	if old.Enabled != cur.Enabled {
 		parts = append(parts, onOffWords(cur.Enabled))
 	}
 	if len(parts) == 0 {
-		return []Words{say("audit.unchanged", "Name", cur.Name)}
+		return []Message{Msg("audit.unchanged", "Name", cur.Name)}
 	}
-	return append([]Words{say("audit.updated", "Name", cur.Name)}, parts...)
+	return append([]Message{Msg("audit.updated", "Name", cur.Name)}, parts...)
 }
 
 // returnWords names a set of return types for the record.
-func returnWords(t store.ReturnTypes) Words {
+func returnWords(t store.ReturnTypes) Message {
 	rt := host.ReturnType(t)
 	switch {
 	case rt.Has(host.ReturnImport) && rt.Has(host.ReturnLink):
-		return say("audit.returns.import_link")
+		return Msg("audit.returns.import_link")
 	case rt.Has(host.ReturnImport):
-		return say("audit.returns.import")
+		return Msg("audit.returns.import")
 	case rt.Has(host.ReturnLink):
-		return say("audit.returns.link")
+		return Msg("audit.returns.link")
 	case rt.Has(host.ReturnControlledLink):
-		return say("audit.returns.controlled")
+		return Msg("audit.returns.controlled")
 	}
-	return say("audit.returns.none")
+	return Msg("audit.returns.none")
 }
 
 // onOffWords records whether an instance is enabled.
-func onOffWords(enabled bool) Words {
+func onOffWords(enabled bool) Message {
 	if enabled {
-		return say("audit.enabled")
+		return Msg("audit.enabled")
 	}
-	return say("audit.disabled")
+	return Msg("audit.disabled")
 }
 
 // InstanceImpact is what deleting an instance affects.
@@ -299,7 +299,7 @@ func (s *Service) DeleteInstance(ctx context.Context, actor host.User, id int64)
 	if err := s.store.DeleteInstance(ctx, id); err != nil {
 		return fmt.Errorf("service: delete instance %d: %w", id, err)
 	}
-	s.audit(ctx, actor, "instance.delete", instanceTarget(id), say("audit.instance_deleted", "Name", in.Name))
+	s.audit(ctx, actor, "instance.delete", instanceTarget(id), Msg("audit.instance_deleted", "Name", in.Name))
 	return nil
 }
 

@@ -24,11 +24,11 @@ type ServerChange struct {
 func (c ServerChange) Changed() bool { return len(c.Moves) > 0 }
 
 // Notice is the warning the edit form shows before such a save; none when nothing moved.
-func (c ServerChange) Notice() Words {
+func (c ServerChange) Notice() Message {
 	if !c.Changed() {
-		return Words{}
+		return Message{}
 	}
-	return say("admin.issuer.new_server_notice", "Moves", strings.Join(c.Moves, "; "))
+	return Msg("admin.issuer.new_server_notice", "Moves", strings.Join(c.Moves, "; "))
 }
 
 // IssuerServerChange compares a stored issuer with what the admin submitted for it. Endpoints left blank on a
@@ -99,10 +99,10 @@ func newServerProblems(change ServerChange, in IssuerInput) *FormError {
 		return fe
 	}
 	if strings.TrimSpace(in.ClientSecret) == "" {
-		fe.add("client_secret", say("admin.invalid.secret_new_server"))
+		fe.add("client_secret", Msg("admin.invalid.secret_new_server"))
 	}
 	if !in.ConfirmNewServer {
-		fe.add("confirm_new_server", say("admin.invalid.confirm_new_server"))
+		fe.add("confirm_new_server", Msg("admin.invalid.confirm_new_server"))
 	}
 	return fe
 }
@@ -117,12 +117,12 @@ func (s *Service) replaceIssuerServer(ctx context.Context, actor host.User, old,
 		return store.Issuer{}, fmt.Errorf("service: update issuer %d: %w", old.ID, err)
 	}
 	users := dropped
-	detail := []Words{say("audit.issuer_moved", "Name", updated.Name, "Moves", strings.Join(change.Moves, "; ")), say("audit.secret_replaced")}
+	detail := []Message{Msg("audit.issuer_moved", "Name", updated.Name, "Moves", strings.Join(change.Moves, "; ")), Msg("audit.secret_replaced")}
 	if hadSystem {
 		users--
-		detail = append(detail, say("audit.system_dropped", "User", sys.CloudUser))
+		detail = append(detail, Msg("audit.system_dropped", "User", sys.CloudUser))
 	}
-	detail = append(detail, say("audit.logins_dropped", "Count", users))
+	detail = append(detail, Msg("audit.logins_dropped", "Count", users))
 	s.audit(ctx, actor, "issuer.new_server", issuerTarget(old.ID), detail...)
 	return updated, nil
 }

@@ -22,7 +22,7 @@ var ErrInvalidInput = errors.New("service: invalid input")
 // say them in the admin's language). Field keys are the form's field names; rows of a table carry their index
 // ("endpoint_url.2").
 type FormError struct {
-	Fields map[string]Words
+	Fields map[string]Message
 }
 
 // Error lists the fields and problems in a stable order.
@@ -43,9 +43,9 @@ func (e *FormError) Error() string {
 func (e *FormError) Is(target error) bool { return target == ErrInvalidInput }
 
 // add records the first problem of a field.
-func (e *FormError) add(field string, msg Words) {
+func (e *FormError) add(field string, msg Message) {
 	if e.Fields == nil {
-		e.Fields = map[string]Words{}
+		e.Fields = map[string]Message{}
 	}
 	if _, ok := e.Fields[field]; !ok {
 		e.Fields[field] = msg
@@ -129,7 +129,7 @@ func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 				labels = append(labels, PresetLabel(p))
 			}
 		}
-		fe.add("preset", say("admin.invalid.preset_fill", "Presets", strings.Join(labels, " / ")))
+		fe.add("preset", Msg("admin.invalid.preset_fill", "Presets", strings.Join(labels, " / ")))
 		return nil, fe
 	}
 	m, err := cloud.PresetEndpoints(cloud.FlavorID(preset), base)
@@ -145,17 +145,17 @@ func PresetEndpoints(preset, baseURL string) ([]store.Endpoint, error) {
 
 // NormalizeBaseURL checks a base URL (absolute http or https, a host, no query, fragment or credentials) and
 // gives it a trailing slash. The second result is the problem for the admin, or none.
-func NormalizeBaseURL(raw string) (string, Words) {
+func NormalizeBaseURL(raw string) (string, Message) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", say("admin.invalid.base_url_empty")
+		return "", Msg("admin.invalid.base_url_empty")
 	}
 	u, msg := parseHTTPURL(raw)
 	if !msg.IsZero() {
 		return "", msg
 	}
 	if u.RawQuery != "" || u.ForceQuery {
-		return "", say("admin.invalid.base_url_query")
+		return "", Msg("admin.invalid.base_url_query")
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -163,32 +163,32 @@ func NormalizeBaseURL(raw string) (string, Words) {
 			u.RawPath += "/"
 		}
 	}
-	return u.String(), Words{}
+	return u.String(), Message{}
 }
 
 // parseHTTPURL checks an absolute http(s) URL with a host, without credentials or fragment.
-func parseHTTPURL(raw string) (*url.URL, Words) {
+func parseHTTPURL(raw string) (*url.URL, Message) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, say("admin.invalid.url")
+		return nil, Msg("admin.invalid.url")
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" {
-		return nil, say("admin.invalid.url_absolute")
+		return nil, Msg("admin.invalid.url_absolute")
 	}
 	if u.Hostname() == "" {
-		return nil, say("admin.invalid.url_host")
+		return nil, Msg("admin.invalid.url_host")
 	}
 	if u.User != nil {
-		return nil, say("admin.invalid.url_user")
+		return nil, Msg("admin.invalid.url_user")
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return nil, say("admin.invalid.url_fragment")
+		return nil, Msg("admin.invalid.url_fragment")
 	}
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	return u, Words{}
+	return u, Message{}
 }
 
 // validEndpointName reports whether name is made of lower-case letters, digits and _.
@@ -248,9 +248,9 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 	}
 	switch {
 	case out.Name == "":
-		fe.add("name", say("admin.invalid.issuer_name"))
+		fe.add("name", Msg("admin.invalid.issuer_name"))
 	case len(out.Name) > 200:
-		fe.add("name", say("admin.invalid.name_long"))
+		fe.add("name", Msg("admin.invalid.name_long"))
 	default:
 		all, err := s.store.ListIssuers(ctx)
 		if err != nil {
@@ -258,7 +258,7 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		}
 		for _, other := range all {
 			if other.ID != id && strings.EqualFold(strings.TrimSpace(other.Name), out.Name) {
-				fe.add("name", say("admin.invalid.issuer_name_taken"))
+				fe.add("name", Msg("admin.invalid.issuer_name_taken"))
 			}
 		}
 	}
@@ -268,13 +268,13 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 	}
 	out.BaseURL = base
 	if out.ClientID == "" {
-		fe.add("client_id", say("admin.invalid.client_id"))
+		fe.add("client_id", Msg("admin.invalid.client_id"))
 	}
 	if strings.ContainsAny(in.ClientSecret, "\r\n") {
-		fe.add("client_secret", say("admin.invalid.client_secret_lines"))
+		fe.add("client_secret", Msg("admin.invalid.client_secret_lines"))
 	}
 	if !slices.Contains(Presets(), out.Preset) {
-		fe.add("preset", say("admin.invalid.preset"))
+		fe.add("preset", Msg("admin.invalid.preset"))
 	}
 
 	seen := map[string]bool{}
@@ -286,15 +286,15 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		nk, uk := fmt.Sprintf("endpoint_name.%d", i), fmt.Sprintf("endpoint_url.%d", i)
 		switch {
 		case name == "":
-			fe.add(nk, say("admin.invalid.endpoint_name"))
+			fe.add(nk, Msg("admin.invalid.endpoint_name"))
 		case !validEndpointName(name):
-			fe.add(nk, say("admin.invalid.endpoint_name_chars"))
+			fe.add(nk, Msg("admin.invalid.endpoint_name_chars"))
 		case seen[name]:
-			fe.add(nk, say("admin.invalid.endpoint_name_twice"))
+			fe.add(nk, Msg("admin.invalid.endpoint_name_twice"))
 		}
 		seen[name] = true
 		if raw == "" {
-			fe.add(uk, say("admin.invalid.endpoint_url"))
+			fe.add(uk, Msg("admin.invalid.endpoint_url"))
 		} else if msg := checkEndpointURL(name, raw); !msg.IsZero() {
 			fe.add(uk, msg)
 		}
@@ -316,24 +316,24 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 		ek, ik := fmt.Sprintf("mapping_external.%d", i), fmt.Sprintf("mapping_internal.%d", i)
 		switch {
 		case ext == "":
-			fe.add(ek, say("admin.invalid.mapping_path"))
+			fe.add(ek, Msg("admin.invalid.mapping_path"))
 		case !validDashPath(ext):
-			fe.add(ek, say("admin.invalid.mapping_path_chars"))
+			fe.add(ek, Msg("admin.invalid.mapping_path_chars"))
 		case seenExt[ext]:
-			fe.add(ek, say("admin.invalid.mapping_path_twice"))
+			fe.add(ek, Msg("admin.invalid.mapping_path_twice"))
 		}
 		seenExt[ext] = true
 		switch {
 		case !slices.Contains(MappingFields(), field):
-			fe.add(ik, say("admin.invalid.mapping_field"))
+			fe.add(ik, Msg("admin.invalid.mapping_field"))
 		case seenInt[field]:
-			fe.add(ik, say("admin.invalid.mapping_field_twice", "Field", field))
+			fe.add(ik, Msg("admin.invalid.mapping_field_twice", "Field", field))
 		}
 		seenInt[field] = true
 		out.Mappings = append(out.Mappings, store.FieldMapping{External: ext, Internal: field})
 	}
 	if !seenInt[cloud.FieldUsername] && !seenInt[cloud.FieldEmail] {
-		fe.add("mappings", say("admin.invalid.mappings"))
+		fe.add("mappings", Msg("admin.invalid.mappings"))
 	}
 	if err := fe.err(); err != nil {
 		return store.Issuer{}, err
@@ -342,14 +342,14 @@ func (s *Service) validateIssuer(ctx context.Context, id int64, in IssuerInput) 
 }
 
 // checkEndpointURL checks one endpoint URL; the WebDAV endpoint may hold {userid} in its path.
-func checkEndpointURL(name, raw string) Words {
+func checkEndpointURL(name, raw string) Message {
 	check := raw
 	if strings.Contains(raw, cloud.UserIDPlaceholder) {
 		if name != cloud.EndpointWebDAV {
-			return say("admin.invalid.userid_webdav_only", "Placeholder", cloud.UserIDPlaceholder)
+			return Msg("admin.invalid.userid_webdav_only", "Placeholder", cloud.UserIDPlaceholder)
 		}
 		if q := strings.IndexByte(raw, '?'); q >= 0 && strings.Contains(raw[q:], cloud.UserIDPlaceholder) {
-			return say("admin.invalid.userid_in_query", "Placeholder", cloud.UserIDPlaceholder)
+			return Msg("admin.invalid.userid_in_query", "Placeholder", cloud.UserIDPlaceholder)
 		}
 		check = strings.ReplaceAll(raw, cloud.UserIDPlaceholder, "user")
 	}
@@ -421,14 +421,14 @@ func (s *Service) CreateIssuer(ctx context.Context, actor host.User, in IssuerIn
 	iss.ClientSecret = strings.TrimSpace(in.ClientSecret)
 	created, err := s.store.CreateIssuer(ctx, iss)
 	if errors.Is(err, store.ErrDuplicate) {
-		return store.Issuer{}, &FormError{Fields: map[string]Words{"name": say("admin.invalid.issuer_name_taken")}}
+		return store.Issuer{}, &FormError{Fields: map[string]Message{"name": Msg("admin.invalid.issuer_name_taken")}}
 	}
 	if err != nil {
 		return store.Issuer{}, fmt.Errorf("service: create issuer: %w", err)
 	}
-	detail := []Words{say("audit.issuer_created", "Name", created.Name, "URL", created.BaseURL, "Preset", PresetLabel(created.Preset))}
+	detail := []Message{Msg("audit.issuer_created", "Name", created.Name, "URL", created.BaseURL, "Preset", PresetLabel(created.Preset))}
 	if created.ClientSecret == "" {
-		detail = append(detail, say("audit.no_secret"))
+		detail = append(detail, Msg("audit.no_secret"))
 	}
 	s.audit(ctx, actor, "issuer.create", issuerTarget(created.ID), detail...)
 	return created, nil
@@ -478,39 +478,39 @@ func (s *Service) UpdateIssuer(ctx context.Context, actor host.User, id int64, i
 
 // describeIssuerChanges says what changed, for the audit trail: values of plain fields, only the fact for the
 // secret.
-func describeIssuerChanges(old, cur store.Issuer) []Words {
-	var parts []Words
+func describeIssuerChanges(old, cur store.Issuer) []Message {
+	var parts []Message
 	if old.Name != cur.Name {
-		parts = append(parts, say("audit.changed_name", "Old", old.Name, "New", cur.Name))
+		parts = append(parts, Msg("audit.changed_name", "Old", old.Name, "New", cur.Name))
 	}
 	if old.BaseURL != cur.BaseURL {
-		parts = append(parts, say("audit.changed_base_url", "Old", old.BaseURL, "New", cur.BaseURL))
+		parts = append(parts, Msg("audit.changed_base_url", "Old", old.BaseURL, "New", cur.BaseURL))
 	}
 	if old.ClientID != cur.ClientID {
-		parts = append(parts, say("audit.changed_client_id", "Old", old.ClientID, "New", cur.ClientID))
+		parts = append(parts, Msg("audit.changed_client_id", "Old", old.ClientID, "New", cur.ClientID))
 	}
 	if old.ClientSecret != cur.ClientSecret {
-		parts = append(parts, say("audit.secret_replaced"))
+		parts = append(parts, Msg("audit.secret_replaced"))
 	}
 	if old.BasicAuth != cur.BasicAuth {
-		parts = append(parts, say("audit.basic_auth."+strconv.FormatBool(cur.BasicAuth)))
+		parts = append(parts, Msg("audit.basic_auth."+strconv.FormatBool(cur.BasicAuth)))
 	}
 	if old.AllowPrivateNetwork != cur.AllowPrivateNetwork {
-		parts = append(parts, say("audit.private_networks."+strconv.FormatBool(cur.AllowPrivateNetwork)))
+		parts = append(parts, Msg("audit.private_networks."+strconv.FormatBool(cur.AllowPrivateNetwork)))
 	}
 	if old.Preset != cur.Preset {
-		parts = append(parts, say("audit.changed_preset", "Old", PresetLabel(old.Preset), "New", PresetLabel(cur.Preset)))
+		parts = append(parts, Msg("audit.changed_preset", "Old", PresetLabel(old.Preset), "New", PresetLabel(cur.Preset)))
 	}
 	if !slices.Equal(old.Endpoints, cur.Endpoints) {
-		parts = append(parts, say("audit.endpoints_changed"))
+		parts = append(parts, Msg("audit.endpoints_changed"))
 	}
 	if !slices.Equal(old.Mappings, cur.Mappings) {
-		parts = append(parts, say("audit.mappings_changed"))
+		parts = append(parts, Msg("audit.mappings_changed"))
 	}
 	if len(parts) == 0 {
-		return []Words{say("audit.unchanged", "Name", cur.Name)}
+		return []Message{Msg("audit.unchanged", "Name", cur.Name)}
 	}
-	return append([]Words{say("audit.updated", "Name", cur.Name)}, parts...)
+	return append([]Message{Msg("audit.updated", "Name", cur.Name)}, parts...)
 }
 
 // IssuerImpact is what deleting an issuer takes with it.
@@ -564,13 +564,13 @@ func (s *Service) DeleteIssuer(ctx context.Context, actor host.User, id int64) e
 	for _, in := range imp.Instances {
 		names = append(names, in.Name)
 	}
-	detail := []Words{say("audit.issuer_deleted", "Name", imp.Issuer.Name, "URL", imp.Issuer.BaseURL)}
+	detail := []Message{Msg("audit.issuer_deleted", "Name", imp.Issuer.Name, "URL", imp.Issuer.BaseURL)}
 	if len(names) > 0 {
-		detail = append(detail, say("audit.instances_deleted", "Count", len(names), "Names", strings.Join(names, ", ")))
+		detail = append(detail, Msg("audit.instances_deleted", "Count", len(names), "Names", strings.Join(names, ", ")))
 	}
-	detail = append(detail, say("audit.logins_dropped", "Count", imp.UserLogins))
+	detail = append(detail, Msg("audit.logins_dropped", "Count", imp.UserLogins))
 	if imp.System.Connected {
-		detail = append(detail, say("audit.system_dropped", "User", imp.System.CloudUser))
+		detail = append(detail, Msg("audit.system_dropped", "User", imp.System.CloudUser))
 	}
 	s.audit(ctx, actor, "issuer.delete", issuerTarget(id), detail...)
 	return nil

@@ -227,7 +227,7 @@ func (s *Service) finishLogin(ctx context.Context, u host.User, cb Callback) (Lo
 		return done, fmt.Errorf("service: store token: %w", err)
 	}
 	if st.System {
-		s.audit(ctx, u, "system.connect", fmt.Sprintf("issuer %d", st.IssuerID), say("audit.system_connected", "User", who.Username))
+		s.audit(ctx, u, "system.connect", fmt.Sprintf("issuer %d", st.IssuerID), Msg("audit.system_connected", "User", who.Username))
 	}
 	s.listings.forgetUser(st.IssuerID, u.ID)
 	s.retryRevocationsLater(st.IssuerID) // the cloud answers: settle what logouts still owe it
@@ -299,7 +299,9 @@ type Connection struct {
 	CloudName string
 	Since     time.Time
 	Refreshed time.Time
-	LastError Words // the last refresh failure; none when the last refresh worked
+	// LastError is the last refresh failure as stored words (StoreMessages, or an older row's plain words); ""
+	// when the last refresh worked.
+	LastError string
 }
 
 // UserConnection reports whether a host user is logged in to an issuer.
@@ -322,6 +324,6 @@ func (s *Service) connection(ctx context.Context, key store.TokenKey) (Connectio
 	}
 	return Connection{
 		Connected: t.RefreshToken != "" || t.AccessToken != "", NeedLogin: t.RefreshToken == "" && t.AccessToken == "",
-		CloudUser: t.CloudUser, CloudName: t.CloudName, Since: t.Created, Refreshed: t.Refreshed, LastError: ReadRecord(t.LastError),
+		CloudUser: t.CloudUser, CloudName: t.CloudName, Since: t.Created, Refreshed: t.Refreshed, LastError: t.LastError,
 	}, nil
 }

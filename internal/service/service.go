@@ -261,8 +261,8 @@ func (s *Service) issuerClient(ctx context.Context, issuerID int64) (store.Issue
 }
 
 // audit records an admin action; a failure to record is logged, not returned (the action itself succeeded).
-func (s *Service) audit(ctx context.Context, actor host.User, action, target string, detail ...Words) {
-	s.auditText(ctx, actor, action, target, recordAll(detail))
+func (s *Service) audit(ctx context.Context, actor host.User, action, target string, detail ...Message) {
+	s.auditText(ctx, actor, action, target, StoreMessages(detail...))
 }
 
 // auditText records an action whose detail is text of its own format (a failed login's kind, read back by

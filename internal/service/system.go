@@ -69,6 +69,6 @@ func (s *Service) DisconnectSystem(ctx context.Context, actor host.User, issuerI
 	if err := s.store.DeleteToken(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("service: forget system account: %w", err)
 	}
-	s.audit(ctx, actor, "system.disconnect", issuerTarget(issuerID), say("audit.system_disconnected", "User", acc.CloudUser))
+	s.audit(ctx, actor, "system.disconnect", issuerTarget(issuerID), Msg("audit.system_disconnected", "User", acc.CloudUser))
 	return nil
 }

@@ -219,14 +219,14 @@ func (ts *tokenSource) redeem(ctx context.Context, claimed store.Token) (store.T
 		case clientRefused:
 			// The refresh token was not looked at: keep it, pause, and tell the admin.
 			s.refuseClient(ctx, ts.key.IssuerID)
-			release.LastError = say("token.client_refused", "At", s.now().UTC().Format(time.RFC3339)).Record()
+			release.LastError = StoreMessages(Msg("token.client_refused", "At", s.now()))
 			err = fmt.Errorf("%w: %w", ErrClientRefused, err)
 		case errors.Is(err, cloud.ErrLoginAgain):
 			// The refresh token is dead; so is the access token that came with it.
 			release.AccessToken, release.RefreshToken = "", ""
-			release.LastError = say("token.login_refused", "At", s.now().UTC().Format(time.RFC3339)).Record()
+			release.LastError = StoreMessages(Msg("token.login_refused", "At", s.now()))
 		default:
-			release.LastError = say("token.refresh_failed", "At", s.now().UTC().Format(time.RFC3339), "Reason", err.Error()).Record()
+			release.LastError = StoreMessages(Msg("token.refresh_failed", "At", s.now(), "Reason", err.Error()))
 		}
 		if _, serr := s.store.SwapToken(ctx, release, claimed.Version); serr != nil {
 			s.log.ErrorContext(ctx, "ocrepo: release token lease", "issuer", ts.key.IssuerID, "system", ts.key.System, "err", serr)

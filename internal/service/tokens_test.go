@@ -240,7 +240,7 @@ func TestRefusedRefreshMeansLogInAgainWithoutRetry(t *testing.T) {
 		t.Errorf("token requests after the refusal = %d, want still 1", n)
 	}
 	conn, err := s.UserConnection(context.Background(), iss.ID, "u1")
-	if err != nil || !conn.NeedLogin || conn.LastError.IsZero() {
+	if err != nil || !conn.NeedLogin || conn.LastError == "" {
 		t.Errorf("connection after the refusal: %+v %v", conn, err)
 	}
 }

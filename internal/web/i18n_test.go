@@ -370,16 +370,46 @@ func TestSayImportFailures(t *testing.T) {
 		"":                  "The cloud did not answer in time. The cloud is slow or unreachable right now. Try again in a moment.",
 		"cloud.example.org": "cloud.example.org did not answer in time. cloud.example.org is slow or unreachable right now. Try again in a moment.",
 	} {
-		stored := service.ExplainImport(cloud.ErrTimeout, name).Store()
-		m, ok := service.StoredMessage(stored)
-		if !ok {
+		stored := service.StoreMessages(service.ExplainImport(cloud.ErrTimeout, name))
+		ms, ok := service.StoredMessages(stored)
+		if !ok || len(ms) != 1 {
 			t.Fatalf("%q does not read back", stored)
 		}
-		if got := web.Say(en, m); got != want {
+		if got := web.Say(en, ms[0]); got != want {
 			t.Errorf("cloud %q:\n got %q\nwant %q", name, got, want)
+		}
+		if got := web.SayStored(en, stored); got != want {
+			t.Errorf("cloud %q, said as stored:\n got %q\nwant %q", name, got, want)
 		}
 	}
 	if got := web.Say(en, service.Msg("problem.refusal.too_large", "Size", service.Bytes(999), "Limit", service.Bytes(1<<30))); got != "Too large: 999 bytes, the limit is 1 GB." {
 		t.Errorf("sizes: %q", got)
+	}
+}
+
+// TestSayStoredWords: what a store column keeps (an audit detail, a token's last error) is said sentence by
+// sentence in the reader's language: a time in their time zone, a count with its plural form and their digits;
+// the plain words of an older row, or a file name, are shown as they are.
+func TestSayStoredWords(t *testing.T) {
+	t.Parallel()
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	de := cat.For("de", "", time.FixedZone("MEZ", 3600))
+	at := time.Date(2026, 1, 2, 23, 30, 0, 0, time.UTC)
+	stored := service.StoreMessages(service.Msg("token.login_refused", "At", at), service.Message{},
+		service.Msg("audit.logins_dropped", "Count", 3))
+	want := "Die Cloud hat die gespeicherte Anmeldung abgelehnt (3. Jan. 2026, 00:30 MEZ); melden Sie sich neu an. 3 Benutzeranmeldungen entfernt."
+	if got := web.SayStored(de, stored); got != want {
+		t.Errorf("stored words:\n got %q\nwant %q", got, want)
+	}
+	if got := web.SayAll(english(t), []service.Message{service.Msg("audit.logins_dropped", "Count", 1), {}}); got != "1 user login dropped." {
+		t.Errorf("one sentence: %q", got)
+	}
+	for _, plain := range []string{"", "report.pdf", `deleted "Files"`, `[{"id":"audit.updated"}]`} {
+		if got := web.SayStored(de, plain); got != plain {
+			t.Errorf("plain %q said as %q", plain, got)
+		}
 	}
 }

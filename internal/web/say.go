@@ -15,7 +15,7 @@ import (
 
 // Say puts a service message in the user's language. Its parameters are written for the language: numbers in
 // its digits (a "Count" also picks the plural form, and comes to the message written out as "N"), sizes and
-// waits in its words, nested messages said first. A message that begins with the words of a nested message without
+// waits in its words, times in its words and the user's time zone, nested messages said first. A message that begins with the words of a nested message without
 // parameters (a cloud without a name of its own: "the cloud did not answer") starts with a capital letter; one
 // that begins with a name (a cloud's host name) is left as it is. A parameter named Cloud comes with Named:
 // true for the cloud's own name, false for the catalog's words for a cloud without one, so that a language whose
@@ -41,6 +41,8 @@ func Say(l *i18n.Localizer, m service.Message) string {
 			args = append(args, name, l.Size(int64(v)))
 		case service.Wait:
 			args = append(args, name, l.Wait(time.Duration(v)))
+		case time.Time:
+			args = append(args, name, l.Time(v))
 		case service.Message:
 			if name == "Cloud" {
 				args = append(args, "Named", false)
@@ -86,5 +88,36 @@ func capitalized(s string) string {
 	return string(unicode.ToUpper(r)) + s[size:]
 }
 
+// SayAll says several sentences, one after the other; those that say nothing are left out.
+func SayAll(l *i18n.Localizer, ms []service.Message) string {
+	parts := make([]string, 0, len(ms))
+	for _, m := range ms {
+		if s := Say(l, m); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// SayStored says the words a store column keeps (service.StoreMessages: an import's error or label, an audit
+// entry's detail, a token's last error): its messages, or any other text (a file name, the plain words of an
+// older row) as it is.
+func SayStored(l *i18n.Localizer, text string) string {
+	if ms, ok := service.StoredMessages(text); ok {
+		return SayAll(l, ms)
+	}
+	return text
+}
+
 // Say puts a service message in the current request's language.
 func (env *Env) Say(c echo.Context, m service.Message) string { return Say(env.Localizer(c), m) }
+
+// SayAll says several service messages in the current request's language, one after the other.
+func (env *Env) SayAll(c echo.Context, ms []service.Message) string {
+	return SayAll(env.Localizer(c), ms)
+}
+
+// SayStored says stored words in the current request's language (SayStored).
+func (env *Env) SayStored(c echo.Context, text string) string {
+	return SayStored(env.Localizer(c), text)
+}
