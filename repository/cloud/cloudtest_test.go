@@ -647,8 +647,12 @@ func TestFakeCloudTokenFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			timeout := 30 * time.Second // short only where the case waits for it
+			if errors.Is(tt.want, cloud.ErrTimeout) {
+				timeout = 200 * time.Millisecond
+			}
 			srv, c := fakeCloud(t, cloud.Nextcloud, cloud.Nextcloud, "/", func(_ *cloudtest.Options, cfg *cloud.Config) {
-				cfg.Timeout = 200 * time.Millisecond
+				cfg.Timeout = timeout
 			})
 			_, refresh, _ := srv.IssueToken("alice")
 			srv.ResetCounts()
