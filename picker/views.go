@@ -244,8 +244,8 @@ func requirements(s *session) string {
 	req := s.req
 	acc := service.NewAcceptor(req)
 	var parts []string
-	if d := acc.Describe(); d != "" {
-		parts = append(parts, s.t("picker.req.accepted", "Types", d))
+	if d := acc.Describe(); len(d) > 0 {
+		parts = append(parts, s.words(service.Msg("picker.req.accepted", "Types", d)))
 	}
 	if req.MaxBytes > 0 {
 		parts = append(parts, s.t("picker.req.max", "Size", s.size(req.MaxBytes)))

@@ -15,13 +15,13 @@ type Acceptor struct {
 	types    map[string]bool // "application/pdf"
 	prefixes []string        // "image/"
 	maxBytes int64
-	describe string
+	describe List
 }
 
 // NewAcceptor compiles a request's accepted types and size limit.
 func NewAcceptor(req host.PickRequest) Acceptor {
 	a := Acceptor{exts: map[string]bool{}, types: map[string]bool{}, maxBytes: req.MaxBytes}
-	var names []string
+	var names List
 	for _, t := range req.Accept {
 		t = strings.ToLower(strings.TrimSpace(t))
 		switch {
@@ -38,7 +38,7 @@ func NewAcceptor(req host.PickRequest) Acceptor {
 		}
 		names = append(names, t)
 	}
-	a.describe = strings.Join(names, ", ")
+	a.describe = names
 	return a
 }
 
@@ -47,8 +47,9 @@ func (a Acceptor) AcceptsAllTypes() bool {
 	return len(a.exts) == 0 && len(a.types) == 0 && len(a.prefixes) == 0
 }
 
-// Describe lists the accepted types for people ("" when any type is accepted).
-func (a Acceptor) Describe() string { return a.describe }
+// Describe lists the accepted types (empty when any type is accepted), for a message to say in the user's
+// language.
+func (a Acceptor) Describe() List { return a.describe }
 
 // MaxBytes is the size limit, 0 for none.
 func (a Acceptor) MaxBytes() int64 { return a.maxBytes }

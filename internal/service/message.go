@@ -75,6 +75,13 @@ func (m Message) String() string {
 // Bytes is a size in bytes, said in the language's numbers and units.
 type Bytes int64
 
+// List is items said one after the other with the language's separator (".pdf, .odt" in English, ".pdf، .odt"
+// in Arabic); the items themselves (file types, names) are said as they are.
+type List []string
+
+// String writes a list for logs.
+func (l List) String() string { return strings.Join(l, ", ") }
+
 // Wait is how long a person waits: "30 seconds", "2 minutes", "an hour".
 type Wait time.Duration
 

@@ -16,7 +16,7 @@ const storedPrefix = "/msg"
 
 // The stored form is storedPrefix and a JSON array with one object a sentence: {"id": "...", "args": [name,
 // value, ...]}. A value is a JSON string, an integer, a bool, or an object: a nested message ({"id", "args"}),
-// {"bytes": n}, {"wait": nanoseconds} or {"time": RFC 3339}.
+// {"bytes": n}, {"wait": nanoseconds}, {"time": RFC 3339} or {"list": [items]}.
 type storedMessage struct {
 	ID   string `json:"id"`
 	Args []any  `json:"args,omitempty"`
@@ -55,6 +55,8 @@ func toStored(m Message) storedMessage {
 			v = map[string]int64{"bytes": int64(a)}
 		case Wait:
 			v = map[string]int64{"wait": int64(a)}
+		case List:
+			v = map[string][]string{"list": append([]string{}, a...)}
 		case time.Time:
 			v = map[string]string{"time": a.UTC().Format(time.RFC3339Nano)}
 		case Message:
@@ -164,6 +166,20 @@ func storedValue(raw any) (any, error) {
 			case "time":
 				s, _ := val.(string)
 				return time.Parse(time.RFC3339Nano, s)
+			case "list":
+				items, ok := val.([]any)
+				if !ok {
+					return nil, errNotStored
+				}
+				l := make(List, 0, len(items))
+				for _, it := range items {
+					str, ok := it.(string)
+					if !ok {
+						return nil, errNotStored
+					}
+					l = append(l, str)
+				}
+				return l, nil
 			}
 		}
 	}

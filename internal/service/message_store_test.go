@@ -35,14 +35,15 @@ func TestStoredMessagesRoundTrip(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("CET", 3600))
 	m := Msg("problem.import_failed", "Title", Msg("problem.too_large.title"),
 		"Detail", Msg("problem.refusal.too_large", "Size", Bytes(5000), "Limit", Bytes(1000)),
-		"Count", 3, "Wait", Wait(90*time.Second), "Name", `"odd" name`, "At", at, "Named", true)
+		"Count", 3, "Wait", Wait(90*time.Second), "Name", `"odd" name`, "At", at, "Named", true, "Types", List{".pdf", "image/*"})
 	stored := StoreMessages(m, Message{}, Msg("audit.updated", "Name", "Campus cloud"),
 		Msg("audit.changed_default", "Old", Msg("audit.returns.import"), "New", Msg("audit.returns.link")))
 	got, ok := StoredMessages(stored)
 	want := []Message{
 		Msg("problem.import_failed", "Title", Msg("problem.too_large.title"),
 			"Detail", Msg("problem.refusal.too_large", "Size", Bytes(5000), "Limit", Bytes(1000)),
-			"Count", int64(3), "Wait", Wait(90*time.Second), "Name", `"odd" name`, "At", at.UTC(), "Named", true),
+			"Count", int64(3), "Wait", Wait(90*time.Second), "Name", `"odd" name`, "At", at.UTC(), "Named", true,
+			"Types", List{".pdf", "image/*"}),
 		Msg("audit.updated", "Name", "Campus cloud"),
 		Msg("audit.changed_default", "Old", Msg("audit.returns.import"), "New", Msg("audit.returns.link")),
 	}

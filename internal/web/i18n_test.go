@@ -407,6 +407,14 @@ func TestSayStoredWords(t *testing.T) {
 	if got := web.SayAll(english(t), []service.Message{service.Msg("audit.logins_dropped", "Count", 1), {}}); got != "1 user login dropped." {
 		t.Errorf("one sentence: %q", got)
 	}
+	// A list of types is joined with the language's separator.
+	types := service.Msg("problem.refusal.type", "Types", service.List{".pdf", ".odt"})
+	if got := web.Say(english(t), types); !strings.Contains(got, ".pdf, .odt") {
+		t.Errorf("English list: %q", got)
+	}
+	if got := web.Say(cat.For("ar", "", time.UTC), types); !strings.Contains(got, ".pdf، .odt") {
+		t.Errorf("Arabic list: %q", got)
+	}
 	for _, plain := range []string{"", "report.pdf", `deleted "Files"`, `[{"id":"audit.updated"}]`} {
 		if got := web.SayStored(de, plain); got != plain {
 			t.Errorf("plain %q said as %q", plain, got)

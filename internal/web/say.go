@@ -41,6 +41,8 @@ func Say(l *i18n.Localizer, m service.Message) string {
 			args = append(args, name, l.Size(int64(v)))
 		case service.Wait:
 			args = append(args, name, l.Wait(time.Duration(v)))
+		case service.List:
+			args = append(args, name, strings.Join(v, l.T("list.separator")))
 		case time.Time:
 			args = append(args, name, l.Time(v))
 		case service.Message:
