@@ -251,3 +251,56 @@ func TestFilledPatterns(t *testing.T) {
 		t.Errorf("pseudo Size = %q", got)
 	}
 }
+
+// TestRememberedSizesAndTimes: a Localizer says a size under a kilobyte or an instant it said before exactly as a
+// fresh one says it, in every shipped language and the pseudo-locale, whatever came in between (other sizes, other
+// plural forms, other instants, the same second with other nanoseconds or in another zone), also when many rows
+// of one request are said at once.
+func TestRememberedSizesAndTimes(t *testing.T) {
+	t.Parallel()
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	at := time.Date(2026, 3, 28, 23, 59, 30, 0, time.UTC)
+	times := []time.Time{at, at.Add(400 * time.Millisecond), at.Add(time.Second), at, at.In(berlin), at.Add(31 * time.Second),
+		at.Add(time.Hour), at.Add(time.Hour), time.Unix(0, 0), at}
+	sizes := []int64{1, 2, 1, 0, 1023, 2, 5, 1, 1024, 1, 11, 11, 21}
+	for _, lang := range []string{"en", "de", "fr", "es", "pt-BR", "ar", Pseudo} {
+		for _, zone := range []*time.Location{time.UTC, berlin} {
+			l := c.For(lang, "", zone)
+			for _, n := range sizes {
+				if got, want := l.Size(n), c.For(lang, "", zone).Size(n); got != want {
+					t.Errorf("%s: Size(%d) = %q, a fresh Localizer says %q", lang, n, got, want)
+				}
+			}
+			for _, at := range times {
+				if got, want := l.Time(at), c.For(lang, "", zone).Time(at); got != want {
+					t.Errorf("%s %s: Time(%s) = %q, a fresh Localizer says %q", lang, zone, at, got, want)
+				}
+			}
+			done := make(chan struct{})
+			for g := range 4 {
+				go func() {
+					defer func() { done <- struct{}{} }()
+					for i := range 20 {
+						n, at := sizes[(g+i)%len(sizes)], times[(g*3+i)%len(times)]
+						if got, want := l.Size(n), c.For(lang, "", zone).Size(n); got != want {
+							t.Errorf("%s: concurrent Size(%d) = %q, want %q", lang, n, got, want)
+						}
+						if got, want := l.Time(at), c.For(lang, "", zone).Time(at); got != want {
+							t.Errorf("%s: concurrent Time(%s) = %q, want %q", lang, at, got, want)
+						}
+					}
+				}()
+			}
+			for range 4 {
+				<-done
+			}
+		}
+	}
+}

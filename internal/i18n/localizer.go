@@ -27,6 +27,9 @@ type Localizer struct {
 	// patterns holds messages translated once and filled many times (a listing's dates and sizes, row after row).
 	mu       sync.Mutex
 	patterns map[string]pattern
+	bytes    map[int64]string // sizes under a kilobyte said once: their plural form goes through text/template
+	lastTime int64            // the instant Time said last (Unix seconds) and what it said, for rows that share one
+	lastSaid string
 }
 
 // For picks the language for a request: the host's choice for the user (lang, "" when the host has none), else
@@ -124,7 +127,22 @@ func (l *Localizer) Number(n int64) string {
 func (l *Localizer) Size(n int64) string {
 	const unit = 1024
 	if n < unit {
-		return l.T("size.bytes", "Count", n, "N", l.Number(n))
+		// A plural message is executed by go-i18n every time; a listing says the same few sizes row after row.
+		// At most 1,024 of them (n < unit), so the memo is bounded.
+		l.mu.Lock()
+		s, ok := l.bytes[n]
+		l.mu.Unlock()
+		if ok {
+			return s
+		}
+		s = l.T("size.bytes", "Count", n, "N", l.Number(n))
+		l.mu.Lock()
+		if l.bytes == nil {
+			l.bytes = make(map[int64]string, 8)
+		}
+		l.bytes[n] = s
+		l.mu.Unlock()
+		return s
 	}
 	v := float64(n) / unit
 	i := 0
@@ -143,6 +161,25 @@ var (
 
 // Time formats an instant in the user's time zone, as a date and a time in the language's order.
 func (l *Localizer) Time(t time.Time) string {
+	// What is said depends on the instant to the second (the zone is the Localizer's): files listed together often
+	// share one, so the last is remembered.
+	sec := t.Unix()
+	l.mu.Lock()
+	if l.lastSaid != "" && l.lastTime == sec {
+		said := l.lastSaid
+		l.mu.Unlock()
+		return said
+	}
+	l.mu.Unlock()
+	said := l.say(t)
+	l.mu.Lock()
+	l.lastTime, l.lastSaid = sec, said
+	l.mu.Unlock()
+	return said
+}
+
+// say is Time without the memo.
+func (l *Localizer) say(t time.Time) string {
 	t = t.In(l.zone)
 	return l.fill("time.datetime", "Day", l.digits(strconv.Itoa(t.Day())), "Month", l.fill(months[t.Month()-1]),
 		"Year", l.digits(strconv.Itoa(t.Year())), "Clock", l.digits(t.Format("15:04")), "Zone", t.Format("MST"))
