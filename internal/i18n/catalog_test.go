@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -302,5 +303,79 @@ func TestRememberedSizesAndTimes(t *testing.T) {
 				<-done
 			}
 		}
+	}
+}
+
+// TestRememberedAcrossLocalizers: a message without parameters, and a date or size filled from a pattern, read the
+// same from a catalog that has said them before (to other requests, in other languages, concurrently) as from a
+// fresh catalog; a host's catalog keeps its own words; an id no catalog has is not remembered (the memo stays
+// bounded by the catalog).
+func TestRememberedAcrossLocalizers(t *testing.T) {
+	t.Parallel()
+	used, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := New(fstest.MapFS{"de.json": {Data: []byte(`{"picker.all_files": "Alles", "size.mb": "{{.N}} Megabyte"}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"picker.all_files", "picker.folder", "cloud.unnamed", "picker.submit.file", "time.month.3"}
+	at := time.Date(2026, 3, 5, 9, 7, 0, 0, time.UTC)
+	langs := []string{"en", "de", "fr", "ar", Pseudo, "de", "en"}
+	done := make(chan struct{})
+	for range 3 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, lang := range langs {
+				l := used.For(lang, "", time.UTC)
+				for _, id := range ids {
+					l.T(id)
+				}
+				l.Time(at)
+				l.Size(3 << 20)
+			}
+		}()
+	}
+	for range 3 {
+		<-done
+	}
+	for _, lang := range langs {
+		fresh, err := New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, f := used.For(lang, "", time.UTC), fresh.For(lang, "", time.UTC)
+		for _, id := range ids {
+			if got, want := l.T(id), f.T(id); got != want {
+				t.Errorf("%s: T(%q) = %q, a fresh catalog says %q", lang, id, got, want)
+			}
+		}
+		if got, want := l.Time(at), f.Time(at); got != want {
+			t.Errorf("%s: Time = %q, a fresh catalog says %q", lang, got, want)
+		}
+		if got, want := l.Size(3<<20), f.Size(3<<20); got != want {
+			t.Errorf("%s: Size = %q, a fresh catalog says %q", lang, got, want)
+		}
+	}
+	de := host.For("de", "", time.UTC)
+	if got := de.T("picker.all_files"); got != "Alles" {
+		t.Errorf("host catalog: T = %q, want its own word", got)
+	}
+	if got := de.Size(3 << 20); got != "3 Megabyte" {
+		t.Errorf("host catalog: Size = %q, want its own word", got)
+	}
+	if got := used.For("de", "", time.UTC).T("picker.all_files"); got == "Alles" {
+		t.Errorf("the shipped catalog says the host's word")
+	}
+	before := len(used.said)
+	for i := range 100 {
+		id := "no.such.message." + strconv.Itoa(i)
+		if got := used.For("de", "", time.UTC).T(id); got != id {
+			t.Errorf("T(%q) = %q", id, got)
+		}
+	}
+	if after := len(used.said); after != before {
+		t.Errorf("ids no catalog has were remembered: %d entries, were %d", after, before)
 	}
 }
