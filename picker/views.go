@@ -183,6 +183,10 @@ func (h *handler) columns(s *session, q service.ListQuery) []templates.Column {
 func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.FileRow {
 	out := make([]templates.FileRow, 0, len(rows))
 	icons := h.env.Routes.URL("static", "") + "icons.svg#i-"
+	var previews previewURLs
+	var iso string
+	var isoAt int64
+	var iconURLs []iconURL // a listing shows a few kinds of file: each icon's URL is built once
 	for i, r := range rows {
 		fr := templates.FileRow{
 			ID:      "f" + strconv.Itoa(i),
@@ -197,7 +201,10 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 		}
 		if !r.Modified.IsZero() {
 			fr.Modified = s.time(r.Modified)
-			fr.ISO = r.Modified.UTC().Format(time.RFC3339)
+			if sec := r.Modified.Unix(); iso == "" || sec != isoAt { // to the second: rows often share one
+				iso, isoAt = r.Modified.UTC().Format(time.RFC3339), sec
+			}
+			fr.ISO = iso
 		}
 		if r.Dir {
 			l := h.link(s, r.Name, service.ListQuery{Path: r.Path})
@@ -206,13 +213,30 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 		if search {
 			fr.Where = path.Dir(r.Path)
 		}
-		fr.Icon = icons + iconFamily(r.Dir, r.ContentType, r.Name)
+		fr.Icon, iconURLs = iconFor(iconURLs, icons, iconFamily(r.Dir, r.ContentType, r.Name))
 		if r.HasPreview && !r.Dir {
-			fr.Preview = h.url(s, "picker.preview", "path", r.Path, "v", r.ETag)
+			if previews.base == "" {
+				previews = h.previewURLsFor(s)
+			}
+			fr.Preview = previews.url(r.Path, r.ETag)
 		}
 		out = append(out, fr)
 	}
 	return out
+}
+
+// iconURL is an icon family and its URL in the sprite.
+type iconURL struct{ family, url string }
+
+// iconFor is the sprite URL of an icon family, from those built for the listing so far (added when new).
+func iconFor(built []iconURL, sprite, family string) (string, []iconURL) {
+	for _, b := range built {
+		if b.family == family {
+			return b.url, built
+		}
+	}
+	u := sprite + family
+	return u, append(built, iconURL{family, u})
 }
 
 // pickForm offers the return types the instance and the request allow, the instance's default checked.

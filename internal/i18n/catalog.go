@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -30,6 +31,50 @@ type Catalog struct {
 	bundle *goi18n.Bundle
 	tags   []language.Tag
 	ids    []string
+
+	// What a language says is fixed once the catalog is loaded, so it is worked out once per process: messages
+	// without parameters as they read (only those the catalog has, so the map is bounded by the catalog), and the
+	// patterns Localizer.fill fills in.
+	mu       sync.RWMutex
+	said     map[saidKey]string
+	patterns map[saidKey]pattern
+}
+
+// saidKey is a message in a language.
+type saidKey struct{ lang, id string }
+
+// remembered is what the catalog remembers for a message in a language.
+func (c *Catalog) remembered(k saidKey) (string, bool) {
+	c.mu.RLock()
+	s, ok := c.said[k]
+	c.mu.RUnlock()
+	return s, ok
+}
+
+func (c *Catalog) remember(k saidKey, s string) {
+	c.mu.Lock()
+	if c.said == nil {
+		c.said = make(map[saidKey]string, 64)
+	}
+	c.said[k] = s
+	c.mu.Unlock()
+}
+
+// pattern is the pattern remembered for a message in a language.
+func (c *Catalog) pattern(k saidKey) (pattern, bool) {
+	c.mu.RLock()
+	p, ok := c.patterns[k]
+	c.mu.RUnlock()
+	return p, ok
+}
+
+func (c *Catalog) rememberPattern(k saidKey, p pattern) {
+	c.mu.Lock()
+	if c.patterns == nil {
+		c.patterns = make(map[saidKey]pattern, 16)
+	}
+	c.patterns[k] = p
+	c.mu.Unlock()
 }
 
 // New loads the shipped catalogs, then every *.json file at the root of extra (nil: none); a file named for a

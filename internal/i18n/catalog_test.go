@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -249,5 +250,132 @@ func TestFilledPatterns(t *testing.T) {
 	}
 	if got := pseudo.Size(2 << 20); got != "⟦2 MB⟧" {
 		t.Errorf("pseudo Size = %q", got)
+	}
+}
+
+// TestRememberedSizesAndTimes: a Localizer says a size under a kilobyte or an instant it said before exactly as a
+// fresh one says it, in every shipped language and the pseudo-locale, whatever came in between (other sizes, other
+// plural forms, other instants, the same second with other nanoseconds or in another zone), also when many rows
+// of one request are said at once.
+func TestRememberedSizesAndTimes(t *testing.T) {
+	t.Parallel()
+	c, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	at := time.Date(2026, 3, 28, 23, 59, 30, 0, time.UTC)
+	times := []time.Time{at, at.Add(400 * time.Millisecond), at.Add(time.Second), at, at.In(berlin), at.Add(31 * time.Second),
+		at.Add(time.Hour), at.Add(time.Hour), time.Unix(0, 0), at}
+	sizes := []int64{1, 2, 1, 0, 1023, 2, 5, 1, 1024, 1, 11, 11, 21}
+	for _, lang := range []string{"en", "de", "fr", "es", "pt-BR", "ar", Pseudo} {
+		for _, zone := range []*time.Location{time.UTC, berlin} {
+			l := c.For(lang, "", zone)
+			for _, n := range sizes {
+				if got, want := l.Size(n), c.For(lang, "", zone).Size(n); got != want {
+					t.Errorf("%s: Size(%d) = %q, a fresh Localizer says %q", lang, n, got, want)
+				}
+			}
+			for _, at := range times {
+				if got, want := l.Time(at), c.For(lang, "", zone).Time(at); got != want {
+					t.Errorf("%s %s: Time(%s) = %q, a fresh Localizer says %q", lang, zone, at, got, want)
+				}
+			}
+			done := make(chan struct{})
+			for g := range 4 {
+				go func() {
+					defer func() { done <- struct{}{} }()
+					for i := range 20 {
+						n, at := sizes[(g+i)%len(sizes)], times[(g*3+i)%len(times)]
+						if got, want := l.Size(n), c.For(lang, "", zone).Size(n); got != want {
+							t.Errorf("%s: concurrent Size(%d) = %q, want %q", lang, n, got, want)
+						}
+						if got, want := l.Time(at), c.For(lang, "", zone).Time(at); got != want {
+							t.Errorf("%s: concurrent Time(%s) = %q, want %q", lang, at, got, want)
+						}
+					}
+				}()
+			}
+			for range 4 {
+				<-done
+			}
+		}
+	}
+}
+
+// TestRememberedAcrossLocalizers: a message without parameters, and a date or size filled from a pattern, read the
+// same from a catalog that has said them before (to other requests, in other languages, concurrently) as from a
+// fresh catalog; a host's catalog keeps its own words; an id no catalog has is not remembered (the memo stays
+// bounded by the catalog).
+func TestRememberedAcrossLocalizers(t *testing.T) {
+	t.Parallel()
+	used, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := New(fstest.MapFS{"de.json": {Data: []byte(`{"picker.all_files": "Alles", "size.mb": "{{.N}} Megabyte"}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"picker.all_files", "picker.folder", "cloud.unnamed", "picker.submit.file", "time.month.3"}
+	at := time.Date(2026, 3, 5, 9, 7, 0, 0, time.UTC)
+	langs := []string{"en", "de", "fr", "ar", Pseudo, "de", "en"}
+	done := make(chan struct{})
+	for range 3 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, lang := range langs {
+				l := used.For(lang, "", time.UTC)
+				for _, id := range ids {
+					l.T(id)
+				}
+				l.Time(at)
+				l.Size(3 << 20)
+			}
+		}()
+	}
+	for range 3 {
+		<-done
+	}
+	for _, lang := range langs {
+		fresh, err := New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, f := used.For(lang, "", time.UTC), fresh.For(lang, "", time.UTC)
+		for _, id := range ids {
+			if got, want := l.T(id), f.T(id); got != want {
+				t.Errorf("%s: T(%q) = %q, a fresh catalog says %q", lang, id, got, want)
+			}
+		}
+		if got, want := l.Time(at), f.Time(at); got != want {
+			t.Errorf("%s: Time = %q, a fresh catalog says %q", lang, got, want)
+		}
+		if got, want := l.Size(3<<20), f.Size(3<<20); got != want {
+			t.Errorf("%s: Size = %q, a fresh catalog says %q", lang, got, want)
+		}
+	}
+	de := host.For("de", "", time.UTC)
+	if got := de.T("picker.all_files"); got != "Alles" {
+		t.Errorf("host catalog: T = %q, want its own word", got)
+	}
+	if got := de.Size(3 << 20); got != "3 Megabyte" {
+		t.Errorf("host catalog: Size = %q, want its own word", got)
+	}
+	if got := used.For("de", "", time.UTC).T("picker.all_files"); got == "Alles" {
+		t.Errorf("the shipped catalog says the host's word")
+	}
+	before := len(used.said)
+	for i := range 100 {
+		id := "no.such.message." + strconv.Itoa(i)
+		if got := used.For("de", "", time.UTC).T(id); got != id {
+			t.Errorf("T(%q) = %q", id, got)
+		}
+	}
+	if after := len(used.said); after != before {
+		t.Errorf("ids no catalog has were remembered: %d entries, were %d", after, before)
 	}
 }

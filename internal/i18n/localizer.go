@@ -19,14 +19,17 @@ import (
 // safe for concurrent use.
 type Localizer struct {
 	loc     *goi18n.Localizer
+	cat     *Catalog // what the language says, remembered across requests; nil without a catalog
+	lang    string   // tag as a string, the catalog's key
 	tag     language.Tag
 	printer *message.Printer
 	zone    *time.Location
 	zero    rune // the language's digit zero
 
-	// patterns holds messages translated once and filled many times (a listing's dates and sizes, row after row).
 	mu       sync.Mutex
-	patterns map[string]pattern
+	bytes    map[int64]string // sizes under a kilobyte said once: their plural form goes through text/template
+	lastTime int64            // the instant Time said last (Unix seconds) and what it said, for rows that share one
+	lastSaid string
 }
 
 // For picks the language for a request: the host's choice for the user (lang, "" when the host has none), else
@@ -56,6 +59,8 @@ func (c *Catalog) For(lang, acceptLanguage string, zone *time.Location) *Localiz
 	}
 	l := &Localizer{
 		loc:     goi18n.NewLocalizer(c.bundle, tag.String(), "en"),
+		cat:     c,
+		lang:    tag.String(),
 		tag:     tag,
 		printer: message.NewPrinter(tag),
 		zone:    zone,
@@ -73,6 +78,21 @@ func (c *Catalog) For(lang, acceptLanguage string, zone *time.Location) *Localiz
 func (l *Localizer) T(id string, args ...any) string {
 	if l.loc == nil {
 		return id
+	}
+	if len(args) == 0 {
+		k := saidKey{l.lang, id}
+		if s, ok := l.cat.remembered(k); ok {
+			return s
+		}
+		s, err := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id})
+		if err == nil && s != "" { // a message the language has: the catalog is bounded, so is the memo
+			l.cat.remember(k, s)
+			return s
+		}
+		if s == "" || (err != nil && !errors.As(err, new(*goi18n.MessageNotFoundErr))) {
+			return id
+		}
+		return s
 	}
 	var data map[string]any
 	var count any
@@ -124,7 +144,22 @@ func (l *Localizer) Number(n int64) string {
 func (l *Localizer) Size(n int64) string {
 	const unit = 1024
 	if n < unit {
-		return l.T("size.bytes", "Count", n, "N", l.Number(n))
+		// A plural message is executed by go-i18n every time; a listing says the same few sizes row after row.
+		// At most 1,024 of them (n < unit), so the memo is bounded.
+		l.mu.Lock()
+		s, ok := l.bytes[n]
+		l.mu.Unlock()
+		if ok {
+			return s
+		}
+		s = l.T("size.bytes", "Count", n, "N", l.Number(n))
+		l.mu.Lock()
+		if l.bytes == nil {
+			l.bytes = make(map[int64]string, 8)
+		}
+		l.bytes[n] = s
+		l.mu.Unlock()
+		return s
 	}
 	v := float64(n) / unit
 	i := 0
@@ -143,6 +178,25 @@ var (
 
 // Time formats an instant in the user's time zone, as a date and a time in the language's order.
 func (l *Localizer) Time(t time.Time) string {
+	// What is said depends on the instant to the second (the zone is the Localizer's): files listed together often
+	// share one, so the last is remembered.
+	sec := t.Unix()
+	l.mu.Lock()
+	if l.lastSaid != "" && l.lastTime == sec {
+		said := l.lastSaid
+		l.mu.Unlock()
+		return said
+	}
+	l.mu.Unlock()
+	said := l.say(t)
+	l.mu.Lock()
+	l.lastTime, l.lastSaid = sec, said
+	l.mu.Unlock()
+	return said
+}
+
+// say is Time without the memo.
+func (l *Localizer) say(t time.Time) string {
 	t = t.In(l.zone)
 	return l.fill("time.datetime", "Day", l.digits(strconv.Itoa(t.Day())), "Month", l.fill(months[t.Month()-1]),
 		"Year", l.digits(strconv.Itoa(t.Year())), "Clock", l.digits(t.Format("15:04")), "Zone", t.Format("MST"))
@@ -155,19 +209,22 @@ type pattern struct {
 	names []string
 }
 
-// fill is T for a message without plural forms whose parameters are strings, translated once per Localizer and
-// filled in afterwards (text/template executes nothing for the rest of the request).
+// fill is T for a message without plural forms whose parameters are strings, translated once per language and
+// catalog and filled in afterwards (text/template executes nothing for it again). Its callers, all in this file,
+// give a message the same parameter names every time, so the message and the language name the pattern.
 func (l *Localizer) fill(id string, args ...string) string {
-	l.mu.Lock()
-	p, ok := l.patterns[id]
+	k := saidKey{l.lang, id}
+	var p pattern
+	ok := false
+	if l.cat != nil {
+		p, ok = l.cat.pattern(k)
+	}
 	if !ok {
 		p = l.compile(id, args)
-		if l.patterns == nil {
-			l.patterns = make(map[string]pattern, 8)
+		if l.cat != nil {
+			l.cat.rememberPattern(k, p)
 		}
-		l.patterns[id] = p
 	}
-	l.mu.Unlock()
 	if p.lits == nil {
 		anys := make([]any, len(args))
 		for i, a := range args {
