@@ -1,13 +1,12 @@
 package picker_test
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/ocrepo/ocrepo/internal/i18n"
+	"github.com/ocrepo/ocrepo/internal/i18n/i18ntest"
 )
 
 // TestPickerMessagesInTheCatalog: every message id the picker's handlers and templates name, and every problem
@@ -28,31 +27,16 @@ func TestPickerMessagesInTheCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	files = append(files, filepath.Join("..", "templates", "picker.templ"), filepath.Join("..", "templates", "layout.templ"))
-	ids := regexp.MustCompile(`(?:s\.t\(|env\.T\(c, |T\(ctx, )"([a-z_.]+)"[,)]`)
-	codes := regexp.MustCompile(`failWith\(c, [a-zA-Z.]+, "([a-z_]+)"\)`)
-	found := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range ids.FindAllStringSubmatch(string(src), -1) {
-			found++
-			if !known[m[1]] {
-				t.Errorf("%s names %q, which the English catalog lacks", f, m[1])
-			}
-		}
-		for _, m := range codes.FindAllStringSubmatch(string(src), -1) {
-			found++
-			for _, part := range []string{".title", ".detail"} {
-				if !known["picker.problem."+m[1]+part] {
-					t.Errorf("%s: problem %q has no %s in the English catalog", f, m[1], part)
-				}
-			}
-		}
+	missing, found, err := i18ntest.SourceIDs{
+		IDs:        regexp.MustCompile(`(?:s\.t\(|env\.T\(c, |T\(ctx, )"([a-z_.]+)"[,)]`),
+		Codes:      regexp.MustCompile(`failWith\(c, [a-zA-Z.]+, "([a-z_]+)"\)`),
+		CodePrefix: "picker.problem.",
+	}.Missing(files, func(id string) bool { return known[id] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range missing {
+		t.Errorf("%s, which the English catalog lacks", m)
 	}
 	if found < 80 {
 		t.Fatalf("only %d message ids found in the picker", found)

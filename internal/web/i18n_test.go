@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/ocrepo/ocrepo/internal/i18n"
+	"github.com/ocrepo/ocrepo/internal/i18n/i18ntest"
 	"github.com/ocrepo/ocrepo/internal/service"
 	"github.com/ocrepo/ocrepo/internal/web"
 	"github.com/ocrepo/ocrepo/repository/cloud"
@@ -330,31 +331,16 @@ func TestServiceMessagesInTheCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := regexp.MustCompile(`Msg\("([a-z_.]+)"[,)]`) // whole ids; ids built from a prefix are walked by sentinels
-	code := regexp.MustCompile(`\bproblem\("([a-z_]+)"`)
-	found := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range msg.FindAllStringSubmatch(string(src), -1) {
-			found++
-			if !known[m[1]] {
-				t.Errorf("%s names %q, which the English catalog lacks", f, m[1])
-			}
-		}
-		for _, m := range code.FindAllStringSubmatch(string(src), -1) {
-			found++
-			for _, part := range []string{".title", ".detail"} {
-				if !known["problem."+m[1]+part] {
-					t.Errorf("%s: problem %q has no %s in the English catalog", f, m[1], part)
-				}
-			}
-		}
+	missing, found, err := i18ntest.SourceIDs{
+		IDs:        regexp.MustCompile(`Msg\("([a-z_.]+)"[,)]`), // whole ids; ids built from a prefix are walked by sentinels
+		Codes:      regexp.MustCompile(`\bproblem\("([a-z_]+)"`),
+		CodePrefix: "problem.",
+	}.Missing(files, func(id string) bool { return known[id] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range missing {
+		t.Errorf("%s, which the English catalog lacks", m)
 	}
 	if found < 60 {
 		t.Fatalf("only %d message ids found in the service", found)

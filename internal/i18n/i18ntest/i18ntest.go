@@ -5,6 +5,7 @@ package i18ntest
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -81,4 +82,47 @@ func LeftInEnglish(body, skip string, data ...string) ([]string, error) {
 		}
 	})
 	return bad, nil
+}
+
+// SourceIDs finds the message ids code names, so that a test can hold them to the English catalog: an id
+// misspelt in code would otherwise show as the raw id on a page nobody rendered in the tests.
+type SourceIDs struct {
+	// IDs matches a message named in code; its first group is the id.
+	IDs *regexp.Regexp
+	// Codes matches a problem code (nil: none); its first group is the code, whose CodePrefix+code+".title" and
+	// ".detail" messages must exist.
+	Codes      *regexp.Regexp
+	CodePrefix string
+}
+
+// Missing reads files (test files are left out) and returns what they name that known lacks, and how many
+// names it found (a test asserts a floor, so a pattern that stopped matching does not pass unseen).
+func (s SourceIDs) Missing(files []string, known func(id string) bool) (missing []string, found int, err error) {
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range s.IDs.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !known(m[1]) {
+				missing = append(missing, fmt.Sprintf("%s names %q", f, m[1]))
+			}
+		}
+		if s.Codes == nil {
+			continue
+		}
+		for _, m := range s.Codes.FindAllStringSubmatch(string(src), -1) {
+			found++
+			for _, part := range []string{".title", ".detail"} {
+				if id := s.CodePrefix + m[1] + part; !known(id) {
+					missing = append(missing, fmt.Sprintf("%s: problem %q lacks %q", f, m[1], id))
+				}
+			}
+		}
+	}
+	return missing, found, nil
 }
