@@ -246,6 +246,15 @@ func compareNames(a, b string) int {
 // (a sort calls it n log n times): rune by rune, each lowered as strings.ToLower does (an invalid byte is
 // U+FFFD), since UTF-8 orders its encodings as it orders code points.
 func compareLower(a, b string) int {
+	// Bytes both names share lower alike: skip them, back to the start of the rune where they part.
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	for i > 0 && (i < len(a) && !utf8.RuneStart(a[i]) || i < len(b) && !utf8.RuneStart(b[i])) {
+		i--
+	}
+	a, b = a[i:], b[i:]
 	for a != "" && b != "" {
 		ra, na := lowerRune(a)
 		rb, nb := lowerRune(b)
