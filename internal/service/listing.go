@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ocrepo/ocrepo/repository/cloud"
 	"github.com/ocrepo/ocrepo/repository/host"
@@ -234,10 +236,46 @@ func (f *folder) order(by string, desc bool) []int32 {
 
 // compareNames orders names case-insensitively, then by bytes for a stable order.
 func compareNames(a, b string) int {
-	if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+	if c := compareLower(a, b); c != 0 {
 		return c
 	}
 	return strings.Compare(a, b)
+}
+
+// compareLower is strings.Compare(strings.ToLower(a), strings.ToLower(b)) without building the lowered strings
+// (a sort calls it n log n times): rune by rune, each lowered as strings.ToLower does (an invalid byte is
+// U+FFFD), since UTF-8 orders its encodings as it orders code points.
+func compareLower(a, b string) int {
+	// Bytes both names share lower alike: skip them, back to the start of the rune where they part.
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	for i > 0 && (i < len(a) && !utf8.RuneStart(a[i]) || i < len(b) && !utf8.RuneStart(b[i])) {
+		i--
+	}
+	a, b = a[i:], b[i:]
+	for a != "" && b != "" {
+		ra, na := lowerRune(a)
+		rb, nb := lowerRune(b)
+		if ra != rb {
+			return cmp.Compare(ra, rb)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// lowerRune is the first rune of s lowered, and its width in s.
+func lowerRune(s string) (rune, int) {
+	if c := s[0]; c < utf8.RuneSelf {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		return rune(c), 1
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return unicode.ToLower(r), n
 }
 
 // Crumbs splits a path into breadcrumbs, the root first.

@@ -393,6 +393,43 @@ func TestRenderFailureIsACleanError(t *testing.T) {
 	}
 }
 
+// TestRenderedPagesCarryTheirLength: a rendered page goes out over HTTP with its Content-Length, the length of
+// its body, not chunked, however long; the failure's plain 500 too.
+func TestRenderedPagesCarryTheirLength(t *testing.T) {
+	t.Parallel()
+	p := newPlumbing(t)
+	// A page past net/http's own buffer (2 KiB), which it would otherwise send chunked.
+	big := strings.Repeat("<p>row</p>", 3000)
+	p.e.GET("/m/big", func(c echo.Context) error {
+		return p.env.Render(c, http.StatusOK, templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+			_, err := io.WriteString(w, big)
+			return err
+		}))
+	})
+	srv := httptest.NewServer(p.e)
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/m/big", "/m/fail", "/m/broken"} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.AddCookie(&http.Cookie{Name: userCookie, Value: "alice"})
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(body) < 20 || resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 {
+			t.Errorf("%s: Content-Length %d, body %d bytes, transfer encoding %v", path, resp.ContentLength, len(body),
+				resp.TransferEncoding)
+		}
+	}
+}
+
 // TestRoutesAreNamedAndBuildEscapedURLs: every route is named "ocrepo:"+name in echo, URL fills parameters in
 // order, escaping each, and an unknown name is a programming error (a panic).
 func TestRoutesAreNamedAndBuildEscapedURLs(t *testing.T) {
