@@ -11,71 +11,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/PuerkitoBio/goquery"
-	"golang.org/x/net/html"
-
+	"github.com/ocrepo/ocrepo/internal/i18n/i18ntest"
 	"github.com/ocrepo/ocrepo/repository"
 	"github.com/ocrepo/ocrepo/repository/cloud/cloudtest"
 	"github.com/ocrepo/ocrepo/repository/host"
 	"github.com/ocrepo/ocrepo/repository/repositorytest"
 )
 
-// pseudoMessage matches one message rendered in the pseudo-locale en-XA.
-var pseudoMessage = regexp.MustCompile(`⟦[^⟦⟧]*⟧`)
-
-// withoutMessages is s with its pseudo-locale messages taken out, messages inside messages ("⟦⟦Files⟧: ⟦4
-// items⟧.⟧") included.
-func withoutMessages(s string) string {
-	for {
-		r := pseudoMessage.ReplaceAllString(s, "")
-		if r == s {
-			return r
-		}
-		s = r
-	}
-}
-
 // leftInEnglish lists the words of body that are neither pseudo-locale messages nor the test's own data.
 func leftInEnglish(t *testing.T, body string, data ...string) []string {
 	t.Helper()
-	d := doc(t, body)
-	var bad []string
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
-			return
-		}
-		if n.Type == html.TextNode {
-			rest := withoutMessages(n.Data)
-			for _, u := range data {
-				rest = strings.ReplaceAll(rest, u, "")
-			}
-			if strings.TrimFunc(rest, func(r rune) bool { return strings.ContainsRune(" \t\n–-—·:.,()←→|/%0123456789", r) }) != "" {
-				bad = append(bad, strings.TrimSpace(n.Data))
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
+	bad, err := i18ntest.LeftInEnglish(body, "", data...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, n := range d.Nodes {
-		walk(n)
-	}
-	d.Find("[aria-label],[title],[placeholder],[alt],[data-announce]").Each(func(_ int, s *goquery.Selection) {
-		for _, a := range []string{"aria-label", "title", "placeholder", "alt", "data-announce"} {
-			v, ok := s.Attr(a)
-			if !ok || v == "" {
-				continue
-			}
-			rest := withoutMessages(v)
-			for _, u := range data {
-				rest = strings.ReplaceAll(rest, u, "")
-			}
-			if strings.Trim(rest, " .:,") != "" {
-				bad = append(bad, a+"="+v)
-			}
-		}
-	})
 	return bad
 }
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
-	"golang.org/x/net/html"
 
 	"github.com/ocrepo/ocrepo/internal/i18n"
 	"github.com/ocrepo/ocrepo/internal/i18n/i18ntest"
@@ -25,59 +24,15 @@ import (
 	"github.com/ocrepo/ocrepo/templates"
 )
 
-// pseudoWords matches one message rendered in the pseudo-locale.
-var pseudoWords = regexp.MustCompile(`⟦[^⟦⟧]*⟧`)
-
-// untranslated lists the text nodes of a page that are neither pseudo-locale messages nor the user data the test
-// put there (userData); what is left over once both are taken out must be punctuation or space.
+// untranslated lists the text nodes and read attributes of a page that are neither pseudo-locale messages nor the
+// user data the test put there (userData).
 func untranslated(t *testing.T, body string, userData ...string) []string {
 	t.Helper()
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	bad, err := i18ntest.LeftInEnglish(body, "", userData...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bad []string
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
-			return
-		}
-		if n.Type == html.TextNode {
-			rest := withoutPseudo(n.Data)
-			for _, u := range userData {
-				rest = strings.ReplaceAll(rest, u, "")
-			}
-			if strings.TrimFunc(rest, func(r rune) bool { return strings.ContainsRune(" \t\n–-—·:.,()←→|/", r) }) != "" {
-				bad = append(bad, strings.TrimSpace(n.Data))
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	for _, n := range doc.Nodes {
-		walk(n)
-	}
-	// Attributes people read (or hear) are words too.
-	doc.Find("[aria-label],[title],[placeholder],[alt]").Each(func(_ int, s *goquery.Selection) {
-		for _, a := range []string{"aria-label", "title", "placeholder", "alt"} {
-			if v, ok := s.Attr(a); ok && v != "" && withoutPseudo(v) != "" {
-				bad = append(bad, a+"="+v)
-			}
-		}
-	})
 	return bad
-}
-
-// withoutPseudo is s with its pseudo-locale messages taken out, messages inside messages included.
-func withoutPseudo(s string) string {
-	for {
-		r := pseudoWords.ReplaceAllString(s, "")
-		if r == s {
-			return r
-		}
-		s = r
-	}
 }
 
 func localeEnv(t *testing.T, lang string, extra fstest.MapFS) *web.Env {
