@@ -35,46 +35,40 @@ type Catalog struct {
 	// What a language says is fixed once the catalog is loaded, so it is worked out once per process: messages
 	// without parameters as they read (only those the catalog has, so the map is bounded by the catalog), and the
 	// patterns Localizer.fill fills in.
-	mu       sync.RWMutex
-	said     map[saidKey]string
-	patterns map[saidKey]pattern
+	said     memo[string]
+	patterns memo[pattern]
 }
 
 // saidKey is a message in a language.
 type saidKey struct{ lang, id string }
 
-// remembered is what the catalog remembers for a message in a language.
-func (c *Catalog) remembered(k saidKey) (string, bool) {
-	c.mu.RLock()
-	s, ok := c.said[k]
-	c.mu.RUnlock()
-	return s, ok
+// memo is what the catalog remembers per message and language; safe for concurrent use.
+type memo[V any] struct {
+	mu sync.RWMutex
+	m  map[saidKey]V
 }
 
-func (c *Catalog) remember(k saidKey, s string) {
-	c.mu.Lock()
-	if c.said == nil {
-		c.said = make(map[saidKey]string, 64)
+func (m *memo[V]) get(k saidKey) (V, bool) {
+	m.mu.RLock()
+	v, ok := m.m[k]
+	m.mu.RUnlock()
+	return v, ok
+}
+
+// len is how many messages it holds.
+func (m *memo[V]) len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.m)
+}
+
+func (m *memo[V]) put(k saidKey, v V) {
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = make(map[saidKey]V)
 	}
-	c.said[k] = s
-	c.mu.Unlock()
-}
-
-// pattern is the pattern remembered for a message in a language.
-func (c *Catalog) pattern(k saidKey) (pattern, bool) {
-	c.mu.RLock()
-	p, ok := c.patterns[k]
-	c.mu.RUnlock()
-	return p, ok
-}
-
-func (c *Catalog) rememberPattern(k saidKey, p pattern) {
-	c.mu.Lock()
-	if c.patterns == nil {
-		c.patterns = make(map[saidKey]pattern, 16)
-	}
-	c.patterns[k] = p
-	c.mu.Unlock()
+	m.m[k] = v
+	m.mu.Unlock()
 }
 
 // New loads the shipped catalogs, then every *.json file at the root of extra (nil: none); a file named for a

@@ -368,14 +368,14 @@ func TestRememberedAcrossLocalizers(t *testing.T) {
 	if got := used.For("de", "", time.UTC).T("picker.all_files"); got == "Alles" {
 		t.Errorf("the shipped catalog says the host's word")
 	}
-	before := len(used.said)
+	before := used.said.len()
 	for i := range 100 {
 		id := "no.such.message." + strconv.Itoa(i)
 		if got := used.For("de", "", time.UTC).T(id); got != id {
 			t.Errorf("T(%q) = %q", id, got)
 		}
 	}
-	if after := len(used.said); after != before {
+	if after := used.said.len(); after != before {
 		t.Errorf("ids no catalog has were remembered: %d entries, were %d", after, before)
 	}
 }

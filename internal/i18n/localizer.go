@@ -81,12 +81,12 @@ func (l *Localizer) T(id string, args ...any) string {
 	}
 	if len(args) == 0 {
 		k := saidKey{l.lang, id}
-		if s, ok := l.cat.remembered(k); ok {
+		if s, ok := l.cat.said.get(k); ok {
 			return s
 		}
 		s, err := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id})
 		if err == nil && s != "" { // a message the language has: the catalog is bounded, so is the memo
-			l.cat.remember(k, s)
+			l.cat.said.put(k, s)
 			return s
 		}
 		if s == "" || (err != nil && !errors.As(err, new(*goi18n.MessageNotFoundErr))) {
@@ -217,12 +217,12 @@ func (l *Localizer) fill(id string, args ...string) string {
 	var p pattern
 	ok := false
 	if l.cat != nil {
-		p, ok = l.cat.pattern(k)
+		p, ok = l.cat.patterns.get(k)
 	}
 	if !ok {
 		p = l.compile(id, args)
 		if l.cat != nil {
-			l.cat.rememberPattern(k, p)
+			l.cat.patterns.put(k, p)
 		}
 	}
 	if p.lits == nil {
