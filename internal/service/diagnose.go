@@ -3,8 +3,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -235,17 +233,12 @@ func (c *Check) transportFailure(err error, timeout time.Duration) {
 		err = ue.Err // its text repeats the URL with the query
 	}
 	var dnsErr *net.DNSError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalidCert x509.CertificateInvalidError
-	var verifyErr *tls.CertificateVerificationError
-	var recordErr tls.RecordHeaderError
 	switch {
 	case errors.Is(err, ErrBlockedAddress):
 		c.fail("blocked", Msg("check.summary.blocked", "Reason", trimGuard(err)))
-	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
+	case CertificateUntrusted(err):
 		c.fail("tls", Msg("check.summary.tls_untrusted", "Reason", err.Error()))
-	case errors.As(err, &recordErr):
+	case NotTLS(err):
 		c.fail("tls", Msg("check.summary.tls_not_tls"))
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, cloud.ErrTimeout) || isNetTimeout(err):
 		c.fail("timeout", Msg("check.summary.timeout", "Seconds", int64(timeout.Round(time.Second)/time.Second)))

@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -100,11 +98,6 @@ func statusAndAdmin(err error, p *service.Problem, known *bool) (int, adminNote)
 	var step *service.StepError
 	var se *cloud.StatusError
 	var dnsErr *net.DNSError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalidCert x509.CertificateInvalidError
-	var verifyErr *tls.CertificateVerificationError
-	var recordErr tls.RecordHeaderError
 	switch {
 	case errors.As(err, &le):
 		switch le.Kind {
@@ -175,7 +168,7 @@ func statusAndAdmin(err error, p *service.Problem, known *bool) (int, adminNote)
 		return http.StatusNotImplemented, adminNote{}
 	case errors.Is(err, service.ErrBlockedAddress):
 		return http.StatusBadGateway, adminCheck("problem.admin.network_guard")
-	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert), errors.As(err, &recordErr):
+	case service.CertificateUntrusted(err), service.NotTLS(err):
 		p.Code = "tls"
 		return http.StatusBadGateway, adminCheck("problem.admin.tls")
 	case errors.As(err, &dnsErr):
