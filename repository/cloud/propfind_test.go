@@ -79,6 +79,43 @@ func TestParseMultistatusNextcloudListing(t *testing.T) {
 	}
 }
 
+// TestParseMultistatusXnetListing: the shape golang.org/x/net/webdav writes (the test cloud's), where every
+// ownCloud and Nextcloud property binds the default namespace for itself, reads as encoding/xml reads it, streamed
+// whole or a byte at a time.
+func TestParseMultistatusXnetListing(t *testing.T) {
+	t.Parallel()
+	items := []listingItem{
+		{name: "Documents", dir: true, size: 4096},
+		{name: "my report.pdf", size: 1234},
+		{name: "a#b%c?d.txt", size: 7},
+		{name: "Übung – ñ 日本.jpg", size: 9},
+		{name: "Archive", dir: true, size: 10},
+		{name: "100% sure & done.txt", size: 10},
+	}
+	data := xnetListing(testRoot, "/Shared stuff", items)
+	ref, err := refParseMultistatus(data, &hrefMapper{root: testRoot})
+	if err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	for _, oneByte := range []bool{false, true} {
+		var r io.Reader = bytes.NewReader(data)
+		if oneByte {
+			r = iotest.OneByteReader(r)
+		}
+		lean, _, err := parseMultistatus(r, &hrefMapper{root: testRoot}, 0)
+		if err != nil {
+			t.Fatalf("lean (one byte at a time %v): %v", oneByte, err)
+		}
+		if !reflect.DeepEqual(lean, ref) {
+			t.Fatalf("lean (one byte at a time %v) and reference differ:\nlean %+v\nref  %+v", oneByte, lean, ref)
+		}
+	}
+	if len(ref) != len(items)+1 || !ref[1].Dir || ref[1].FileID != "101" || ref[1].Permissions != "RGDNVCK" ||
+		ref[2].Size != 1234 || ref[2].ContentType != "application/pdf" || !ref[2].HasPreview || ref[2].ETag == "" {
+		t.Errorf("entries = %+v", ref)
+	}
+}
+
 func TestParseMultistatusShapes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -552,6 +589,31 @@ func sameEntries(a, b []Entry) bool {
 		return true
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// BenchmarkParseMultistatus200 parses a 200-entry folder (the load test's size) in the two shapes: Nextcloud's
+// (prefixes bound once on the root) and golang.org/x/net/webdav's (the test cloud's: a namespace bound on every
+// ownCloud and Nextcloud property).
+func BenchmarkParseMultistatus200(b *testing.B) {
+	for _, shape := range []struct {
+		name string
+		data []byte
+	}{
+		{"nextcloud", nextcloudListing(testRoot, "/Docs", bigListing(200))},
+		{"xnet", xnetListing(testRoot, "/Docs", bigListing(200))},
+	} {
+		b.Run(shape.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(shape.data)))
+			for b.Loop() {
+				entries, _, err := parseMultistatus(bytes.NewReader(shape.data), &hrefMapper{root: testRoot},
+					int64(len(shape.data)))
+				if err != nil || len(entries) != 201 {
+					b.Fatal(err, len(entries))
+				}
+			}
+		})
+	}
 }
 
 func BenchmarkParseMultistatus10000(b *testing.B) {
