@@ -529,23 +529,29 @@ var errNeedMore = errors.New("need more input")
 
 // frame is one open element.
 type frame struct {
-	role    uint8
-	last    uint8 // 1 + the role of the last child closed, 0 before the first
-	nameEnd int32 // end of the element's qualified name in msParser.names
-	nsMark  int32 // len(msParser.ns) before the element's own bindings
+	role     uint8
+	last     uint8  // 1 + the role of the last child closed, 0 before the first
+	nameEnd  int32  // end of the element's qualified name in msParser.names
+	nsMark   int32  // len(msParser.ns) before the element's own bindings
+	outerGen uint32 // the generation of the bindings outside the element, back in force when it closes
 }
 
 // nRoles bounds the element roles.
 const nRoles = roleValue + nProps
 
-// msMemoName is the longest qualified name the start tag memo keeps; a listing's are at most 18 bytes.
-const msMemoName = 23
+// msMemoTag is the longest start tag (between '<' and '>' or "/>") the start tag memo keeps: a listing's names
+// are at most 18 bytes, and golang.org/x/net/webdav's properties that bind their own namespace
+// (`has-preview xmlns="http://nextcloud.org/ns"`) at most 43.
+const msMemoTag = 50
 
-// tagMemo is the start tag that last followed a given child inside an element of a given role: its qualified name
-// and its role, valid while the namespace bindings in scope are those of generation gen.
+// tagMemo is the start tag that last followed a given child inside an element of a given role: its text (the
+// qualified name, then any attributes), the length of the name, whether the attributes declare namespaces, and
+// the element's role, valid while the namespace bindings in scope are those of generation gen.
 type tagMemo struct {
-	name [msMemoName]byte
-	n    uint8
+	tag  [msMemoTag]byte
+	n    uint8 // length of the tag's text
+	qn   uint8 // length of the qualified name
+	decl bool  // the tag declares namespaces: it is taken from the memo only when it has no child elements
 	role uint8
 	gen  uint32
 }
@@ -583,7 +589,8 @@ type msParser struct {
 	out        entryBlocks
 	nsCache    [4]binding // prefixes resolved since the bindings in scope last changed
 	nsCacheLen int
-	gen        uint32 // changes with the bindings in scope (memos of another are stale); no body under the limit wraps it
+	gen        uint32 // names the bindings in scope (memos of others are stale); back when a declaring element ends
+	lastGen    uint32 // the last generation handed out; no body under the limit wraps it
 	memo       [nRoles][nRoles + 1]tagMemo
 	done       bool // the root element ended
 	rootSeen   bool
@@ -594,7 +601,7 @@ type msParser struct {
 // A syntax error, a document that ends early, a root that is not DAV: multistatus or a response without href is a
 // *parseError; a failing read is returned as it is (io.ErrUnexpectedEOF is a truncation).
 func parseMultistatus(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, []byte, error) {
-	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer), gen: 1}
+	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer), gen: 1, lastGen: 1}
 	if sizeHint > 0 {
 		// One block for the whole listing, so it is handed over without a copy: peak memory stays near what the
 		// listing keeps. The caller bounds sizeHint (a Content-Length over the listing limit is refused unread).
@@ -1206,8 +1213,10 @@ func (p *msParser) pop() error {
 	top := p.stack[p.depth-1]
 	p.depth--
 	if int(top.nsMark) < len(p.ns) {
+		// The bindings are again exactly those outside the element, and so is what was learnt under them.
 		p.ns = p.ns[:top.nsMark]
-		p.bindingsChanged()
+		p.nsCacheLen = 0
+		p.gen = top.outerGen
 	}
 	if p.depth > 0 {
 		p.stack[p.depth-1].last = top.role + 1
@@ -1239,15 +1248,20 @@ func (p *msParser) startTag(b []byte) error {
 		top := &p.stack[p.depth-1]
 		if m := &p.memo[top.role][top.last]; m.gen == p.gen {
 			n := 1 + int(m.n)
-			if len(b) > n+1 && string(b[1:n]) == string(m.name[:m.n]) {
+			if len(b) > n+1 && string(b[1:n]) == string(m.tag[:m.n]) {
+				q := b[1 : 1+int(m.qn)]
 				switch {
 				case b[n] == '>':
-					if p.leaf(b, n+1, b[1:n], m.role) {
+					if p.leaf(b, n+1, q, m.role) {
 						return nil
 					}
-					return p.push(b[1:n], m.role, int32(len(p.ns)), n+1, false)
+					if !m.decl {
+						return p.push(q, m.role, int32(len(p.ns)), n+1, false)
+					}
+					// Declarations in force for child elements: the full path below applies them.
 				case b[n] == '/' && b[n+1] == '>':
-					return p.push(b[1:n], m.role, int32(len(p.ns)), n+2, true)
+					// An empty element's declarations bind nothing but its own name, which the memo resolved.
+					return p.push(q, m.role, int32(len(p.ns)), n+2, true)
 				}
 			}
 		}
@@ -1349,6 +1363,7 @@ func (p *msParser) startTag(b []byte) error {
 		return p.syntax("too many namespace declarations")
 	}
 	mark := int32(len(p.ns))
+	outerGen := p.gen
 	if len(p.decls) > 0 {
 		p.bindingsChanged()
 	}
@@ -1381,14 +1396,17 @@ func (p *msParser) startTag(b []byte) error {
 		}
 		p.rootSeen = true
 	}
-	if len(p.decls) == 0 && parent != roleDocument && len(q) <= msMemoName {
+	if tagEnd := i - 1 - btoi(empty); parent != roleDocument && tagEnd-1 <= msMemoTag {
+		// Remembered under the bindings outside the tag: that is where the next such tag is looked up.
 		top := &p.stack[p.depth-1]
 		m := &p.memo[parent][top.last]
-		m.n = uint8(copy(m.name[:], q))
+		m.n = uint8(copy(m.tag[:], b[1:tagEnd]))
+		m.qn = uint8(len(q))
+		m.decl = len(p.decls) > 0
 		m.role = role
-		m.gen = p.gen
+		m.gen = outerGen
 	}
-	return p.push(q, role, mark, i, empty)
+	return p.pushIn(q, role, mark, outerGen, i, empty)
 }
 
 // leaf reads a whole element whose start tag, named q, ends at b[i], when it is a property or href that holds
@@ -1431,8 +1449,22 @@ func (p *msParser) leaf(b []byte, i int, q []byte, role uint8) bool {
 	return true
 }
 
-// push opens an element of role named q whose start tag takes n bytes.
+// btoi is 1 for true, 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// push opens an element of role named q whose start tag takes n bytes and binds no namespace.
 func (p *msParser) push(q []byte, role uint8, mark int32, n int, empty bool) error {
+	return p.pushIn(q, role, mark, p.gen, n, empty)
+}
+
+// pushIn opens an element of role named q whose start tag takes n bytes; its own bindings are p.ns[mark:], and
+// outerGen is the generation of those outside it.
+func (p *msParser) pushIn(q []byte, role uint8, mark int32, outerGen uint32, n int, empty bool) error {
 	if p.depth >= msMaxDepth {
 		return p.syntax("elements nested too deeply")
 	}
@@ -1447,7 +1479,7 @@ func (p *msParser) push(q []byte, role uint8, mark int32, n int, empty bool) err
 		p.names = names
 	}
 	copy(p.names[start:end], q)
-	p.stack[p.depth] = frame{role: role, nameEnd: int32(end), nsMark: mark}
+	p.stack[p.depth] = frame{role: role, nameEnd: int32(end), nsMark: mark, outerGen: outerGen}
 	p.depth++
 	p.pos += n
 	p.enter(role)
@@ -1480,10 +1512,12 @@ func (p *msParser) enter(role uint8) {
 	}
 }
 
-// bindingsChanged forgets what was learnt under the namespace bindings that were in scope.
+// bindingsChanged starts a new generation of bindings in scope: what was learnt under others does not hold. An
+// element's declarations start one; its end tag brings back the one outside it (pop).
 func (p *msParser) bindingsChanged() {
 	p.nsCacheLen = 0
-	p.gen++
+	p.lastGen++
+	p.gen = p.lastGen
 }
 
 // resolve finds the namespace of an element name. The prefixes resolved since the bindings in scope last changed

@@ -252,6 +252,63 @@ func TestParseMultistatusRebinding(t *testing.T) {
 	}
 }
 
+// Tags that declare namespaces are remembered with their declarations (golang.org/x/net/webdav binds one on
+// every ownCloud property), but taken from memory only where the declarations cannot matter: a property read
+// whole, an empty element. A container that declares goes the full path, and so do its children; and the
+// bindings a declaring element starts are never mistaken for earlier ones that are gone.
+func TestParseMultistatusDeclaringTags(t *testing.T) {
+	t.Parallel()
+	resp := func(name, prop string) string {
+		return `<d:response><d:href>/remote.php/dav/files/alice/` + name + `</d:href><d:propstat>` + prop +
+			`<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`
+	}
+	const oc = `http://owncloud.org/ns`
+	doc := `<d:multistatus xmlns:d="DAV:">` +
+		// a declaring container, twice: its children need its binding the second time too.
+		resp("a", `<d:prop xmlns:o="`+oc+`"><o:size>1</o:size></d:prop>`) +
+		resp("b", `<d:prop xmlns:o="`+oc+`"><o:size>2</o:size></d:prop>`) +
+		// the same container binding o elsewhere: a new set of bindings, not the one of a or b.
+		resp("c", `<d:prop xmlns:o="urn:other"><o:size>3</o:size></d:prop>`) +
+		resp("d", `<d:prop xmlns:o="`+oc+`"><o:size>4</o:size></d:prop>`) +
+		// properties that declare their own namespace, read whole.
+		resp("e", `<d:prop><size xmlns="`+oc+`">5</size></d:prop>`) +
+		resp("f", `<d:prop><size xmlns="`+oc+`">6</size></d:prop>`) +
+		resp("g", `<d:prop><size xmlns="urn:other">7</size></d:prop>`) +
+		resp("h", `<d:prop><size xmlns="`+oc+`"><x/>8</size></d:prop>`) +
+		// an empty element that declares, twice, then one that declares another namespace.
+		resp("i/", `<d:prop><d:resourcetype><D:collection xmlns:D="DAV:"/></d:resourcetype></d:prop>`) +
+		resp("j/", `<d:prop><d:resourcetype><D:collection xmlns:D="DAV:"/></d:resourcetype></d:prop>`) +
+		resp("k/", `<d:prop><d:resourcetype><D:collection xmlns:D="urn:other"/></d:resourcetype></d:prop>`) +
+		`</d:multistatus>`
+	want := []Entry{
+		{Path: "/a", Name: "a", Size: 1},
+		{Path: "/b", Name: "b", Size: 2},
+		{Path: "/c", Name: "c", Size: -1},
+		{Path: "/d", Name: "d", Size: 4},
+		{Path: "/e", Name: "e", Size: 5},
+		{Path: "/f", Name: "f", Size: 6},
+		{Path: "/g", Name: "g", Size: -1},
+		{Path: "/h", Name: "h", Size: 8},
+		{Path: "/i", Name: "i", Size: -1, Dir: true},
+		{Path: "/j", Name: "j", Size: -1, Dir: true},
+		{Path: "/k", Name: "k", Size: -1},
+	}
+	got, err := parseLean(t, []byte(doc), testRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lean got  %+v\nwant %+v", got, want)
+	}
+	ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ref, want) {
+		t.Errorf("reference got %+v\nwant %+v", ref, want)
+	}
+}
+
 // A property read whole when its tag is recognised falls back to the full path, from its start tag, on what it
 // does not handle; the text it had read so far is not kept twice.
 func TestParseMultistatusLeafFallback(t *testing.T) {
