@@ -23,6 +23,7 @@ import (
 	"math/bits"
 	"net/http"
 	"path"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -195,6 +196,9 @@ var (
 	errBadHref     = errors.New("href with a bad escape")
 )
 
+// msInternMax caps the interned strings of a mapper.
+const msInternMax = 256
+
 // intern returns a shared string for b; the set is capped so that a hostile listing cannot grow it.
 func (m *hrefMapper) intern(b []byte) string {
 	if len(b) == 0 {
@@ -211,7 +215,7 @@ func (m *hrefMapper) intern(b []byte) string {
 		if m.strs == nil {
 			m.strs = make(map[string]string, 16)
 		}
-		if len(m.strs) < 256 {
+		if len(m.strs) < msInternMax {
 			m.strs[s] = s
 		}
 	}
@@ -595,20 +599,96 @@ type msParser struct {
 	done       bool // the root element ended
 	rootSeen   bool
 	attrBuf    []byte
+	mapper     hrefMapper // p.m while a document is read
 }
 
 // parseMultistatus reads a multistatus document from r and returns its responses as entries, in document order.
 // A syntax error, a document that ends early, a root that is not DAV: multistatus or a response without href is a
 // *parseError; a failing read is returned as it is (io.ErrUnexpectedEOF is a truncation).
+//
+// m gives the roots hrefs are relative to; the parser works with a mapper of its own with the same roots, whose
+// buffers it keeps. The start of the body (for error snippets) is returned with an error or an empty listing,
+// else nil.
 func parseMultistatus(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, []byte, error) {
-	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer), gen: 1, lastGen: 1}
+	p, _ := parserPool.Get().(*msParser)
+	if p == nil {
+		p = &msParser{}
+	}
+	entries, head, err := p.parse(r, m, sizeHint)
+	p.release()
+	return entries, head, err
+}
+
+// parse reads one document with p, which may have read others before.
+func (p *msParser) parse(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, []byte, error) {
+	p.start(r, m)
 	if sizeHint > 0 {
 		// One block for the whole listing, so it is handed over without a copy: peak memory stays near what the
 		// listing keeps. The caller bounds sizeHint (a Content-Length over the listing limit is refused unread).
 		p.out.cur = make([]Entry, 0, sizeHint/bytesPerEntryHint+1)
 	}
 	err := p.run()
-	return p.out.slice(), p.head, err
+	entries := p.out.slice()
+	var head []byte
+	if err != nil || len(entries) == 0 {
+		head = bytes.Clone(p.head)
+	}
+	// Nothing of the document stays referenced from the parser.
+	p.r, p.m, p.rerr = nil, nil, nil
+	p.out = entryBlocks{}
+	return entries, head, err
+}
+
+// parserPool keeps parsers between listings: their read buffer (32 KiB), the tag memo and the buffers of names,
+// values and hrefs are reused rather than allocated for every listing.
+var parserPool sync.Pool
+
+// msPoolMax bounds the bytes of buffers a parser may hold to go back to the pool: one that grew for a long token
+// or value is left to the collector.
+const msPoolMax = 64 << 10
+
+// start readies p for a document read from r with m's roots.
+func (p *msParser) start(r io.Reader, m *hrefMapper) {
+	if p.buf == nil {
+		p.buf = make([]byte, msInitialBuffer)
+	}
+	p.r = r
+	p.pos, p.end = 0, 0
+	p.eof, p.cut, p.rerr = false, false, nil
+	p.head = p.head[:0]
+	p.depth = 0
+	p.ns, p.decls, p.attrBuf = p.ns[:0], p.decls[:0], p.attrBuf[:0]
+	p.ent.reset()
+	p.ps.reset()
+	p.out = entryBlocks{}
+	p.nsCacheLen = 0
+	p.done, p.rootSeen = false, false
+	// The document starts with bindings of its own: a generation no memo of an earlier document carries.
+	if p.lastGen >= 1<<31 {
+		p.memo = [nRoles][nRoles + 1]tagMemo{}
+		p.lastGen = 0
+	}
+	p.lastGen++
+	p.gen = p.lastGen
+	p.mapper.root, p.mapper.altRoot = m.root, m.altRoot
+	if len(p.mapper.strs) >= msInternMax {
+		// A listing that filled the interned set leaves none of its strings to the next.
+		clear(p.mapper.strs)
+	}
+	p.m = &p.mapper
+}
+
+// release puts the parser back in the pool, unless it holds large buffers.
+func (p *msParser) release() {
+	held := cap(p.buf) + cap(p.head) + cap(p.names) + cap(p.attrBuf) + cap(p.ent.href) + cap(p.ps.status) +
+		cap(p.mapper.buf) + cap(p.mapper.scratch)
+	for i := range nProps {
+		held += cap(p.ent.val[i]) + cap(p.ps.val[i])
+	}
+	if held > msInitialBuffer+msPoolMax || cap(p.ns) > 64 || cap(p.decls) > 64 {
+		return
+	}
+	parserPool.Put(p)
 }
 
 // bytesPerEntryHint is the fewest bytes a response of a listing takes as Nextcloud writes it with our property

@@ -309,6 +309,72 @@ func TestParseMultistatusDeclaringTags(t *testing.T) {
 	}
 }
 
+// A parser reused for another document (they are pooled) reads it as a new one would: what it remembered of the
+// tags of the last one does not hold under the new document's bindings, a failure leaves nothing behind, and the
+// start of the body comes with an error or an empty listing only.
+func TestParseMultistatusReusedParser(t *testing.T) {
+	t.Parallel()
+	doc := func(ocNS string, size string) []byte {
+		return []byte(`<d:multistatus xmlns:d="DAV:" xmlns:o="` + ocNS + `">` +
+			`<d:response><d:href>/remote.php/dav/files/alice/a</d:href><d:propstat><d:prop><d:getetag>e</d:getetag>` +
+			`<o:size>` + size + `</o:size></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>` +
+			`<d:response><d:href>/remote.php/dav/files/alice/b</d:href><d:propstat><d:prop><d:getetag>e</d:getetag>` +
+			`<o:size>` + size + `</o:size></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>` +
+			`</d:multistatus>`)
+	}
+	p := &msParser{}
+	docs := []struct {
+		data     []byte
+		size     int64
+		wantErr  bool
+		wantHead bool
+	}{
+		{doc(nsURIOC, "1"), 1, false, false},
+		{doc("urn:other", "2"), -1, false, false},
+		{doc(nsURIOC, "3")[:200], 0, true, true},
+		{doc(nsURIOC, "4"), 4, false, false},
+		{[]byte(`<d:multistatus xmlns:d="DAV:"></d:multistatus>`), 0, false, true},
+		{doc(nsURIOC, "5"), 5, false, false},
+	}
+	for i, d := range docs {
+		got, head, err := p.parse(bytes.NewReader(d.data), &hrefMapper{root: testRoot}, int64(len(d.data)))
+		if (err != nil) != d.wantErr || (head != nil) != d.wantHead {
+			t.Fatalf("document %d: error %v, head %q", i, err, head)
+		}
+		if d.wantHead && !bytes.HasPrefix(d.data, head) {
+			t.Errorf("document %d: head %q is not the start of the body", i, head)
+		}
+		if err != nil || len(d.data) < 100 {
+			continue
+		}
+		want := []Entry{{Path: "/a", Name: "a", ETag: "e", Size: d.size}, {Path: "/b", Name: "b", ETag: "e", Size: d.size}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("document %d: got %+v, want %+v", i, got, want)
+		}
+		if p.r != nil || p.m != nil || p.out.cur != nil {
+			t.Errorf("document %d: the parser still refers to the document", i)
+		}
+	}
+	// Generations start again, with nothing remembered, long before they would wrap: no memo can carry a
+	// generation that is handed out again.
+	p.lastGen = 1<<31 - 2
+	for _, d := range []int{0, 4} {
+		if _, _, err := p.parse(bytes.NewReader(docs[d].data), &hrefMapper{root: testRoot}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.lastGen > 10 {
+		t.Fatalf("generations did not start again: %d", p.lastGen)
+	}
+	for _, row := range p.memo {
+		for _, m := range row {
+			if m.gen > p.lastGen {
+				t.Fatalf("a memo of generation %d outlived the restart at %d", m.gen, p.lastGen)
+			}
+		}
+	}
+}
+
 // A property read whole when its tag is recognised falls back to the full path, from its start tag, on what it
 // does not handle; the text it had read so far is not kept twice.
 func TestParseMultistatusLeafFallback(t *testing.T) {
