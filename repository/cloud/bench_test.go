@@ -3,9 +3,11 @@ package cloud
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -65,7 +67,19 @@ func BenchmarkReadDir200(b *testing.B) {
 					rest = rest[n:]
 				}
 			}))
-			cn := ts.client(b).As("alice", staticToken("tok"))
+			// The client's own transport, its connections counting the reads they make of the socket.
+			tr := newTransport()
+			var reads atomic.Int64
+			dial := tr.DialContext
+			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := dial(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return &countingConn{Conn: c, reads: &reads}, nil
+			}
+			cn := ts.client(b, func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} }).As("alice",
+				staticToken("tok"))
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
@@ -75,8 +89,20 @@ func BenchmarkReadDir200(b *testing.B) {
 					b.Fatal(err, len(children))
 				}
 			}
+			b.ReportMetric(float64(reads.Load())/float64(b.N), "reads/op")
 		})
 	}
+}
+
+// countingConn counts the reads made of a connection.
+type countingConn struct {
+	net.Conn
+	reads *atomic.Int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	c.reads.Add(1)
+	return c.Conn.Read(p)
 }
 
 // BenchmarkBareFetch10000 sends the same PROPFIND with the same transport and throws the body away: the floor
