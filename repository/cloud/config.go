@@ -267,8 +267,15 @@ func newTransport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		ReadBufferSize:        ReadBufferSize,
 	}
 }
+
+// ReadBufferSize is the read buffer of the client's own transport for each connection (Go's default is 4 KiB).
+// A listing sent in chunked transfer encoding (the usual for WebDAV servers, which do not know a listing's
+// length in advance) is read through it: with 4 KiB a 130 KB listing took 32 reads of the socket, with 32 KiB it
+// takes as few as the data that has arrived allows (BenchmarkReadDir200). An idle connection keeps it.
+const ReadBufferSize = 32 << 10
 
 // redactURL is raw without query, fragment and credentials, for error messages.
 func redactURL(raw string) string {
