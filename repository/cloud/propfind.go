@@ -635,7 +635,7 @@ func (p *msParser) parse(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, [
 	}
 	// Nothing of the document stays referenced from the parser.
 	p.r, p.m, p.rerr = nil, nil, nil
-	p.out = entryBlocks{}
+	p.out.reset()
 	return entries, head, err
 }
 
@@ -660,7 +660,7 @@ func (p *msParser) start(r io.Reader, m *hrefMapper) {
 	p.ns, p.decls, p.attrBuf = p.ns[:0], p.decls[:0], p.attrBuf[:0]
 	p.ent.reset()
 	p.ps.reset()
-	p.out = entryBlocks{}
+	p.out.reset()
 	p.nsCacheLen = 0
 	p.done, p.rootSeen = false, false
 	// The document starts with bindings of its own: a generation no memo of an earlier document carries.
@@ -706,10 +706,23 @@ const (
 // Appending to one slice would reallocate and copy it again and again (Go grows large slices by a quarter), which
 // for a 10,000-entry folder allocated about five times the final listing and left up to a quarter of it unused
 // in the listing cache; blocks allocate about twice the listing and keep none of it spare.
+//
+// Blocks that were copied out are scratch: a parser keeps the small ones (spareEntryBlock entries at most), emptied,
+// for the next listing it reads without a Content-Length, which grows through the same sizes.
 type entryBlocks struct {
-	full [][]Entry
-	cur  []Entry
-	n    int
+	full  [][]Entry
+	cur   []Entry
+	n     int
+	spare [][]Entry // spare[k]: an empty block of the k-th size (firstEntryBlock << k), or nil
+}
+
+// spareEntryBlock is the largest block kept for the next listing: blocks of 16 to 256 entries, 71 KiB in all.
+const spareEntryBlock = 256
+
+// reset readies b for another listing, keeping its spare blocks.
+func (b *entryBlocks) reset() {
+	clear(b.full)
+	b.full, b.cur, b.n = b.full[:0], nil, 0
 }
 
 func (b *entryBlocks) add(e Entry) {
@@ -717,14 +730,20 @@ func (b *entryBlocks) add(e Entry) {
 		if len(b.cur) > 0 {
 			b.full = append(b.full, b.cur)
 		}
-		b.cur = make([]Entry, 0, min(max(firstEntryBlock, 2*cap(b.cur)), maxEntryBlock))
+		size := min(max(firstEntryBlock, 2*cap(b.cur)), maxEntryBlock)
+		if k := len(b.full); k < len(b.spare) && cap(b.spare[k]) == size {
+			b.cur, b.spare[k] = b.spare[k], nil
+		} else {
+			b.cur = make([]Entry, 0, size)
+		}
 	}
 	b.cur = append(b.cur, e)
 	b.n++
 }
 
 // slice returns the entries in order. A single block with at most a quarter to spare (a block sized from the
-// Content-Length) is returned as it is.
+// Content-Length) is returned as it is; else the entries are copied into a slice of their own, and the blocks of
+// the sizes a listing grows through are emptied and kept.
 func (b *entryBlocks) slice() []Entry {
 	if len(b.full) == 0 && cap(b.cur)-len(b.cur) <= len(b.cur)/4 {
 		return b.cur
@@ -733,7 +752,28 @@ func (b *entryBlocks) slice() []Entry {
 	for _, blk := range b.full {
 		out = append(out, blk...)
 	}
-	return append(out, b.cur...)
+	out = append(out, b.cur...)
+	for k, blk := range b.full {
+		if !b.keep(k, blk) {
+			return out
+		}
+	}
+	b.keep(len(b.full), b.cur)
+	return out
+}
+
+// keep empties blk, the k-th block of a listing that was copied out, and keeps it as a spare if it is of the k-th
+// size and small enough; it reports whether it did.
+func (b *entryBlocks) keep(k int, blk []Entry) bool {
+	if cap(blk) != firstEntryBlock<<k || cap(blk) > spareEntryBlock {
+		return false
+	}
+	clear(blk) // no entry of this listing stays reachable through the parser
+	for len(b.spare) <= k {
+		b.spare = append(b.spare, nil)
+	}
+	b.spare[k] = blk[:0]
+	return true
 }
 
 // fill reads more input after compacting the buffer; false when nothing more can come.

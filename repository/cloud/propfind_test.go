@@ -762,3 +762,50 @@ func BenchmarkParseMultistatus10000(b *testing.B) {
 		}
 	})
 }
+
+// TestEntryBlocksReuse: the blocks a listing grew through are kept, emptied, for the next one, and a listing
+// handed over never shares memory with a block kept or taken later: listings read one after the other keep
+// their entries, whether they were copied out of blocks or handed over as their one block.
+func TestEntryBlocksReuse(t *testing.T) {
+	t.Parallel()
+	var b entryBlocks
+	listing := func(tag string, n int) []Entry {
+		b.reset()
+		for i := range n {
+			b.add(Entry{Path: fmt.Sprintf("/%s/%d", tag, i), Size: int64(i)})
+		}
+		return b.slice()
+	}
+	check := func(name string, got []Entry, tag string, n int) {
+		t.Helper()
+		if len(got) != n {
+			t.Fatalf("%s: %d entries, want %d", name, len(got), n)
+		}
+		for i, e := range got {
+			if e.Path != fmt.Sprintf("/%s/%d", tag, i) || e.Size != int64(i) {
+				t.Fatalf("%s: entry %d is %+v", name, i, e)
+			}
+		}
+	}
+	a := listing("a", 200)
+	for k, blk := range b.spare {
+		if cap(blk) != firstEntryBlock<<k || len(blk) != 0 {
+			t.Fatalf("spare block %d: len %d cap %d", k, len(blk), cap(blk))
+		}
+		for _, e := range blk[:cap(blk)] {
+			if e != (Entry{}) {
+				t.Fatalf("spare block %d keeps an entry: %+v", k, e)
+			}
+		}
+	}
+	if len(b.spare) != 4 {
+		t.Fatalf("%d spare blocks, want 4 (16 to 128 entries)", len(b.spare))
+	}
+	small := listing("s", 14) // one block of 16, handed over as it is
+	c := listing("c", 200)
+	d := listing("d", 100)
+	check("a", a, "a", 200)
+	check("small", small, "s", 14)
+	check("c", c, "c", 200)
+	check("d", d, "d", 100)
+}
