@@ -20,7 +20,8 @@ type Acceptor struct {
 
 // NewAcceptor compiles a request's accepted types and size limit.
 func NewAcceptor(req host.PickRequest) Acceptor {
-	a := Acceptor{exts: map[string]bool{}, types: map[string]bool{}, maxBytes: req.MaxBytes}
+	// The maps are made when a type needs them: a request that accepts any type (the usual) makes none.
+	a := Acceptor{maxBytes: req.MaxBytes}
 	var names List
 	for _, t := range req.Accept {
 		t = strings.ToLower(strings.TrimSpace(t))
@@ -28,18 +29,33 @@ func NewAcceptor(req host.PickRequest) Acceptor {
 		case t == "" || t == "*" || t == "*/*":
 			continue
 		case strings.HasPrefix(t, "."):
-			a.exts[t] = true
+			a.addExt(t)
 		case strings.HasSuffix(t, "/*"):
 			a.prefixes = append(a.prefixes, strings.TrimSuffix(t, "*"))
 		case strings.Contains(t, "/"):
+			if a.types == nil {
+				a.types = map[string]bool{}
+			}
 			a.types[t] = true
 		default:
-			a.exts["."+t] = true
+			a.addExt("." + t)
 		}
 		names = append(names, t)
 	}
 	a.describe = names
 	return a
+}
+
+func (a *Acceptor) addExt(ext string) {
+	if a.exts == nil {
+		a.exts = map[string]bool{}
+	}
+	a.exts[ext] = true
+}
+
+// acceptsAll reports whether every file is accepted: any type, no size limit.
+func (a *Acceptor) acceptsAll() bool {
+	return a.AcceptsAllTypes() && a.maxBytes <= 0
 }
 
 // AcceptsAllTypes reports whether any type is accepted.

@@ -115,7 +115,7 @@ func (s *Service) page(f *folder, acc Acceptor, q ListQuery, cached bool) ListPa
 		per = DefaultPerPage
 	}
 	filter := strings.ToLower(strings.TrimSpace(q.Filter))
-	files, refused := countRefused(f, acc)
+	files, refused := countRefused(f, &acc)
 	only := onlyPickable(q.Pickable, files, refused)
 	var matched []int32
 	if filter == "" && (!only || refused == 0) {
@@ -137,15 +137,16 @@ func (s *Service) page(f *folder, acc Acceptor, q ListQuery, cached bool) ListPa
 	pageNo := min(max(q.Page, 1), pages)
 	lo := (pageNo - 1) * per
 	hi := min(lo+per, len(matched))
-	rows := make([]Row, 0, hi-lo)
-	for _, i := range matched[lo:hi] {
-		e := f.entries[i]
-		r := Row{Entry: e}
-		if !e.Dir {
+	// Each row is written in place, its entry copied once; only a refused file's words are built.
+	rows := make([]Row, hi-lo)
+	all := acc.acceptsAll()
+	for k, i := range matched[lo:hi] {
+		r := &rows[k]
+		r.Entry = f.entries[i]
+		if e := &r.Entry; !e.Dir && !all && !acc.accepts(e.Name, e.ContentType, e.Size) {
 			r.Refusal = acc.Refusal(e.Name, e.ContentType, e.Size)
 			r.Short = acc.ShortRefusal(e.Name, e.ContentType, e.Size)
 		}
-		rows = append(rows, r)
 	}
 	q.Page = pageNo
 	q.PerPage = per
@@ -204,7 +205,7 @@ func (f *folder) order(by string, desc bool) []int32 {
 		idx[i] = int32(i)
 	}
 	es := f.entries
-	slices.SortStableFunc(idx, func(a, b int32) int {
+	compare := func(a, b int32) int {
 		ea, eb := &es[a], &es[b]
 		if ea.Dir != eb.Dir {
 			if ea.Dir {
@@ -226,7 +227,12 @@ func (f *folder) order(by string, desc bool) []int32 {
 			c = -c
 		}
 		return c
-	})
+	}
+	// Servers mostly send a folder in name order already: one pass over it then replaces the sort (which leaves
+	// an ordered listing as it is).
+	if !slices.IsSortedFunc(idx, compare) {
+		slices.SortStableFunc(idx, compare)
+	}
 	if f.orders == nil {
 		f.orders = map[string][]int32{}
 	}

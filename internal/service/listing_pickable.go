@@ -8,7 +8,7 @@ const (
 )
 
 // accepts reports whether the pick request accepts a file, without building the words of a refusal.
-func (a Acceptor) accepts(name, contentType string, size int64) bool {
+func (a *Acceptor) accepts(name, contentType string, size int64) bool {
 	return a.typeOK(name, contentType) && (a.maxBytes <= 0 || size <= a.maxBytes)
 }
 
@@ -37,15 +37,17 @@ func (a Acceptor) Explain() Message {
 	return Message{}
 }
 
-// countRefused counts a folder's files and those the pick request refuses.
-func countRefused(f *folder, acc Acceptor) (files, refused int) {
+// countRefused counts a folder's files and those the pick request refuses. A request that accepts every file
+// refuses none, and no file is looked at for it.
+func countRefused(f *folder, acc *Acceptor) (files, refused int) {
+	all := acc.acceptsAll()
 	for i := range f.entries {
 		e := &f.entries[i]
 		if e.Dir {
 			continue
 		}
 		files++
-		if !acc.accepts(e.Name, e.ContentType, e.Size) {
+		if !all && !acc.accepts(e.Name, e.ContentType, e.Size) {
 			refused++
 		}
 	}

@@ -82,6 +82,7 @@ func newHTTPClients(base http.RoundTripper, allowLoopback bool) (guarded, open *
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
+			ReadBufferSize:        cloud.ReadBufferSize, // fewer reads of the socket for a chunked listing
 		}
 		return &http.Client{Transport: t, CheckRedirect: sameHostRedirects}
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/netip"
 	"testing"
+
+	"github.com/ocrepo/ocrepo/repository/cloud"
 )
 
 // TestSpecialBlocksTable pins the guard's table: a sample address of every block and of the IPv4-embedding forms
@@ -60,6 +62,22 @@ func TestGuardedClientsDialDirectly(t *testing.T) {
 	for _, hc := range []*http.Client{guarded, open} {
 		if tr, ok := hc.Transport.(*http.Transport); !ok || tr.Proxy != nil {
 			t.Errorf("transport %T takes a proxy", hc.Transport)
+		}
+	}
+}
+
+// TestGuardedClientsReadBuffer: the service's own transports read a connection through cloud.ReadBufferSize, so
+// that a chunked listing takes few reads of the socket (cloud's BenchmarkReadDir200 counts them).
+func TestGuardedClientsReadBuffer(t *testing.T) {
+	t.Parallel()
+	guarded, open := newHTTPClients(nil, false)
+	for _, hc := range []*http.Client{guarded, open} {
+		tr, ok := hc.Transport.(*http.Transport)
+		if !ok {
+			t.Fatalf("transport %T", hc.Transport)
+		}
+		if tr.ReadBufferSize != cloud.ReadBufferSize {
+			t.Errorf("the transport reads through a buffer of %d bytes, want %d", tr.ReadBufferSize, cloud.ReadBufferSize)
 		}
 	}
 }

@@ -267,8 +267,16 @@ func newTransport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		ReadBufferSize:        ReadBufferSize,
 	}
 }
+
+// ReadBufferSize is the read buffer of the client's own transport for each connection (Go's default is 4 KiB).
+// A listing sent in chunked transfer encoding (the usual for WebDAV servers, which do not know a listing's
+// length in advance) is read through it: a 130 KB listing took 32 reads of the socket with 4 KiB, 12 with 16 KiB
+// (BenchmarkReadDir200, reads/op). It stays under the parser's 32 KiB buffer, so that a body with a
+// Content-Length is still read straight into the parser's buffer rather than through this one.
+const ReadBufferSize = 16 << 10
 
 // redactURL is raw without query, fragment and credentials, for error messages.
 func redactURL(raw string) string {

@@ -266,3 +266,12 @@ func TestSnippet(t *testing.T) {
 		t.Errorf("snippet %q", got)
 	}
 }
+
+// TestNewTransportReadBuffer: the client's own transport reads a connection through ReadBufferSize, so that a
+// chunked listing takes few reads of the socket (BenchmarkReadDir200 counts them).
+func TestNewTransportReadBuffer(t *testing.T) {
+	t.Parallel()
+	if got := newTransport().ReadBufferSize; got != ReadBufferSize {
+		t.Errorf("read buffer %d, want %d", got, ReadBufferSize)
+	}
+}

@@ -240,3 +240,61 @@ func bigListing(n int) []listingItem {
 	}
 	return items
 }
+
+// xnetListing renders a multistatus the way golang.org/x/net/webdav answers the same PROPFIND (the test cloud,
+// and so the load test, serve this shape): the D: prefix bound on the root and again on every collection
+// element, the ownCloud and Nextcloud properties each binding the default namespace for itself, etags quoted
+// with plain '"', empty elements written with an end tag, a 404 propstat for a folder's length and type.
+func xnetListing(rootPath, dir string, items []listingItem) []byte {
+	var b bytes.Buffer
+	b.Grow(650 * (len(items) + 1))
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><D:multistatus xmlns:D="DAV:">`)
+	mod := time.Date(2024, 5, 14, 9, 12, 44, 0, time.UTC)
+	writeEntry := func(href string, it listingItem, id int) {
+		b.WriteString(`<D:response><D:href>`)
+		b.WriteString(href)
+		b.WriteString(`</D:href><D:propstat><D:prop><D:getlastmodified>`)
+		b.WriteString(mod.Add(time.Duration(id) * time.Minute).Format(httpTimeLayout))
+		b.WriteString(`</D:getlastmodified>`)
+		if it.dir {
+			b.WriteString(`<D:resourcetype><D:collection xmlns:D="DAV:"/></D:resourcetype>`)
+		} else {
+			fmt.Fprintf(&b, `<D:getcontentlength>%d</D:getcontentlength><D:getcontenttype>%s</D:getcontenttype>`,
+				it.size, contentTypeOf(it.name))
+			b.WriteString(`<D:resourcetype></D:resourcetype>`)
+		}
+		fmt.Fprintf(&b, `<D:getetag>"%013x"</D:getetag>`, 0x18ee9d8bd2c69+id)
+		perm := "RGDNVW"
+		if it.dir {
+			perm = "RGDNVCK"
+		}
+		fmt.Fprintf(&b, `<fileid xmlns="http://owncloud.org/ns">%d</fileid>`+
+			`<permissions xmlns="http://owncloud.org/ns">%s</permissions><size xmlns="http://owncloud.org/ns">%d</size>`,
+			100+id, perm, it.size)
+		fmt.Fprintf(&b, `<has-preview xmlns="http://nextcloud.org/ns">%t</has-preview>`, !it.dir)
+		b.WriteString(`</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>`)
+		if it.dir {
+			b.WriteString(`<D:propstat><D:prop><D:getcontentlength></D:getcontentlength>` +
+				`<D:getcontenttype></D:getcontenttype></D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>`)
+		}
+		b.WriteString(`</D:response>`)
+	}
+	dirHref := rootPath + sabreEscape(strings.Trim(dir, "/"))
+	if !strings.HasSuffix(dirHref, "/") {
+		dirHref += "/"
+	}
+	var total int64
+	for _, it := range items {
+		total += it.size
+	}
+	writeEntry(dirHref, listingItem{dir: true, size: total}, 0)
+	for i, it := range items {
+		href := dirHref + sabreEscape(it.name)
+		if it.dir {
+			href += "/"
+		}
+		writeEntry(href, it, i+1)
+	}
+	b.WriteString(`</D:multistatus>`)
+	return b.Bytes()
+}

@@ -23,6 +23,7 @@ import (
 	"math/bits"
 	"net/http"
 	"path"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -195,6 +196,9 @@ var (
 	errBadHref     = errors.New("href with a bad escape")
 )
 
+// msInternMax caps the interned strings of a mapper.
+const msInternMax = 256
+
 // intern returns a shared string for b; the set is capped so that a hostile listing cannot grow it.
 func (m *hrefMapper) intern(b []byte) string {
 	if len(b) == 0 {
@@ -211,7 +215,7 @@ func (m *hrefMapper) intern(b []byte) string {
 		if m.strs == nil {
 			m.strs = make(map[string]string, 16)
 		}
-		if len(m.strs) < 256 {
+		if len(m.strs) < msInternMax {
 			m.strs[s] = s
 		}
 	}
@@ -529,23 +533,29 @@ var errNeedMore = errors.New("need more input")
 
 // frame is one open element.
 type frame struct {
-	role    uint8
-	last    uint8 // 1 + the role of the last child closed, 0 before the first
-	nameEnd int32 // end of the element's qualified name in msParser.names
-	nsMark  int32 // len(msParser.ns) before the element's own bindings
+	role     uint8
+	last     uint8  // 1 + the role of the last child closed, 0 before the first
+	nameEnd  int32  // end of the element's qualified name in msParser.names
+	nsMark   int32  // len(msParser.ns) before the element's own bindings
+	outerGen uint32 // the generation of the bindings outside the element, back in force when it closes
 }
 
 // nRoles bounds the element roles.
 const nRoles = roleValue + nProps
 
-// msMemoName is the longest qualified name the start tag memo keeps; a listing's are at most 18 bytes.
-const msMemoName = 23
+// msMemoTag is the longest start tag (between '<' and '>' or "/>") the start tag memo keeps: a listing's names
+// are at most 18 bytes, and golang.org/x/net/webdav's properties that bind their own namespace
+// (`has-preview xmlns="http://nextcloud.org/ns"`) at most 43.
+const msMemoTag = 50
 
-// tagMemo is the start tag that last followed a given child inside an element of a given role: its qualified name
-// and its role, valid while the namespace bindings in scope are those of generation gen.
+// tagMemo is the start tag that last followed a given child inside an element of a given role: its text (the
+// qualified name, then any attributes), the length of the name, whether the attributes declare namespaces, and
+// the element's role, valid while the namespace bindings in scope are those of generation gen.
 type tagMemo struct {
-	name [msMemoName]byte
-	n    uint8
+	tag  [msMemoTag]byte
+	n    uint8 // length of the tag's text
+	qn   uint8 // length of the qualified name
+	decl bool  // the tag declares namespaces: it is taken from the memo only when it has no child elements
 	role uint8
 	gen  uint32
 }
@@ -583,25 +593,102 @@ type msParser struct {
 	out        entryBlocks
 	nsCache    [4]binding // prefixes resolved since the bindings in scope last changed
 	nsCacheLen int
-	gen        uint32 // changes with the bindings in scope (memos of another are stale); no body under the limit wraps it
+	gen        uint32 // names the bindings in scope (memos of others are stale); back when a declaring element ends
+	lastGen    uint32 // the last generation handed out; no body under the limit wraps it
 	memo       [nRoles][nRoles + 1]tagMemo
 	done       bool // the root element ended
 	rootSeen   bool
 	attrBuf    []byte
+	mapper     hrefMapper // p.m while a document is read
 }
 
 // parseMultistatus reads a multistatus document from r and returns its responses as entries, in document order.
 // A syntax error, a document that ends early, a root that is not DAV: multistatus or a response without href is a
 // *parseError; a failing read is returned as it is (io.ErrUnexpectedEOF is a truncation).
+//
+// m gives the roots hrefs are relative to; the parser works with a mapper of its own with the same roots, whose
+// buffers it keeps. The start of the body (for error snippets) is returned with an error or an empty listing,
+// else nil.
 func parseMultistatus(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, []byte, error) {
-	p := &msParser{r: r, m: m, buf: make([]byte, msInitialBuffer), gen: 1}
+	p, _ := parserPool.Get().(*msParser)
+	if p == nil {
+		p = &msParser{}
+	}
+	entries, head, err := p.parse(r, m, sizeHint)
+	p.release()
+	return entries, head, err
+}
+
+// parse reads one document with p, which may have read others before.
+func (p *msParser) parse(r io.Reader, m *hrefMapper, sizeHint int64) ([]Entry, []byte, error) {
+	p.start(r, m)
 	if sizeHint > 0 {
 		// One block for the whole listing, so it is handed over without a copy: peak memory stays near what the
 		// listing keeps. The caller bounds sizeHint (a Content-Length over the listing limit is refused unread).
 		p.out.cur = make([]Entry, 0, sizeHint/bytesPerEntryHint+1)
 	}
 	err := p.run()
-	return p.out.slice(), p.head, err
+	entries := p.out.slice()
+	var head []byte
+	if err != nil || len(entries) == 0 {
+		head = bytes.Clone(p.head)
+	}
+	// Nothing of the document stays referenced from the parser.
+	p.r, p.m, p.rerr = nil, nil, nil
+	p.out.reset()
+	return entries, head, err
+}
+
+// parserPool keeps parsers between listings: their read buffer (32 KiB), the tag memo and the buffers of names,
+// values and hrefs are reused rather than allocated for every listing.
+var parserPool sync.Pool
+
+// msPoolMax bounds the bytes of buffers a parser may hold to go back to the pool: one that grew for a long token
+// or value is left to the collector.
+const msPoolMax = 64 << 10
+
+// start readies p for a document read from r with m's roots.
+func (p *msParser) start(r io.Reader, m *hrefMapper) {
+	if p.buf == nil {
+		p.buf = make([]byte, msInitialBuffer)
+	}
+	p.r = r
+	p.pos, p.end = 0, 0
+	p.eof, p.cut, p.rerr = false, false, nil
+	p.head = p.head[:0]
+	p.depth = 0
+	p.ns, p.decls, p.attrBuf = p.ns[:0], p.decls[:0], p.attrBuf[:0]
+	p.ent.reset()
+	p.ps.reset()
+	p.out.reset()
+	p.nsCacheLen = 0
+	p.done, p.rootSeen = false, false
+	// The document starts with bindings of its own: a generation no memo of an earlier document carries.
+	if p.lastGen >= 1<<31 {
+		p.memo = [nRoles][nRoles + 1]tagMemo{}
+		p.lastGen = 0
+	}
+	p.lastGen++
+	p.gen = p.lastGen
+	p.mapper.root, p.mapper.altRoot = m.root, m.altRoot
+	if len(p.mapper.strs) >= msInternMax {
+		// A listing that filled the interned set leaves none of its strings to the next.
+		clear(p.mapper.strs)
+	}
+	p.m = &p.mapper
+}
+
+// release puts the parser back in the pool, unless it holds large buffers.
+func (p *msParser) release() {
+	held := cap(p.buf) + cap(p.head) + cap(p.names) + cap(p.attrBuf) + cap(p.ent.href) + cap(p.ps.status) +
+		cap(p.mapper.buf) + cap(p.mapper.scratch)
+	for i := range nProps {
+		held += cap(p.ent.val[i]) + cap(p.ps.val[i])
+	}
+	if held > msInitialBuffer+msPoolMax || cap(p.ns) > 64 || cap(p.decls) > 64 {
+		return
+	}
+	parserPool.Put(p)
 }
 
 // bytesPerEntryHint is the fewest bytes a response of a listing takes as Nextcloud writes it with our property
@@ -619,10 +706,23 @@ const (
 // Appending to one slice would reallocate and copy it again and again (Go grows large slices by a quarter), which
 // for a 10,000-entry folder allocated about five times the final listing and left up to a quarter of it unused
 // in the listing cache; blocks allocate about twice the listing and keep none of it spare.
+//
+// Blocks that were copied out are scratch: a parser keeps the small ones (spareEntryBlock entries at most), emptied,
+// for the next listing it reads without a Content-Length, which grows through the same sizes.
 type entryBlocks struct {
-	full [][]Entry
-	cur  []Entry
-	n    int
+	full  [][]Entry
+	cur   []Entry
+	n     int
+	spare [][]Entry // spare[k]: an empty block of the k-th size (firstEntryBlock << k), or nil
+}
+
+// spareEntryBlock is the largest block kept for the next listing: blocks of 16 to 256 entries, 71 KiB in all.
+const spareEntryBlock = 256
+
+// reset readies b for another listing, keeping its spare blocks.
+func (b *entryBlocks) reset() {
+	clear(b.full)
+	b.full, b.cur, b.n = b.full[:0], nil, 0
 }
 
 func (b *entryBlocks) add(e Entry) {
@@ -630,14 +730,20 @@ func (b *entryBlocks) add(e Entry) {
 		if len(b.cur) > 0 {
 			b.full = append(b.full, b.cur)
 		}
-		b.cur = make([]Entry, 0, min(max(firstEntryBlock, 2*cap(b.cur)), maxEntryBlock))
+		size := min(max(firstEntryBlock, 2*cap(b.cur)), maxEntryBlock)
+		if k := len(b.full); k < len(b.spare) && cap(b.spare[k]) == size {
+			b.cur, b.spare[k] = b.spare[k], nil
+		} else {
+			b.cur = make([]Entry, 0, size)
+		}
 	}
 	b.cur = append(b.cur, e)
 	b.n++
 }
 
 // slice returns the entries in order. A single block with at most a quarter to spare (a block sized from the
-// Content-Length) is returned as it is.
+// Content-Length) is returned as it is; else the entries are copied into a slice of their own, and the blocks of
+// the sizes a listing grows through are emptied and kept.
 func (b *entryBlocks) slice() []Entry {
 	if len(b.full) == 0 && cap(b.cur)-len(b.cur) <= len(b.cur)/4 {
 		return b.cur
@@ -646,7 +752,28 @@ func (b *entryBlocks) slice() []Entry {
 	for _, blk := range b.full {
 		out = append(out, blk...)
 	}
-	return append(out, b.cur...)
+	out = append(out, b.cur...)
+	for k, blk := range b.full {
+		if !b.keep(k, blk) {
+			return out
+		}
+	}
+	b.keep(len(b.full), b.cur)
+	return out
+}
+
+// keep empties blk, the k-th block of a listing that was copied out, and keeps it as a spare if it is of the k-th
+// size and small enough; it reports whether it did.
+func (b *entryBlocks) keep(k int, blk []Entry) bool {
+	if cap(blk) != firstEntryBlock<<k || cap(blk) > spareEntryBlock {
+		return false
+	}
+	clear(blk) // no entry of this listing stays reachable through the parser
+	for len(b.spare) <= k {
+		b.spare = append(b.spare, nil)
+	}
+	b.spare[k] = blk[:0]
+	return true
 }
 
 // fill reads more input after compacting the buffer; false when nothing more can come.
@@ -1206,8 +1333,10 @@ func (p *msParser) pop() error {
 	top := p.stack[p.depth-1]
 	p.depth--
 	if int(top.nsMark) < len(p.ns) {
+		// The bindings are again exactly those outside the element, and so is what was learnt under them.
 		p.ns = p.ns[:top.nsMark]
-		p.bindingsChanged()
+		p.nsCacheLen = 0
+		p.gen = top.outerGen
 	}
 	if p.depth > 0 {
 		p.stack[p.depth-1].last = top.role + 1
@@ -1239,15 +1368,20 @@ func (p *msParser) startTag(b []byte) error {
 		top := &p.stack[p.depth-1]
 		if m := &p.memo[top.role][top.last]; m.gen == p.gen {
 			n := 1 + int(m.n)
-			if len(b) > n+1 && string(b[1:n]) == string(m.name[:m.n]) {
+			if len(b) > n+1 && string(b[1:n]) == string(m.tag[:m.n]) {
+				q := b[1 : 1+int(m.qn)]
 				switch {
 				case b[n] == '>':
-					if p.leaf(b, n+1, b[1:n], m.role) {
+					if p.leaf(b, n+1, q, m.role) {
 						return nil
 					}
-					return p.push(b[1:n], m.role, int32(len(p.ns)), n+1, false)
+					if !m.decl {
+						return p.push(q, m.role, int32(len(p.ns)), n+1, false)
+					}
+					// Declarations in force for child elements: the full path below applies them.
 				case b[n] == '/' && b[n+1] == '>':
-					return p.push(b[1:n], m.role, int32(len(p.ns)), n+2, true)
+					// An empty element's declarations bind nothing but its own name, which the memo resolved.
+					return p.push(q, m.role, int32(len(p.ns)), n+2, true)
 				}
 			}
 		}
@@ -1349,6 +1483,7 @@ func (p *msParser) startTag(b []byte) error {
 		return p.syntax("too many namespace declarations")
 	}
 	mark := int32(len(p.ns))
+	outerGen := p.gen
 	if len(p.decls) > 0 {
 		p.bindingsChanged()
 	}
@@ -1381,14 +1516,17 @@ func (p *msParser) startTag(b []byte) error {
 		}
 		p.rootSeen = true
 	}
-	if len(p.decls) == 0 && parent != roleDocument && len(q) <= msMemoName {
+	if tagEnd := i - 1 - btoi(empty); parent != roleDocument && tagEnd-1 <= msMemoTag {
+		// Remembered under the bindings outside the tag: that is where the next such tag is looked up.
 		top := &p.stack[p.depth-1]
 		m := &p.memo[parent][top.last]
-		m.n = uint8(copy(m.name[:], q))
+		m.n = uint8(copy(m.tag[:], b[1:tagEnd]))
+		m.qn = uint8(len(q))
+		m.decl = len(p.decls) > 0
 		m.role = role
-		m.gen = p.gen
+		m.gen = outerGen
 	}
-	return p.push(q, role, mark, i, empty)
+	return p.pushIn(q, role, mark, outerGen, i, empty)
 }
 
 // leaf reads a whole element whose start tag, named q, ends at b[i], when it is a property or href that holds
@@ -1431,8 +1569,22 @@ func (p *msParser) leaf(b []byte, i int, q []byte, role uint8) bool {
 	return true
 }
 
-// push opens an element of role named q whose start tag takes n bytes.
+// btoi is 1 for true, 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// push opens an element of role named q whose start tag takes n bytes and binds no namespace.
 func (p *msParser) push(q []byte, role uint8, mark int32, n int, empty bool) error {
+	return p.pushIn(q, role, mark, p.gen, n, empty)
+}
+
+// pushIn opens an element of role named q whose start tag takes n bytes; its own bindings are p.ns[mark:], and
+// outerGen is the generation of those outside it.
+func (p *msParser) pushIn(q []byte, role uint8, mark int32, outerGen uint32, n int, empty bool) error {
 	if p.depth >= msMaxDepth {
 		return p.syntax("elements nested too deeply")
 	}
@@ -1447,7 +1599,7 @@ func (p *msParser) push(q []byte, role uint8, mark int32, n int, empty bool) err
 		p.names = names
 	}
 	copy(p.names[start:end], q)
-	p.stack[p.depth] = frame{role: role, nameEnd: int32(end), nsMark: mark}
+	p.stack[p.depth] = frame{role: role, nameEnd: int32(end), nsMark: mark, outerGen: outerGen}
 	p.depth++
 	p.pos += n
 	p.enter(role)
@@ -1480,10 +1632,12 @@ func (p *msParser) enter(role uint8) {
 	}
 }
 
-// bindingsChanged forgets what was learnt under the namespace bindings that were in scope.
+// bindingsChanged starts a new generation of bindings in scope: what was learnt under others does not hold. An
+// element's declarations start one; its end tag brings back the one outside it (pop).
 func (p *msParser) bindingsChanged() {
 	p.nsCacheLen = 0
-	p.gen++
+	p.lastGen++
+	p.gen = p.lastGen
 }
 
 // resolve finds the namespace of an element name. The prefixes resolved since the bindings in scope last changed

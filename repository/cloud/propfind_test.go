@@ -79,6 +79,43 @@ func TestParseMultistatusNextcloudListing(t *testing.T) {
 	}
 }
 
+// TestParseMultistatusXnetListing: the shape golang.org/x/net/webdav writes (the test cloud's), where every
+// ownCloud and Nextcloud property binds the default namespace for itself, reads as encoding/xml reads it, streamed
+// whole or a byte at a time.
+func TestParseMultistatusXnetListing(t *testing.T) {
+	t.Parallel()
+	items := []listingItem{
+		{name: "Documents", dir: true, size: 4096},
+		{name: "my report.pdf", size: 1234},
+		{name: "a#b%c?d.txt", size: 7},
+		{name: "Übung – ñ 日本.jpg", size: 9},
+		{name: "Archive", dir: true, size: 10},
+		{name: "100% sure & done.txt", size: 10},
+	}
+	data := xnetListing(testRoot, "/Shared stuff", items)
+	ref, err := refParseMultistatus(data, &hrefMapper{root: testRoot})
+	if err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	for _, oneByte := range []bool{false, true} {
+		var r io.Reader = bytes.NewReader(data)
+		if oneByte {
+			r = iotest.OneByteReader(r)
+		}
+		lean, _, err := parseMultistatus(r, &hrefMapper{root: testRoot}, 0)
+		if err != nil {
+			t.Fatalf("lean (one byte at a time %v): %v", oneByte, err)
+		}
+		if !reflect.DeepEqual(lean, ref) {
+			t.Fatalf("lean (one byte at a time %v) and reference differ:\nlean %+v\nref  %+v", oneByte, lean, ref)
+		}
+	}
+	if len(ref) != len(items)+1 || !ref[1].Dir || ref[1].FileID != "101" || ref[1].Permissions != "RGDNVCK" ||
+		ref[2].Size != 1234 || ref[2].ContentType != "application/pdf" || !ref[2].HasPreview || ref[2].ETag == "" {
+		t.Errorf("entries = %+v", ref)
+	}
+}
+
 func TestParseMultistatusShapes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -212,6 +249,129 @@ func TestParseMultistatusRebinding(t *testing.T) {
 	}
 	if !reflect.DeepEqual(ref, want) {
 		t.Errorf("reference got %+v\nwant %+v", ref, want)
+	}
+}
+
+// Tags that declare namespaces are remembered with their declarations (golang.org/x/net/webdav binds one on
+// every ownCloud property), but taken from memory only where the declarations cannot matter: a property read
+// whole, an empty element. A container that declares goes the full path, and so do its children; and the
+// bindings a declaring element starts are never mistaken for earlier ones that are gone.
+func TestParseMultistatusDeclaringTags(t *testing.T) {
+	t.Parallel()
+	resp := func(name, prop string) string {
+		return `<d:response><d:href>/remote.php/dav/files/alice/` + name + `</d:href><d:propstat>` + prop +
+			`<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`
+	}
+	const oc = `http://owncloud.org/ns`
+	doc := `<d:multistatus xmlns:d="DAV:">` +
+		// a declaring container, twice: its children need its binding the second time too.
+		resp("a", `<d:prop xmlns:o="`+oc+`"><o:size>1</o:size></d:prop>`) +
+		resp("b", `<d:prop xmlns:o="`+oc+`"><o:size>2</o:size></d:prop>`) +
+		// the same container binding o elsewhere: a new set of bindings, not the one of a or b.
+		resp("c", `<d:prop xmlns:o="urn:other"><o:size>3</o:size></d:prop>`) +
+		resp("d", `<d:prop xmlns:o="`+oc+`"><o:size>4</o:size></d:prop>`) +
+		// properties that declare their own namespace, read whole.
+		resp("e", `<d:prop><size xmlns="`+oc+`">5</size></d:prop>`) +
+		resp("f", `<d:prop><size xmlns="`+oc+`">6</size></d:prop>`) +
+		resp("g", `<d:prop><size xmlns="urn:other">7</size></d:prop>`) +
+		resp("h", `<d:prop><size xmlns="`+oc+`"><x/>8</size></d:prop>`) +
+		// an empty element that declares, twice, then one that declares another namespace.
+		resp("i/", `<d:prop><d:resourcetype><D:collection xmlns:D="DAV:"/></d:resourcetype></d:prop>`) +
+		resp("j/", `<d:prop><d:resourcetype><D:collection xmlns:D="DAV:"/></d:resourcetype></d:prop>`) +
+		resp("k/", `<d:prop><d:resourcetype><D:collection xmlns:D="urn:other"/></d:resourcetype></d:prop>`) +
+		`</d:multistatus>`
+	want := []Entry{
+		{Path: "/a", Name: "a", Size: 1},
+		{Path: "/b", Name: "b", Size: 2},
+		{Path: "/c", Name: "c", Size: -1},
+		{Path: "/d", Name: "d", Size: 4},
+		{Path: "/e", Name: "e", Size: 5},
+		{Path: "/f", Name: "f", Size: 6},
+		{Path: "/g", Name: "g", Size: -1},
+		{Path: "/h", Name: "h", Size: 8},
+		{Path: "/i", Name: "i", Size: -1, Dir: true},
+		{Path: "/j", Name: "j", Size: -1, Dir: true},
+		{Path: "/k", Name: "k", Size: -1},
+	}
+	got, err := parseLean(t, []byte(doc), testRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lean got  %+v\nwant %+v", got, want)
+	}
+	ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ref, want) {
+		t.Errorf("reference got %+v\nwant %+v", ref, want)
+	}
+}
+
+// A parser reused for another document (they are pooled) reads it as a new one would: what it remembered of the
+// tags of the last one does not hold under the new document's bindings, a failure leaves nothing behind, and the
+// start of the body comes with an error or an empty listing only.
+func TestParseMultistatusReusedParser(t *testing.T) {
+	t.Parallel()
+	doc := func(ocNS string, size string) []byte {
+		return []byte(`<d:multistatus xmlns:d="DAV:" xmlns:o="` + ocNS + `">` +
+			`<d:response><d:href>/remote.php/dav/files/alice/a</d:href><d:propstat><d:prop><d:getetag>e</d:getetag>` +
+			`<o:size>` + size + `</o:size></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>` +
+			`<d:response><d:href>/remote.php/dav/files/alice/b</d:href><d:propstat><d:prop><d:getetag>e</d:getetag>` +
+			`<o:size>` + size + `</o:size></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>` +
+			`</d:multistatus>`)
+	}
+	p := &msParser{}
+	docs := []struct {
+		data     []byte
+		size     int64
+		wantErr  bool
+		wantHead bool
+	}{
+		{doc(nsURIOC, "1"), 1, false, false},
+		{doc("urn:other", "2"), -1, false, false},
+		{doc(nsURIOC, "3")[:200], 0, true, true},
+		{doc(nsURIOC, "4"), 4, false, false},
+		{[]byte(`<d:multistatus xmlns:d="DAV:"></d:multistatus>`), 0, false, true},
+		{doc(nsURIOC, "5"), 5, false, false},
+	}
+	for i, d := range docs {
+		got, head, err := p.parse(bytes.NewReader(d.data), &hrefMapper{root: testRoot}, int64(len(d.data)))
+		if (err != nil) != d.wantErr || (head != nil) != d.wantHead {
+			t.Fatalf("document %d: error %v, head %q", i, err, head)
+		}
+		if d.wantHead && !bytes.HasPrefix(d.data, head) {
+			t.Errorf("document %d: head %q is not the start of the body", i, head)
+		}
+		if err != nil || len(d.data) < 100 {
+			continue
+		}
+		want := []Entry{{Path: "/a", Name: "a", ETag: "e", Size: d.size}, {Path: "/b", Name: "b", ETag: "e", Size: d.size}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("document %d: got %+v, want %+v", i, got, want)
+		}
+		if p.r != nil || p.m != nil || p.out.cur != nil {
+			t.Errorf("document %d: the parser still refers to the document", i)
+		}
+	}
+	// Generations start again, with nothing remembered, long before they would wrap: no memo can carry a
+	// generation that is handed out again.
+	p.lastGen = 1<<31 - 2
+	for _, d := range []int{0, 4} {
+		if _, _, err := p.parse(bytes.NewReader(docs[d].data), &hrefMapper{root: testRoot}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.lastGen > 10 {
+		t.Fatalf("generations did not start again: %d", p.lastGen)
+	}
+	for _, row := range p.memo {
+		for _, m := range row {
+			if m.gen > p.lastGen {
+				t.Fatalf("a memo of generation %d outlived the restart at %d", m.gen, p.lastGen)
+			}
+		}
 	}
 }
 
@@ -554,6 +714,31 @@ func sameEntries(a, b []Entry) bool {
 	return reflect.DeepEqual(a, b)
 }
 
+// BenchmarkParseMultistatus200 parses a 200-entry folder (the load test's size) in the two shapes: Nextcloud's
+// (prefixes bound once on the root) and golang.org/x/net/webdav's (the test cloud's: a namespace bound on every
+// ownCloud and Nextcloud property).
+func BenchmarkParseMultistatus200(b *testing.B) {
+	for _, shape := range []struct {
+		name string
+		data []byte
+	}{
+		{"nextcloud", nextcloudListing(testRoot, "/Docs", bigListing(200))},
+		{"xnet", xnetListing(testRoot, "/Docs", bigListing(200))},
+	} {
+		b.Run(shape.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(shape.data)))
+			for b.Loop() {
+				entries, _, err := parseMultistatus(bytes.NewReader(shape.data), &hrefMapper{root: testRoot},
+					int64(len(shape.data)))
+				if err != nil || len(entries) != 201 {
+					b.Fatal(err, len(entries))
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkParseMultistatus10000(b *testing.B) {
 	data := nextcloudListing(testRoot, "/big", bigListing(10000))
 	b.Run("lean", func(b *testing.B) {
@@ -576,4 +761,51 @@ func BenchmarkParseMultistatus10000(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestEntryBlocksReuse: the blocks a listing grew through are kept, emptied, for the next one, and a listing
+// handed over never shares memory with a block kept or taken later: listings read one after the other keep
+// their entries, whether they were copied out of blocks or handed over as their one block.
+func TestEntryBlocksReuse(t *testing.T) {
+	t.Parallel()
+	var b entryBlocks
+	listing := func(tag string, n int) []Entry {
+		b.reset()
+		for i := range n {
+			b.add(Entry{Path: fmt.Sprintf("/%s/%d", tag, i), Size: int64(i)})
+		}
+		return b.slice()
+	}
+	check := func(name string, got []Entry, tag string, n int) {
+		t.Helper()
+		if len(got) != n {
+			t.Fatalf("%s: %d entries, want %d", name, len(got), n)
+		}
+		for i, e := range got {
+			if e.Path != fmt.Sprintf("/%s/%d", tag, i) || e.Size != int64(i) {
+				t.Fatalf("%s: entry %d is %+v", name, i, e)
+			}
+		}
+	}
+	a := listing("a", 200)
+	for k, blk := range b.spare {
+		if cap(blk) != firstEntryBlock<<k || len(blk) != 0 {
+			t.Fatalf("spare block %d: len %d cap %d", k, len(blk), cap(blk))
+		}
+		for _, e := range blk[:cap(blk)] {
+			if e != (Entry{}) {
+				t.Fatalf("spare block %d keeps an entry: %+v", k, e)
+			}
+		}
+	}
+	if len(b.spare) != 4 {
+		t.Fatalf("%d spare blocks, want 4 (16 to 128 entries)", len(b.spare))
+	}
+	small := listing("s", 14) // one block of 16, handed over as it is
+	c := listing("c", 200)
+	d := listing("d", 100)
+	check("a", a, "a", 200)
+	check("small", small, "s", 14)
+	check("c", c, "c", 200)
+	check("d", d, "d", 100)
 }
