@@ -37,7 +37,23 @@ type Catalog struct {
 	// patterns Localizer.fill fills in.
 	said     memo[string]
 	patterns memo[pattern]
+
+	// What a language is and says apart from its messages (printer, digits, plural rules' localizer), one per
+	// language the catalog has, built with it; the matcher For matches a request's languages with; and For's
+	// choice for the requests seen last.
+	speakers map[language.Tag]*speaker
+	matcher  language.Matcher
+	chosenMu sync.RWMutex
+	chosen   map[choice]*speaker
 }
+
+// choice is what For chooses a language from: the host's choice and the browser's Accept-Language.
+type choice struct{ lang, accept string }
+
+const (
+	maxChoices   = 512 // pairs For remembers
+	maxChoiceLen = 256 // the longest pair remembered, in bytes; a longer one is matched every time
+)
 
 // saidKey is a message in a language.
 type saidKey struct{ lang, id string }
@@ -108,6 +124,14 @@ func New(extra fs.FS) (*Catalog, error) {
 		}
 	}
 	c.tags = b.LanguageTags()
+	c.matcher = language.NewMatcher(c.tags)
+	c.speakers = make(map[language.Tag]*speaker, len(c.tags)+1)
+	for _, t := range append(c.Languages(), language.English, language.MustParse(Pseudo)) {
+		if c.speakers[t] == nil {
+			c.speakers[t] = newSpeaker(c, t)
+		}
+	}
+	c.chosen = make(map[choice]*speaker)
 	return c, nil
 }
 
