@@ -44,3 +44,19 @@ func BenchmarkSize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTWithParameters is a listing page's lines with string parameters: the fetch time, the page of pages,
+// the announcement.
+func BenchmarkTWithParameters(b *testing.B) {
+	c, err := New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := c.For("de", "", time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.T("picker.fetched", "Clock", "09:07:00", "Cloud", "Lakeside Cloud")
+		l.T("picker.page_of", "Page", "2", "Pages", "200")
+		l.T("picker.announce", "Heading", "Big", "Line", "51–100 of 10,000")
+	}
+}

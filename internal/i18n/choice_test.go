@@ -3,6 +3,7 @@ package i18n
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -220,5 +221,54 @@ func TestSizesAsXText(t *testing.T) {
 				t.Errorf("%s: %v: %q, x/text writes %q", lang, v, got, want)
 			}
 		}
+	}
+}
+
+// TestFilledAsExecuted: every message of every language, the pseudo-locale and a host's catalog (its own plain
+// messages, a conditional, other delimiters, a parameter said twice, plural forms) reads the same filled from a
+// pattern as executed by go-i18n, with hostile values, with a parameter missing, with a value that is not a string
+// and with a name given twice; the pattern is built once per language and message.
+func TestFilledAsExecuted(t *testing.T) {
+	t.Parallel()
+	c, err := New(fstest.MapFS{
+		"nl.json": {Data: []byte(`{"layout.skip": "Naar {{.Name}} en {{.Name}}", "picker.fetched": "{{if .Cloud}}bij {{.Cloud}}{{end}} om {{.Clock}}", "x.delims": {"other": "<<.Name>> en {{.Name}}", "leftDelim": "<<", "rightDelim": ">>"}, "x.plural": {"one": "{{.Name}} een", "other": "{{.Name}} meer"}, "x.trim": "a {{- .Name -}} b", "x.none": "niets"}`)},
+		"de.json": {Data: []byte(`{"picker.page_of": "Seite {{.Page}} / {{.Pages}} {{ .Page }}"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostile := []string{`<script>"&' {{.Name}}`, "", "\x00٣ ü 日本<no value>"}
+	ids := append(c.IDs(), "x.delims", "x.plural", "x.trim", "x.none", "no.such.id")
+	for _, tag := range append(c.Languages(), language.MustParse(Pseudo)) {
+		l := c.For(tag.String(), "", time.UTC)
+		for _, id := range ids {
+			names := append([]string{"Name", "Cloud"}, c.plain[saidKey{tag.String(), id}]...)
+			names = append(names, c.plain[saidKey{"en", id}]...)
+			for v, value := range hostile {
+				var args []any
+				for _, n := range names {
+					args = append(args, n, value+n)
+				}
+				calls := [][]any{args}
+				if v == 0 {
+					calls = append(calls, args[2:], append(slices.Clone(args), "Name", 3), append(slices.Clone(args), "Name", "again"),
+						[]any{"Name", value}, append(slices.Clone(args), "Count", 2))
+				}
+				for _, call := range calls {
+					if got, want := l.T(id, call...), l.execute(id, call); got != want {
+						t.Fatalf("%s: T(%q, %q) = %q, go-i18n says %q", tag, id, call, got, want)
+					}
+				}
+			}
+		}
+	}
+	if filled := c.plainPatterns.len(); filled < len(c.IDs()) {
+		t.Errorf("%d messages filled from a pattern, fewer than the ids of one language", filled)
+	}
+	if _, ok := c.plain[saidKey{"nl", "picker.fetched"}]; ok {
+		t.Errorf("a conditional message is filled from a pattern")
+	}
+	if names, ok := c.plain[saidKey{"de", "picker.page_of"}]; !ok || !slices.Equal(names, []string{"Page", "Pages"}) {
+		t.Errorf("de picker.page_of: names %q, %v", names, ok)
 	}
 }

@@ -161,6 +161,14 @@ func (l *Localizer) T(id string, args ...any) string {
 		}
 		return s
 	}
+	if s, ok := l.filled(id, args); ok {
+		return s
+	}
+	return l.execute(id, args)
+}
+
+// execute is T for a message with parameters, through go-i18n and its template.
+func (l *Localizer) execute(id string, args []any) string {
 	var data map[string]any
 	var count any
 	if len(args) > 0 {
@@ -179,6 +187,77 @@ func (l *Localizer) T(id string, args ...any) string {
 		return id
 	}
 	return s
+}
+
+// filled is T for a message that only fills in parameters (Catalog.plain) given as strings, every one it uses
+// given, none named Count: the message is translated once per language with markers for its parameters and
+// filled in afterwards, as text/template would fill it. ok is false for any other message or call.
+func (l *Localizer) filled(id string, args []any) (string, bool) {
+	if l.cat == nil {
+		return "", false
+	}
+	k := saidKey{l.lang, id}
+	names, ok := l.cat.plain[k]
+	if !ok {
+		return "", false
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		name, ok := args[i].(string)
+		if !ok || name == "Count" {
+			return "", false
+		}
+		if _, ok := args[i+1].(string); !ok {
+			return "", false
+		}
+	}
+	for _, n := range names {
+		if _, ok := argOf(args, n); !ok {
+			return "", false // text/template says "<no value>": left to it
+		}
+	}
+	p, ok := l.cat.plainPatterns.get(k)
+	if !ok {
+		marked := make([]string, 0, 2*len(names))
+		for _, n := range names {
+			marked = append(marked, n, "")
+		}
+		p = l.compile(id, marked)
+		l.cat.plainPatterns.put(k, p)
+	}
+	if p.lits == nil {
+		return "", false
+	}
+	if len(p.names) == 0 {
+		return p.lits[0], true
+	}
+	n := 0
+	for _, lit := range p.lits {
+		n += len(lit)
+	}
+	for _, name := range p.names {
+		v, _ := argOf(args, name)
+		n += len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, lit := range p.lits {
+		b.WriteString(lit)
+		if i < len(p.names) {
+			v, _ := argOf(args, p.names[i])
+			b.WriteString(v)
+		}
+	}
+	return b.String(), true
+}
+
+// argOf is the string value of parameter name in T's arguments: the last given, as in T's map.
+func argOf(args []any, name string) (v string, ok bool) {
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == name {
+			v, ok = args[i+1].(string)
+		}
+	}
+	return v, ok
 }
 
 // Lang is the BCP 47 tag of the language chosen, for the page's lang attribute.
@@ -335,7 +414,7 @@ func (l *Localizer) compile(id string, args []string) pattern {
 	for i := 0; i+1 < len(args); i += 2 {
 		marked = append(marked, args[i], marker+args[i]+marker)
 	}
-	parts := strings.Split(l.T(id, marked...), marker)
+	parts := strings.Split(l.execute(id, marked), marker)
 	if len(parts)%2 == 0 {
 		return pattern{}
 	}
