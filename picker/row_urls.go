@@ -3,6 +3,7 @@ package picker
 import (
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/ocrepo/ocrepo/internal/web"
 )
@@ -25,16 +26,58 @@ func newPreviewURLs(base, instance, token string) previewURLs {
 	return p
 }
 
-// url is one row's preview URL.
+// url is one row's preview URL, built in one allocation.
 func (p previewURLs) url(path, etag string) string {
 	if path == "" || p.instance == "" {
 		return web.WithQuery(p.base, "r", p.token, "i", p.instance, "path", path, "v", etag)
 	}
-	u := p.prefix + url.QueryEscape(path) + p.middle
+	n := len(p.prefix) + queryEscapedLen(path) + len(p.middle)
 	if etag != "" {
-		u += "&v=" + url.QueryEscape(etag)
+		n += len("&v=") + queryEscapedLen(etag)
 	}
-	return u
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(p.prefix)
+	writeQueryEscaped(&b, path)
+	b.WriteString(p.middle)
+	if etag != "" {
+		b.WriteString("&v=")
+		writeQueryEscaped(&b, etag)
+	}
+	return b.String()
+}
+
+// unescapedInQuery reports whether url.QueryEscape leaves c as it is: letters, digits and -_.~.
+func unescapedInQuery(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+}
+
+// queryEscapedLen is len(url.QueryEscape(s)).
+func queryEscapedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != ' ' && !unescapedInQuery(c) {
+			n += 2
+		}
+	}
+	return n
+}
+
+// writeQueryEscaped writes url.QueryEscape(s) to b without building it apart.
+func writeQueryEscaped(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case unescapedInQuery(c):
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
 }
 
 // previewURLsFor is previewURLs for the session's request and instance.

@@ -1,6 +1,9 @@
 package picker
 
 import (
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ocrepo/ocrepo/internal/web"
@@ -24,6 +27,44 @@ func TestPreviewURLsAreWhatWithQueryBuilds(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestQueryEscapedAsNetURL: a row's path and version are escaped exactly as url.QueryEscape escapes them, every
+// byte alone and in hostile, unicode and invalid UTF-8 names, and the length worked out beforehand is the length
+// written.
+func TestQueryEscapedAsNetURL(t *testing.T) {
+	t.Parallel()
+	names := []string{"", " ", "/Docs/file-00001.txt", "/a b/ü?&=#%+.txt", `"><script>alert(1)</script>`, "javascript:alert(1)",
+		"\u202e\u0000\xff\xfe", "日本語 ファイル.pdf", "~-_.!*'();:@&=+$,/?%#[]"}
+	for c := range 256 {
+		names = append(names, string([]byte{byte(c)}), "a"+string([]byte{byte(c)})+"z")
+	}
+	for _, s := range names {
+		var b strings.Builder
+		writeQueryEscaped(&b, s)
+		if want := url.QueryEscape(s); b.String() != want || queryEscapedLen(s) != len(want) {
+			t.Errorf("%q: escaped %q (length %d), url.QueryEscape gives %q", s, b.String(), queryEscapedLen(s), want)
+		}
+	}
+}
+
+// BenchmarkPreviewURL is one row's preview URL.
+func BenchmarkPreviewURL(b *testing.B) {
+	p := newPreviewURLs("/ocrepo/picker/preview", "7", "tok.en-_~")
+	b.ReportAllocs()
+	for b.Loop() {
+		p.url("/Big/file-00042 (copy).pdf", `"5f3a9c0d"`)
+	}
+}
+
+// TestRowIDs: a row's element id is "f" and its index on the page, from the ids made once and beyond them.
+func TestRowIDs(t *testing.T) {
+	t.Parallel()
+	for i := range 3 * len(rowIDs) {
+		if got, want := rowID(i), "f"+strconv.Itoa(i); got != want {
+			t.Fatalf("rowID(%d) = %q, want %q", i, got, want)
 		}
 	}
 }

@@ -189,7 +189,7 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 	var iconURLs []iconURL // a listing shows a few kinds of file: each icon's URL is built once
 	for i, r := range rows {
 		fr := templates.FileRow{
-			ID:      "f" + strconv.Itoa(i),
+			ID:      rowID(i),
 			Name:    r.Name,
 			Path:    r.Path,
 			Dir:     r.Dir,
@@ -223,6 +223,23 @@ func (h *handler) rows(s *session, rows []service.Row, search bool) []templates.
 		out = append(out, fr)
 	}
 	return out
+}
+
+// rowIDs are the element ids of a page's rows ("f0", "f1"...), made once for pages of up to twice the default.
+var rowIDs = func() []string {
+	ids := make([]string, 2*service.DefaultPerPage)
+	for i := range ids {
+		ids[i] = "f" + strconv.Itoa(i)
+	}
+	return ids
+}()
+
+// rowID is the element id of a page's row i.
+func rowID(i int) string {
+	if i < len(rowIDs) {
+		return rowIDs[i]
+	}
+	return "f" + strconv.Itoa(i)
 }
 
 // iconURL is an icon family and its URL in the sprite.

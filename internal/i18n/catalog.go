@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -37,7 +38,28 @@ type Catalog struct {
 	// patterns Localizer.fill fills in.
 	said     memo[string]
 	patterns memo[pattern]
+
+	// What a language is and says apart from its messages (printer, digits, plural rules' localizer), one per
+	// language the catalog has, built with it; the matcher For matches a request's languages with; and For's
+	// choice for the requests seen last.
+	// The messages of a language that only fill in parameters ({{.Name}}, one form, the usual delimiters), with
+	// the names they use: T fills them from a pattern (plainPatterns) rather than executing their template.
+	plain         map[saidKey][]string
+	plainPatterns memo[pattern]
+
+	speakers map[language.Tag]*speaker
+	matcher  language.Matcher
+	chosenMu sync.RWMutex
+	chosen   map[choice]*speaker
 }
+
+// choice is what For chooses a language from: the host's choice and the browser's Accept-Language.
+type choice struct{ lang, accept string }
+
+const (
+	maxChoices   = 512 // pairs For remembers
+	maxChoiceLen = 256 // the longest pair remembered, in bytes; a longer one is matched every time
+)
 
 // saidKey is a message in a language.
 type saidKey struct{ lang, id string }
@@ -102,12 +124,21 @@ func New(extra fs.FS) (*Catalog, error) {
 	if err := b.AddMessages(language.MustParse(Pseudo), pseudo...); err != nil {
 		return nil, fmt.Errorf("%w: pseudo-locale: %w", ErrCatalog, err)
 	}
+	c.notePlain(language.MustParse(Pseudo), pseudo)
 	if extra != nil {
 		if err := c.load(extra, "."); err != nil {
 			return nil, err
 		}
 	}
 	c.tags = b.LanguageTags()
+	c.matcher = language.NewMatcher(c.tags)
+	c.speakers = make(map[language.Tag]*speaker, len(c.tags)+1)
+	for _, t := range append(c.Languages(), language.English, language.MustParse(Pseudo)) {
+		if c.speakers[t] == nil {
+			c.speakers[t] = newSpeaker(c, t)
+		}
+	}
+	c.chosen = make(map[choice]*speaker)
 	return c, nil
 }
 
@@ -125,11 +156,41 @@ func (c *Catalog) load(fsys fs.FS, dir string) error {
 		if err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrCatalog, p, err)
 		}
-		if _, err := c.bundle.ParseMessageFileBytes(buf, e.Name()); err != nil {
+		mf, err := c.bundle.ParseMessageFileBytes(buf, e.Name())
+		if err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrCatalog, p, err)
 		}
+		c.notePlain(mf.Tag, mf.Messages)
 	}
 	return nil
+}
+
+// action is a template action that says a parameter as it is: {{.Name}}.
+var action = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// notePlain records which of a language's messages, as loaded last, only fill in parameters, and their names.
+func (c *Catalog) notePlain(tag language.Tag, ms []*goi18n.Message) {
+	if c.plain == nil {
+		c.plain = make(map[saidKey][]string)
+	}
+	for _, m := range ms {
+		k := saidKey{tag.String(), m.ID}
+		delete(c.plain, k)
+		if m.LeftDelim != "" || m.RightDelim != "" || m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
+			continue
+		}
+		rest := action.ReplaceAllString(m.Other, "")
+		if strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
+			continue
+		}
+		names := []string{}
+		for _, sub := range action.FindAllStringSubmatch(m.Other, -1) {
+			if !slices.Contains(names, sub[1]) {
+				names = append(names, sub[1])
+			}
+		}
+		c.plain[k] = names
+	}
 }
 
 // IDs lists every message id English has, sorted.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -18,18 +19,61 @@ import (
 // Localizer speaks one user's language in one user's time zone. Build one per request with Catalog.For. It is
 // safe for concurrent use.
 type Localizer struct {
+	*speaker // what the language says, shared by every request in it
+	zone     *time.Location
+
+	mu       sync.Mutex
+	lastTime int64 // the instant Time said last (Unix seconds) and what it said, for rows that share one
+	lastSaid string
+}
+
+// speaker is what depends on the language alone, worked out once per catalog and language and shared by every
+// Localizer in it: nothing in it changes after it is built but the memo of small sizes, which is safe for
+// concurrent use.
+type speaker struct {
 	loc     *goi18n.Localizer
 	cat     *Catalog // what the language says, remembered across requests; nil without a catalog
 	lang    string   // tag as a string, the catalog's key
 	tag     language.Tag
+	pageTag string // Lang's answer
+	dir     string // Dir's answer
 	printer *message.Printer
-	zone    *time.Location
-	zero    rune // the language's digit zero
+	zero    rune   // the language's digit zero
+	point   string // the language's decimal separator, as x/text writes it; "" when sizes go through x/text
 
-	mu       sync.Mutex
-	bytes    map[int64]string // sizes under a kilobyte said once: their plural form goes through text/template
-	lastTime int64            // the instant Time said last (Unix seconds) and what it said, for rows that share one
-	lastSaid string
+	// Sizes under a kilobyte said once: their plural form goes through text/template. At most 1,024 of them per
+	// language, so the memo is bounded.
+	bytes [1024]atomic.Pointer[string]
+}
+
+// english is the speaker of a Localizer without a catalog: it says the ids themselves.
+var english = newSpeaker(nil, language.English)
+
+// newSpeaker works out what a language says (c nil: no catalog).
+func newSpeaker(c *Catalog, tag language.Tag) *speaker {
+	s := &speaker{cat: c, lang: tag.String(), tag: tag, printer: message.NewPrinter(tag), zero: '0', dir: "ltr"}
+	if c != nil {
+		s.loc = goi18n.NewLocalizer(c.bundle, s.lang, "en")
+	}
+	s.pageTag = s.lang
+	if s.lang == Pseudo {
+		s.pageTag = "en"
+	}
+	b, _ := tag.Base()
+	switch b.String() {
+	case "ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb", "sd", "ug":
+		s.dir = "rtl"
+	}
+	if zero := []rune(s.printer.Sprint(number.Decimal(0))); len(zero) == 1 {
+		s.zero = zero[0]
+	}
+	// One and a half as x/text writes it: the digit one, the separator, the digit five. A language that writes it
+	// otherwise has its sizes written by x/text every time.
+	if r := []rune(s.printer.Sprint(number.Decimal(1.5, number.MaxFractionDigits(1)))); len(r) >= 3 &&
+		r[0] == s.zero+1 && r[len(r)-1] == s.zero+5 {
+		s.point = string(r[1 : len(r)-1])
+	}
+	return s
 }
 
 // For picks the language for a request: the host's choice for the user (lang, "" when the host has none), else
@@ -39,7 +83,37 @@ func (c *Catalog) For(lang, acceptLanguage string, zone *time.Location) *Localiz
 		zone = time.Local
 	}
 	if c == nil {
-		return &Localizer{tag: language.English, printer: message.NewPrinter(language.English), zone: zone, zero: '0'}
+		return &Localizer{speaker: english, zone: zone}
+	}
+	return &Localizer{speaker: c.speakerFor(lang, acceptLanguage), zone: zone}
+}
+
+// speakerFor is the language For picks, remembered for the last few hundred pairs of a host's choice and a
+// browser's list (requests repeat them).
+func (c *Catalog) speakerFor(lang, acceptLanguage string) *speaker {
+	k := choice{lang, acceptLanguage}
+	c.chosenMu.RLock()
+	s, ok := c.chosen[k]
+	c.chosenMu.RUnlock()
+	if ok {
+		return s
+	}
+	s = c.speaker(c.match(lang, acceptLanguage))
+	if len(lang)+len(acceptLanguage) <= maxChoiceLen {
+		c.chosenMu.Lock()
+		if len(c.chosen) >= maxChoices { // headers are the browser's to write: the memo forgets rather than grows
+			clear(c.chosen)
+		}
+		c.chosen[k] = s
+		c.chosenMu.Unlock()
+	}
+	return s
+}
+
+// match is For's choice of a language among the catalog's.
+func (c *Catalog) match(lang, acceptLanguage string) language.Tag {
+	if lang == Pseudo {
+		return language.MustParse(Pseudo)
 	}
 	// The host's choice and the browser's list are parsed apart, so that a malformed one leaves the other.
 	var wanted []language.Tag
@@ -49,27 +123,20 @@ func (c *Catalog) For(lang, acceptLanguage string, zone *time.Location) *Localiz
 	if tags, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil {
 		wanted = append(wanted, tags...)
 	}
-	tag := language.English
-	if lang == Pseudo {
-		tag = language.MustParse(Pseudo)
-	} else if len(wanted) > 0 {
-		if _, i, conf := language.NewMatcher(c.tags).Match(wanted...); conf != language.No {
-			tag = c.tags[i]
+	if len(wanted) > 0 {
+		if _, i, conf := c.matcher.Match(wanted...); conf != language.No {
+			return c.tags[i]
 		}
 	}
-	l := &Localizer{
-		loc:     goi18n.NewLocalizer(c.bundle, tag.String(), "en"),
-		cat:     c,
-		lang:    tag.String(),
-		tag:     tag,
-		printer: message.NewPrinter(tag),
-		zone:    zone,
-		zero:    '0',
+	return language.English
+}
+
+// speaker is the speaker of one of the catalog's languages.
+func (c *Catalog) speaker(tag language.Tag) *speaker {
+	if s, ok := c.speakers[tag]; ok {
+		return s
 	}
-	if zero := []rune(l.printer.Sprint(number.Decimal(0))); len(zero) == 1 {
-		l.zero = zero[0]
-	}
-	return l
+	return newSpeaker(c, tag) // not one of the catalog's tags: not expected, but said all the same
 }
 
 // T returns the message id in the user's language, its {{.Name}} parameters filled from args given as name,
@@ -94,6 +161,14 @@ func (l *Localizer) T(id string, args ...any) string {
 		}
 		return s
 	}
+	if s, ok := l.filled(id, args); ok {
+		return s
+	}
+	return l.execute(id, args)
+}
+
+// execute is T for a message with parameters, through go-i18n and its template.
+func (l *Localizer) execute(id string, args []any) string {
 	var data map[string]any
 	var count any
 	if len(args) > 0 {
@@ -114,23 +189,82 @@ func (l *Localizer) T(id string, args ...any) string {
 	return s
 }
 
-// Lang is the BCP 47 tag of the language chosen, for the page's lang attribute.
-func (l *Localizer) Lang() string {
-	if l.tag == language.MustParse(Pseudo) {
-		return "en"
+// filled is T for a message that only fills in parameters (Catalog.plain) given as strings, every one it uses
+// given, none named Count: the message is translated once per language with markers for its parameters and
+// filled in afterwards, as text/template would fill it. ok is false for any other message or call.
+func (l *Localizer) filled(id string, args []any) (string, bool) {
+	if l.cat == nil {
+		return "", false
 	}
-	return l.tag.String()
+	k := saidKey{l.lang, id}
+	names, ok := l.cat.plain[k]
+	if !ok {
+		return "", false
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		name, ok := args[i].(string)
+		if !ok || name == "Count" {
+			return "", false
+		}
+		if _, ok := args[i+1].(string); !ok {
+			return "", false
+		}
+	}
+	for _, n := range names {
+		if _, ok := argOf(args, n); !ok {
+			return "", false // text/template says "<no value>": left to it
+		}
+	}
+	p, ok := l.cat.plainPatterns.get(k)
+	if !ok {
+		marked := make([]string, 0, 2*len(names))
+		for _, n := range names {
+			marked = append(marked, n, "")
+		}
+		p = l.compile(id, marked)
+		l.cat.plainPatterns.put(k, p)
+	}
+	if p.lits == nil {
+		return "", false
+	}
+	if len(p.names) == 0 {
+		return p.lits[0], true
+	}
+	n := 0
+	for _, lit := range p.lits {
+		n += len(lit)
+	}
+	for _, name := range p.names {
+		v, _ := argOf(args, name)
+		n += len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, lit := range p.lits {
+		b.WriteString(lit)
+		if i < len(p.names) {
+			v, _ := argOf(args, p.names[i])
+			b.WriteString(v)
+		}
+	}
+	return b.String(), true
 }
 
-// Dir is "rtl" for languages written right to left, else "ltr", for the page's dir attribute.
-func (l *Localizer) Dir() string {
-	b, _ := l.tag.Base()
-	switch b.String() {
-	case "ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb", "sd", "ug":
-		return "rtl"
+// argOf is the string value of parameter name in T's arguments: the last given, as in T's map.
+func argOf(args []any, name string) (v string, ok bool) {
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == name {
+			v, ok = args[i+1].(string)
+		}
 	}
-	return "ltr"
+	return v, ok
 }
+
+// Lang is the BCP 47 tag of the language chosen, for the page's lang attribute.
+func (l *Localizer) Lang() string { return l.pageTag }
+
+// Dir is "rtl" for languages written right to left, else "ltr", for the page's dir attribute.
+func (l *Localizer) Dir() string { return l.dir }
 
 // Number formats an integer with the language's digit grouping.
 func (l *Localizer) Number(n int64) string {
@@ -144,21 +278,16 @@ func (l *Localizer) Number(n int64) string {
 func (l *Localizer) Size(n int64) string {
 	const unit = 1024
 	if n < unit {
-		// A plural message is executed by go-i18n every time; a listing says the same few sizes row after row.
-		// At most 1,024 of them (n < unit), so the memo is bounded.
-		l.mu.Lock()
-		s, ok := l.bytes[n]
-		l.mu.Unlock()
-		if ok {
-			return s
+		if n < 0 {
+			return l.T("size.bytes", "Count", n, "N", l.Number(n))
 		}
-		s = l.T("size.bytes", "Count", n, "N", l.Number(n))
-		l.mu.Lock()
-		if l.bytes == nil {
-			l.bytes = make(map[int64]string, 8)
+		// A plural message is executed by go-i18n every time; a listing says the same few sizes row after row, in
+		// one language, whoever asks.
+		if s := l.bytes[n].Load(); s != nil {
+			return *s
 		}
-		l.bytes[n] = s
-		l.mu.Unlock()
+		s := l.T("size.bytes", "Count", n, "N", l.Number(n))
+		l.bytes[n].Store(&s)
 		return s
 	}
 	v := float64(n) / unit
@@ -167,7 +296,32 @@ func (l *Localizer) Size(n int64) string {
 		v /= unit
 		i++
 	}
-	return l.fill(sizeUnits[i], "N", l.printer.Sprint(number.Decimal(v, number.MaxFractionDigits(1))))
+	return l.fill(sizeUnits[i], "N", l.decimal(v))
+}
+
+// decimal is v with at most one fraction digit, as x/text writes it in the language (number.Decimal,
+// number.MaxFractionDigits(1)): rounded to the nearest tenth (half to even), without a fraction of zero, in the
+// language's digits and decimal separator. Values of a thousand and more, which x/text groups, go through it.
+func (l *Localizer) decimal(v float64) string {
+	if l.point == "" || !(v >= 0 && v < 999.95) {
+		return l.printer.Sprint(number.Decimal(v, number.MaxFractionDigits(1)))
+	}
+	var buf [8]byte
+	b := strconv.AppendFloat(buf[:0], v, 'f', 1, 64) // "d.d" to "ddd.d": correctly rounded, half to even
+	whole, tenth := b[:len(b)-2], b[len(b)-1]
+	if len(whole) > 3 {
+		return l.printer.Sprint(number.Decimal(v, number.MaxFractionDigits(1)))
+	}
+	var out strings.Builder
+	out.Grow(len(whole)*4 + len(l.point) + 4)
+	for _, d := range whole {
+		out.WriteRune(l.zero + rune(d-'0'))
+	}
+	if tenth != '0' {
+		out.WriteString(l.point)
+		out.WriteRune(l.zero + rune(tenth-'0'))
+	}
+	return out.String()
 }
 
 var (
@@ -260,7 +414,7 @@ func (l *Localizer) compile(id string, args []string) pattern {
 	for i := 0; i+1 < len(args); i += 2 {
 		marked = append(marked, args[i], marker+args[i]+marker)
 	}
-	parts := strings.Split(l.T(id, marked...), marker)
+	parts := strings.Split(l.execute(id, marked), marker)
 	if len(parts)%2 == 0 {
 		return pattern{}
 	}
