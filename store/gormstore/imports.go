@@ -73,7 +73,7 @@ func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
 		Created:    timeOf(created),
 		Updated:    timeOf(t),
 	}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	if err := s.db.WithContext(bounded(ctx)).Create(&row).Error; err != nil {
 		return wrapErr(s.db, "create import job", err)
 	}
 	return nil
@@ -82,7 +82,7 @@ func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
 // GetImportJob returns one job.
 func (s *Store) GetImportJob(ctx context.Context, id string) (store.ImportJob, error) {
 	var rows []importJobRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(bounded(ctx)).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
 		return store.ImportJob{}, wrapErr(s.db, "get import job", err)
 	}
 	if len(rows) == 0 {
@@ -97,7 +97,7 @@ func (s *Store) UpdateImportProgress(ctx context.Context, id string, done int64)
 		return s.updateImportProgressMySQL(ctx, id, done)
 	}
 	var rows []importJobRow
-	err := s.db.WithContext(ctx).Raw("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ? RETURNING "+importJobColumns,
+	err := s.db.WithContext(bounded(ctx)).Raw("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ? RETURNING "+importJobColumns,
 		done, timeOf(s.now()), id).Scan(&rows).Error
 	if err != nil {
 		return store.ImportJob{}, wrapErr(s.db, "update import progress", err)
@@ -130,7 +130,7 @@ func (s *Store) CancelImportJob(ctx context.Context, id string) error {
 
 func (s *Store) updateImportJob(ctx context.Context, op, id string, set map[string]any) error {
 	set["updated"] = timeOf(s.now())
-	res := s.db.WithContext(ctx).Model(&importJobRow{}).Where("id = ?", id).Updates(set)
+	res := s.db.WithContext(bounded(ctx)).Model(&importJobRow{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {
 		return wrapErr(s.db, op, res.Error)
 	}
@@ -153,7 +153,7 @@ func (s *Store) DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64,
 // CountRunningImports counts a user's running jobs updated within the last stale, by the clock that stamps them.
 func (s *Store) CountRunningImports(ctx context.Context, userID string, stale time.Duration) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&importJobRow{}).
+	err := s.db.WithContext(bounded(ctx)).Model(&importJobRow{}).
 		Where("user_id = ? AND state = ? AND updated > ?", userID, string(store.ImportRunning), timeOf(s.now().Add(-stale))).
 		Count(&n).Error
 	if err != nil {

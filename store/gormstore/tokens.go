@@ -45,7 +45,7 @@ func describeKey(k store.TokenKey) string {
 func (s *Store) GetToken(ctx context.Context, key store.TokenKey) (store.Token, error) {
 	op := "get " + describeKey(key)
 	var rows []tokenRow
-	if err := s.db.WithContext(ctx).Where(tokenKeyWhere, tokenKeyArgs(key)...).Limit(1).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(bounded(ctx)).Where(tokenKeyWhere, tokenKeyArgs(key)...).Limit(1).Find(&rows).Error; err != nil {
 		return store.Token{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
@@ -153,7 +153,7 @@ func (s *Store) SwapToken(ctx context.Context, t store.Token, expect int64) (sto
 	if err != nil {
 		return store.Token{}, err
 	}
-	db := s.db.WithContext(ctx)
+	db := s.db.WithContext(bounded(ctx))
 	var rows []struct {
 		Created dbTime `gorm:"column:created"`
 	}
