@@ -3,8 +3,10 @@ package picker_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -110,6 +112,46 @@ func TestPickerPagesStayWithinQueryBudget(t *testing.T) {
 				if n > r.budget {
 					t.Errorf("%s: %d queries, want at most %d:\n%q", r.name, n, r.budget, sql)
 				}
+			}
+		})
+	}
+}
+
+// TestImportStatementsPerImport counts the database statements of one small import, from the pick to its end
+// (the background copy included), the listing cached and the issuer loaded before: the pick's answer and the
+// import's record, with no statement the request had already made or could make in one.
+func TestImportStatementsPerImport(t *testing.T) {
+	for _, postgres := range []bool{false, true} {
+		name := "SQLite"
+		if postgres {
+			name = "PostgreSQL"
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, repositorytest.Options{Postgres: postgres})
+			f.h.Connect(t, f.iss.ID, "student")
+			f.h.Cloud.WriteFile("alice", "/small.txt", []byte("a small file"))
+			req := host.PickRequest{Course: "42", ReturnTo: "/return"}
+			if code, body, _ := f.c.Get(t, f.listPath(t, req, "path", "/"), "HX-Request", "true"); code != http.StatusOK {
+				t.Fatalf("listing: %d %.300s", code, body)
+			}
+			qc := countQueries(t, f.h.DB)
+			code, body, _ := f.pick(t, req, "import", "/small.txt")
+			if code != http.StatusAccepted && code != http.StatusOK {
+				t.Fatalf("pick: %d %.300s", code, body)
+			}
+			id := jobID(t, body)
+			if _, err := f.h.Repo.AwaitImport(repositorytest.Deadline(t, 30*time.Second), host.User{ID: "student"}, id); err != nil {
+				t.Fatal(err)
+			}
+			n, sql := qc.reset()
+			n-- // AwaitImport's own read of the finished job
+			for _, q := range sql {
+				t.Logf("    %.120s", strings.Join(strings.Fields(q), " "))
+			}
+			const budget = 9
+			t.Logf("%d statements for one import", n)
+			if n > budget {
+				t.Errorf("%d statements for one import, want at most %d", n, budget)
 			}
 		})
 	}
