@@ -34,7 +34,11 @@ type Store struct {
 	clock   func() time.Time
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store          = (*Store)(nil)
+	_ store.InstanceOffers = (*Store)(nil)
+	_ store.ImportUsage    = (*Store)(nil)
+)
 
 // Option configures New.
 type Option func(*options)

@@ -161,3 +161,15 @@ func (s *Store) CountRunningImports(ctx context.Context, userID string, stale ti
 	}
 	return n, nil
 }
+
+// ImportUsage implements store.ImportUsage: CountRunningImports and UnclaimedBytes in one statement.
+func (s *Store) ImportUsage(ctx context.Context, userID string, stale time.Duration) (running, unclaimedBytes int64, err error) {
+	err = s.db.WithContext(bounded(ctx)).Raw(`SELECT
+			(SELECT count(*) FROM ocrepo_import_jobs WHERE user_id = ? AND state = ? AND updated > ?),
+			(SELECT COALESCE(SUM(bytes), 0) FROM ocrepo_pick_results WHERE user_id = ? AND claimed IS NULL)`,
+		userID, string(store.ImportRunning), timeOf(s.now().Add(-stale)), userID).Row().Scan(&running, &unclaimedBytes)
+	if err != nil {
+		return 0, 0, wrapErr(s.db, "import usage", err)
+	}
+	return running, unclaimedBytes, nil
+}

@@ -266,3 +266,51 @@ func testCountRunningImports(t *testing.T, s store.Store) {
 	noErr(t, "CountRunningImports later", err)
 	same(t, "running imports updated after the limit", n, int64(0))
 }
+
+// testImportUsage: a store that reads a user's import usage in one statement (store.ImportUsage) gives what
+// CountRunningImports and UnclaimedBytes give apart: running jobs within the staleness, finished and other users'
+// left out; unclaimed bytes, claimed results and links left out.
+func testImportUsage(t *testing.T, s store.Store) {
+	u, ok := s.(store.ImportUsage)
+	if !ok {
+		t.Skip("the store does not implement store.ImportUsage")
+	}
+	ctx := t.Context()
+	check := func(what, user string, stale time.Duration, running, unclaimed int64) {
+		t.Helper()
+		r, b, err := u.ImportUsage(ctx, user, stale)
+		noErr(t, "ImportUsage "+what, err)
+		same(t, what+": running", r, running)
+		same(t, what+": unclaimed bytes", b, unclaimed)
+		n, err := s.CountRunningImports(ctx, user, stale)
+		noErr(t, "CountRunningImports "+what, err)
+		same(t, what+": running as CountRunningImports counts", n, running)
+		n, err = s.UnclaimedBytes(ctx, user)
+		noErr(t, "UnclaimedBytes "+what, err)
+		same(t, what+": unclaimed as UnclaimedBytes sums", n, unclaimed)
+	}
+	check("nothing yet", "alice", time.Hour, 0, 0)
+	for i, st := range []store.ImportState{store.ImportRunning, store.ImportRunning, store.ImportDone} {
+		id := fmt.Sprintf("u%d", i)
+		noErr(t, "CreateImportJob", s.CreateImportJob(ctx, store.ImportJob{ID: id, UserID: "alice", State: store.ImportRunning}))
+		if st != store.ImportRunning {
+			noErr(t, "FinishImportJob", s.FinishImportJob(ctx, id, st, "", "r"))
+		}
+	}
+	noErr(t, "CreateImportJob bob", s.CreateImportJob(ctx, store.ImportJob{ID: "ub", UserID: "bob", State: store.ImportRunning}))
+	for id, p := range map[string]store.PickResult{
+		"ua1":   {UserID: "alice", Bytes: 300},
+		"ua2":   {UserID: "alice", Bytes: 40},
+		"ua3":   {UserID: "alice", Bytes: 5000},
+		"ulink": {UserID: "alice"},
+		"ubob":  {UserID: "bob", Bytes: 7},
+	} {
+		p.ID, p.Type, p.Payload = id, 1, []byte("[]")
+		noErr(t, "CreatePickResult "+id, s.CreatePickResult(ctx, p))
+	}
+	noErr(t, "ClaimPickResult", s.ClaimPickResult(ctx, "ua3", at(3)))
+	check("alice", "alice", time.Hour, 2, 340)
+	check("alice, every job stale", "alice", -time.Hour, 0, 340)
+	check("bob", "bob", time.Hour, 1, 7)
+	check("nobody", "nobody", time.Hour, 0, 0)
+}

@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PickResultDeleteBefore", testPickResultDeleteBefore},
 		{"ImportQuotas", testImportQuotas},
 		{"CountRunningImports", testCountRunningImports},
+		{"ImportUsage", testImportUsage},
 
 		{"ControlledLinkRoundTrip", testControlledLinkRoundTrip},
 		{"ControlledLinkListAndCount", testControlledLinkList},
