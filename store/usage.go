@@ -12,3 +12,11 @@ type ImportUsage interface {
 	// them, and the bytes of the user's unclaimed results, as UnclaimedBytes sums them, read together.
 	ImportUsage(ctx context.Context, userID string, stale time.Duration) (running, unclaimedBytes int64, err error)
 }
+
+// ImportJobCompleter is implemented by stores that can record an import's final progress with its end in one
+// statement (gormstore does); a store without it is asked UpdateImportProgress and FinishImportJob in turn.
+type ImportJobCompleter interface {
+	// CompleteImportJob records done bytes (as UpdateImportProgress) and sets a final state (as FinishImportJob,
+	// with the same errors) together.
+	CompleteImportJob(ctx context.Context, id string, done int64, state ImportState, errText, resultID string) error
+}

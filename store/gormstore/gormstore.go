@@ -38,6 +38,8 @@ var (
 	_ store.Store          = (*Store)(nil)
 	_ store.InstanceOffers = (*Store)(nil)
 	_ store.ImportUsage    = (*Store)(nil)
+
+	_ store.ImportJobCompleter = (*Store)(nil)
 )
 
 // Option configures New.

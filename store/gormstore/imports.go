@@ -123,6 +123,21 @@ func (s *Store) FinishImportJob(ctx context.Context, id string, state store.Impo
 	})
 }
 
+// CompleteImportJob implements store.ImportJobCompleter: the done bytes and the final state in one statement.
+func (s *Store) CompleteImportJob(ctx context.Context, id string, done int64, state store.ImportState, errText, resultID string) error {
+	switch state {
+	case store.ImportDone, store.ImportFailed, store.ImportCancelled:
+	default:
+		return fmt.Errorf("gormstore: complete import job: %q is not a final state", state)
+	}
+	return s.updateImportJob(ctx, "complete import job", id, map[string]any{
+		"done":      done,
+		"state":     string(state),
+		"error":     errText,
+		"result_id": resultID,
+	})
+}
+
 // CancelImportJob asks the job's worker to stop: the next UpdateImportProgress returns Cancel set.
 func (s *Store) CancelImportJob(ctx context.Context, id string) error {
 	return s.updateImportJob(ctx, "cancel import job", id, map[string]any{"cancel": true})

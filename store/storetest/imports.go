@@ -314,3 +314,30 @@ func testImportUsage(t *testing.T, s store.Store) {
 	check("bob", "bob", time.Hour, 1, 7)
 	check("nobody", "nobody", time.Hour, 0, 0)
 }
+
+// testImportJobComplete: a store that records an import's final progress with its end in one statement
+// (store.ImportJobCompleter) sets both, refuses a state that is not final and a missing job as FinishImportJob
+// does.
+func testImportJobComplete(t *testing.T, s store.Store) {
+	c, ok := s.(store.ImportJobCompleter)
+	if !ok {
+		t.Skip("the store does not implement store.ImportJobCompleter")
+	}
+	ctx := t.Context()
+	noErr(t, "CreateImportJob", s.CreateImportJob(ctx, store.ImportJob{ID: "cj", UserID: "alice", Name: "a.pdf", Total: 300}))
+	_, err := s.UpdateImportProgress(ctx, "cj", 100)
+	noErr(t, "UpdateImportProgress", err)
+	if err := c.CompleteImportJob(ctx, "cj", 200, store.ImportRunning, "", ""); err == nil {
+		t.Fatal("CompleteImportJob with a running state succeeded")
+	}
+	noErr(t, "CompleteImportJob", c.CompleteImportJob(ctx, "cj", 300, store.ImportDone, "", "result-1"))
+	got, err := s.GetImportJob(ctx, "cj")
+	noErr(t, "GetImportJob", err)
+	if got.State != store.ImportDone || got.Done != 300 || got.ResultID != "result-1" || got.Error != "" || got.Name != "a.pdf" {
+		t.Fatalf("completed job: %+v", got)
+	}
+	n, err := s.CountRunningImports(ctx, "alice", time.Hour)
+	noErr(t, "CountRunningImports", err)
+	same(t, "running imports after completion", n, int64(0))
+	wantErr(t, "CompleteImportJob missing", c.CompleteImportJob(ctx, "missing", 1, store.ImportFailed, "x", ""), store.ErrNotFound)
+}

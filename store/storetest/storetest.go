@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ImportQuotas", testImportQuotas},
 		{"CountRunningImports", testCountRunningImports},
 		{"ImportUsage", testImportUsage},
+		{"ImportJobComplete", testImportJobComplete},
 
 		{"ControlledLinkRoundTrip", testControlledLinkRoundTrip},
 		{"ControlledLinkListAndCount", testControlledLinkList},
