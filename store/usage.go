@@ -20,3 +20,11 @@ type ImportJobCompleter interface {
 	// with the same errors) together.
 	CompleteImportJob(ctx context.Context, id string, done int64, state ImportState, errText, resultID string) error
 }
+
+// SystemTokens is implemented by stores that can read the system account of every issuer in one statement
+// (gormstore does); a store without it is asked GetToken once per issuer.
+type SystemTokens interface {
+	// SystemTokens returns the system account's token of every issuer that has one, by issuer ID, each as
+	// GetToken would return it.
+	SystemTokens(ctx context.Context) ([]Token, error)
+}

@@ -40,6 +40,7 @@ var (
 	_ store.ImportUsage    = (*Store)(nil)
 
 	_ store.ImportJobCompleter = (*Store)(nil)
+	_ store.SystemTokens       = (*Store)(nil)
 )
 
 // Option configures New.

@@ -216,3 +216,24 @@ func normToken(t store.Token) store.Token {
 	t.Refreshed = normTime(t.Refreshed)
 	return t
 }
+
+// SystemTokens implements store.SystemTokens: every issuer's system account in one statement, by issuer ID. It
+// goes from the issuers to their tokens by the tokens' key, so the users' tokens are never scanned.
+func (s *Store) SystemTokens(ctx context.Context) ([]store.Token, error) {
+	var rows []tokenRow
+	err := s.db.WithContext(ctx).Raw(`SELECT t.* FROM ocrepo_issuers i
+		JOIN ocrepo_tokens t ON t.issuer_id = i.id AND t.system = ? AND t.user_id = ?
+		ORDER BY i.id`, true, "").Scan(&rows).Error
+	if err != nil {
+		return nil, wrapErr(s.db, "system tokens", err)
+	}
+	out := make([]store.Token, 0, len(rows))
+	for _, r := range rows {
+		t, err := s.tokenFromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}

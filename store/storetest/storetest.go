@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TokenSwapConcurrent", testTokenSwapConcurrent},
 		{"TokenNotFound", testTokenNotFound},
 		{"TokenEmptySecrets", testTokenEmptySecrets},
+		{"SystemTokens", testSystemTokens},
 		{"CountUserTokens", testCountUserTokens},
 
 		{"LoginStateSingleUse", testLoginStateSingleUse},
