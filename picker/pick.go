@@ -33,7 +33,7 @@ func (h *handler) pick(c echo.Context) error {
 		if !web.IsHTMX(c) {
 			return c.Redirect(http.StatusSeeOther, h.with(s, h.env.Routes.URL("picker.import", id)))
 		}
-		j, err := h.svc.StartedImport(ctx, s.user, id)
+		j, err := h.svc.ImportStatus(ctx, s.user, id)
 		if err != nil {
 			return h.pickFailed(c, s, err)
 		}

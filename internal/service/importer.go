@@ -87,7 +87,7 @@ func (s *Service) StartImport(ctx context.Context, u host.User, inst store.Insta
 		return "", ErrShuttingDown
 	}
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	run := &runningImport{cancel: cancel, done: make(chan struct{}), job: job}
+	run := &runningImport{cancel: cancel, done: make(chan struct{})}
 	s.imports[job.ID] = run
 	s.importsWG.Add(1)
 	s.importsMu.Unlock()
@@ -391,24 +391,6 @@ func (s *Service) CancelImport(ctx context.Context, u host.User, id string) erro
 type runningImport struct {
 	cancel context.CancelFunc
 	done   chan struct{}
-	job    store.ImportJob // as StartImport recorded it
-}
-
-// StartedImport reports an import just started by StartImport in this request: while this process still runs
-// it, the record StartImport made (running, nothing done yet), without reading it back from the store; once it
-// has ended (a small import may end before the pick answers), its final record from the store, as ImportStatus.
-func (s *Service) StartedImport(ctx context.Context, u host.User, id string) (store.ImportJob, error) {
-	s.importsMu.Lock()
-	r, local := s.imports[id]
-	s.importsMu.Unlock()
-	if local && r.job.UserID == u.ID {
-		select {
-		case <-r.done:
-		default:
-			return r.job, nil
-		}
-	}
-	return s.ImportStatus(ctx, u, id)
 }
 
 // AwaitImport waits until an import ends and returns its final record. A job running in this process is waited
