@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -79,16 +80,36 @@ func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
 	return nil
 }
 
-// GetImportJob returns one job.
+// GetImportJob returns one job. It is the status poll's read, scanned column by column without GORM's
+// reflection.
 func (s *Store) GetImportJob(ctx context.Context, id string) (store.ImportJob, error) {
+	sqlRows, err := s.db.WithContext(bounded(ctx)).Raw("SELECT "+importJobColumns+" FROM ocrepo_import_jobs WHERE id = ?", id).Rows()
 	var rows []importJobRow
-	if err := s.db.WithContext(bounded(ctx)).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+	if err == nil {
+		rows, err = scanImportJobs(sqlRows)
+	}
+	if err != nil {
 		return store.ImportJob{}, wrapErr(s.db, "get import job", err)
 	}
 	if len(rows) == 0 {
 		return store.ImportJob{}, notFound("get import job")
 	}
 	return rows[0].job(), nil
+}
+
+// scanImportJobs reads rows of importJobColumns, in that order, and closes rows.
+func scanImportJobs(rows *sql.Rows) ([]importJobRow, error) {
+	defer rows.Close()
+	var out []importJobRow
+	for rows.Next() {
+		var r importJobRow
+		if err := rows.Scan(&r.ID, &r.UserID, &r.InstanceID, &r.Name, &r.Total, &r.Done, &r.State, &r.Cancel, &r.Error,
+			&r.ResultID, &r.Created, &r.Updated); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // UpdateImportProgress records done bytes and returns the job as it now stands, Cancel included.

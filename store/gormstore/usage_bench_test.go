@@ -49,3 +49,23 @@ func BenchmarkImportUsage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGetImportJob measures the import status poll's read of its job.
+func BenchmarkGetImportJob(b *testing.B) {
+	for name, open := range benchBackends(b) {
+		b.Run(name, func(b *testing.B) {
+			s := open(b)
+			ctx := b.Context()
+			if err := s.CreateImportJob(ctx, store.ImportJob{ID: "job-1", UserID: "user-1", Name: "report.pdf", Total: 1 << 20}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				j, err := s.GetImportJob(ctx, "job-1")
+				if err != nil || j.Name != "report.pdf" {
+					b.Fatal(j, err)
+				}
+			}
+		})
+	}
+}
