@@ -3,8 +3,10 @@ package picker_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -110,6 +112,51 @@ func TestPickerPagesStayWithinQueryBudget(t *testing.T) {
 				if n > r.budget {
 					t.Errorf("%s: %d queries, want at most %d:\n%q", r.name, n, r.budget, sql)
 				}
+			}
+		})
+	}
+}
+
+// TestImportStatementsPerImport counts the database statements of one small import, from the pick to its end
+// (the background copy included), the listing cached and the issuer loaded before: the instances with the user's
+// token and the system account (1), the sweep of expired imports that the process's first import runs (1, once a
+// minute), the user's running imports and unclaimed bytes (1), the job (1) and its read for the answer (1: a small
+// import may already be over, TestImportEndedBeforeThePickAnswers), the pick result (1), and the job's final
+// progress with its end (1); 7, or 8 when the import was over before the answer (which then reads its result to
+// show it). It was 10 (11): the system account read again, the two limits read apart, the final progress apart
+// from the end.
+func TestImportStatementsPerImport(t *testing.T) {
+	for _, postgres := range []bool{false, true} {
+		name := "SQLite"
+		if postgres {
+			name = "PostgreSQL"
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, repositorytest.Options{Postgres: postgres})
+			f.h.Connect(t, f.iss.ID, "student")
+			f.h.Cloud.WriteFile("alice", "/small.txt", []byte("a small file"))
+			req := host.PickRequest{Course: "42", ReturnTo: "/return"}
+			if code, body, _ := f.c.Get(t, f.listPath(t, req, "path", "/"), "HX-Request", "true"); code != http.StatusOK {
+				t.Fatalf("listing: %d %.300s", code, body)
+			}
+			qc := countQueries(t, f.h.DB)
+			code, body, _ := f.pick(t, req, "import", "/small.txt")
+			if code != http.StatusAccepted && code != http.StatusOK {
+				t.Fatalf("pick: %d %.300s", code, body)
+			}
+			id := jobID(t, body)
+			if _, err := f.h.Repo.AwaitImport(repositorytest.Deadline(t, 30*time.Second), host.User{ID: "student"}, id); err != nil {
+				t.Fatal(err)
+			}
+			n, sql := qc.reset()
+			n-- // AwaitImport's own read of the finished job
+			for _, q := range sql {
+				t.Logf("    %.120s", strings.Join(strings.Fields(q), " "))
+			}
+			const budget = 8
+			t.Logf("%d statements for one import", n)
+			if n > budget {
+				t.Errorf("%d statements for one import, want at most %d", n, budget)
 			}
 		})
 	}

@@ -22,6 +22,10 @@ type Available struct {
 	userToken *store.Token
 	tokenRead bool
 	tokenKey  store.TokenKey
+	// systemConnected says whether the issuer's system account was connected when the instance was read, when
+	// systemRead says it was read with it.
+	systemConnected bool
+	systemRead      bool
 }
 
 // CloudName names the instance's server for people: the issuer's name, or its host; "" when it has neither (the

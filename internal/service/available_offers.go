@@ -47,7 +47,8 @@ func (s *Service) availableFromOffers(ctx context.Context, ix store.InstanceOffe
 			return nil, fmt.Errorf("service: issuer of instance %d: %w", in.ID, err)
 		}
 		out = append(out, Available{Instance: in, Issuer: iss, Allowed: allowed, Default: DefaultReturn(in, allowed),
-			userToken: o.UserToken, tokenRead: req.User != "", tokenKey: store.TokenKey{IssuerID: in.IssuerID, UserID: req.User}})
+			userToken: o.UserToken, tokenRead: req.User != "", tokenKey: store.TokenKey{IssuerID: in.IssuerID, UserID: req.User},
+			systemConnected: o.SystemConnected, systemRead: true})
 	}
 	return out, nil
 }

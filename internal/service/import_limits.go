@@ -53,20 +53,34 @@ const (
 // bytes (with what this pick adds, when the listing told its size).
 func (s *Service) checkImportLimits(ctx context.Context, u host.User, adding int64) error {
 	lim := s.cfg.ImportLimits
+	// A running job nobody touched for this long died with its process (as ImportStatus says).
+	stale := 2*time.Minute + s.cfg.Timeout
+	var n, held int64
+	usage, together := s.store.(store.ImportUsage)
+	together = together && lim.Running > 0 && lim.UnclaimedBytes > 0
+	if together {
+		var err error
+		if n, held, err = usage.ImportUsage(ctx, u.ID, stale); err != nil {
+			return fmt.Errorf("service: import usage: %w", err)
+		}
+	}
 	if lim.Running > 0 {
-		// A running job nobody touched for this long died with its process (as ImportStatus says).
-		n, err := s.store.CountRunningImports(ctx, u.ID, 2*time.Minute+s.cfg.Timeout)
-		if err != nil {
-			return fmt.Errorf("service: count running imports: %w", err)
+		if !together {
+			var err error
+			if n, err = s.store.CountRunningImports(ctx, u.ID, stale); err != nil {
+				return fmt.Errorf("service: count running imports: %w", err)
+			}
 		}
 		if n >= int64(lim.Running) {
 			return &Refusal{Err: ErrImportLimit, Reason: Msg("problem.import_limit.running", "Count", n)}
 		}
 	}
 	if lim.UnclaimedBytes > 0 {
-		held, err := s.store.UnclaimedBytes(ctx, u.ID)
-		if err != nil {
-			return fmt.Errorf("service: unclaimed bytes: %w", err)
+		if !together {
+			var err error
+			if held, err = s.store.UnclaimedBytes(ctx, u.ID); err != nil {
+				return fmt.Errorf("service: unclaimed bytes: %w", err)
+			}
 		}
 		if held >= lim.UnclaimedBytes || held+adding > lim.UnclaimedBytes {
 			if lim.UnclaimedTTL > 0 {

@@ -165,6 +165,16 @@ func (s *Service) runImport(ctx context.Context, u host.User, inst store.Instanc
 		s.finishImport(job.ID, store.ImportFailed, StoreMessages(Msg("picker.import.unrecorded")), "")
 		return
 	}
+	if c, ok := s.store.(store.ImportJobCompleter); ok {
+		// The final progress and the end in one statement.
+		s.metrics.importEnded(store.ImportDone)
+		fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.CompleteImportJob(fctx, job.ID, prog.done, store.ImportDone, "", res.ID); err != nil {
+			s.log.Error("ocrepo: record import end", "job", job.ID, "err", err)
+		}
+		return
+	}
 	if _, err := s.store.UpdateImportProgress(ctx, job.ID, prog.done); err != nil {
 		s.log.WarnContext(ctx, "ocrepo: final import progress", "job", job.ID, "err", err)
 	}

@@ -56,9 +56,13 @@ func (s *Service) IssuerFitnesses(ctx context.Context) ([]IssuerFitness, error) 
 	if err != nil {
 		return nil, err
 	}
+	systems, err := s.systemConnections(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]IssuerFitness, 0, len(all))
 	for _, iss := range all {
-		sys, err := s.SystemConnection(ctx, iss.ID)
+		sys, err := s.systemConnectionIn(ctx, systems, iss.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -65,17 +65,39 @@ func WithIssuers(ctx context.Context, avail []Available) context.Context {
 	}
 	m := make(map[int64]store.Issuer, len(avail))
 	toks := &requestTokens{m: map[store.TokenKey]*store.Token{}}
+	var system map[int64]bool
 	for _, a := range avail {
 		m[a.Issuer.ID] = a.Issuer
 		if a.tokenRead {
 			toks.m[a.tokenKey] = a.userToken
+		}
+		if a.systemRead {
+			if system == nil {
+				system = make(map[int64]bool, len(avail))
+			}
+			system[a.Instance.IssuerID] = a.systemConnected
 		}
 	}
 	ctx = context.WithValue(ctx, requestIssuersKey{}, m)
 	if len(toks.m) > 0 {
 		ctx = context.WithValue(ctx, requestTokensKey{}, toks)
 	}
+	if system != nil {
+		ctx = context.WithValue(ctx, requestSystemKey{}, system)
+	}
 	return ctx
+}
+
+// requestSystemKey carries whether each issuer's system account was connected, as AvailableFor read it with the
+// instances.
+type requestSystemKey struct{}
+
+// requestSystemConnected says whether the issuer's system account was connected when this request read its
+// instances; known is false when the request did not read it.
+func requestSystemConnected(ctx context.Context, issuerID int64) (connected, known bool) {
+	m, _ := ctx.Value(requestSystemKey{}).(map[int64]bool)
+	connected, known = m[issuerID]
+	return connected, known
 }
 
 // requestTokensKey carries the user's tokens AvailableFor read with the instances.

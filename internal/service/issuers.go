@@ -386,9 +386,13 @@ func (s *Service) ListIssuers(ctx context.Context) ([]IssuerSummary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service: list instances: %w", err)
 	}
+	systems, err := s.systemConnections(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]IssuerSummary, 0, len(all))
 	for _, iss := range all {
-		sys, err := s.SystemConnection(ctx, iss.ID)
+		sys, err := s.systemConnectionIn(ctx, systems, iss.ID)
 		if err != nil {
 			return nil, err
 		}

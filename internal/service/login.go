@@ -322,8 +322,40 @@ func (s *Service) connection(ctx context.Context, key store.TokenKey) (Connectio
 	if err != nil {
 		return Connection{}, fmt.Errorf("service: read token: %w", err)
 	}
+	return connectionOf(t), nil
+}
+
+// systemConnections reports the system account of every issuer, by issuer ID, in one read when the store can
+// (store.SystemTokens); nil when it cannot (ask SystemConnection then). An issuer missing from the map has none.
+func (s *Service) systemConnections(ctx context.Context) (map[int64]Connection, error) {
+	st, ok := s.store.(store.SystemTokens)
+	if !ok {
+		return nil, nil
+	}
+	toks, err := st.SystemTokens(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("service: read system tokens: %w", err)
+	}
+	out := make(map[int64]Connection, len(toks))
+	for _, t := range toks {
+		out[t.Key.IssuerID] = connectionOf(t)
+	}
+	return out, nil
+}
+
+// systemConnectionIn is the issuer's system account from all (systemConnections), or the store's when all is
+// nil.
+func (s *Service) systemConnectionIn(ctx context.Context, all map[int64]Connection, issuerID int64) (Connection, error) {
+	if all == nil {
+		return s.SystemConnection(ctx, issuerID)
+	}
+	return all[issuerID], nil
+}
+
+// connectionOf is what a stored token says of its connection.
+func connectionOf(t store.Token) Connection {
 	return Connection{
 		Connected: t.RefreshToken != "" || t.AccessToken != "", NeedLogin: t.RefreshToken == "" && t.AccessToken == "",
 		CloudUser: t.CloudUser, CloudName: t.CloudName, Since: t.Created, Refreshed: t.Refreshed, LastError: t.LastError,
-	}, nil
+	}
 }

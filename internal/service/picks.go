@@ -26,6 +26,10 @@ var (
 func (s *Service) ReturnTypes(ctx context.Context, inst store.Instance, req host.PickRequest) (host.ReturnType, error) {
 	connected := false
 	if host.ReturnType(inst.Supported).Has(host.ReturnLink) {
+		if c, known := requestSystemConnected(ctx, inst.IssuerID); known {
+			// Read with the instances earlier in this request (WithIssuers), as AvailableFor judged them.
+			return allowedReturns(inst, c, req), nil
+		}
 		c, err := s.SystemConnection(ctx, inst.IssuerID)
 		if err != nil {
 			return 0, err

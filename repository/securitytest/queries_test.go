@@ -38,11 +38,13 @@ func (l *statementLog) list() []string {
 // sends today (an issuer read is 2 statements, a save rewrites its endpoints and mappings), so a route that grows
 // fails here and someone decides.
 var queryBudgets = map[string]int{
-	"static":               0,
-	"picker":               2,
-	"picker.list":          1,
-	"picker.search":        1,
-	"picker.pick":          4,
+	"static":        0,
+	"picker":        2,
+	"picker.list":   1,
+	"picker.search": 1,
+	// A pick reads the instances with the user's token and the system account (once for the request), and
+	// stores what it must (a link: the pick result).
+	"picker.pick":          3,
 	"picker.import":        3,
 	"picker.import.cancel": 3,
 	"picker.login":         5,
@@ -57,8 +59,8 @@ var queryBudgets = map[string]int{
 	"link":                 4,
 	"link.file":            5,
 	"link.share":           25,
-	"admin":                5,
-	"admin.issuers":        5,
+	"admin":                4,
+	"admin.issuers":        4,
 	"admin.issuer.new":     0,
 	"admin.issuer.create":  9,
 	"admin.issuer.update":  13,
@@ -67,19 +69,21 @@ var queryBudgets = map[string]int{
 	"admin.issuer.check":   15,
 	"admin.system.connect": 6,
 	// The instance pages read every issuer's last connection check in one statement (store.LatestAudit).
-	"admin.instances":          7,
-	"admin.instance.new":       6,
-	"admin.instance.create":    5,
-	"admin.instance":           7,
-	"admin.instance.update":    7,
-	"admin.instance.delete":    2,
-	"admin.links":              4,
-	"admin.link.row":           4,
-	"admin.link.revoke":        4,
-	"admin.link.regrant":       4,
-	"admin.audit":              1,
-	"admin.health":             2,
-	"course":                   6,
+	// The admin's issuer and instance pages read every system account in one statement (was one per issuer).
+	"admin.instances":       5,
+	"admin.instance.new":    4,
+	"admin.instance.create": 5,
+	"admin.instance":        5,
+	"admin.instance.update": 7,
+	"admin.instance.delete": 2,
+	"admin.links":           4,
+	"admin.link.row":        4,
+	"admin.link.revoke":     4,
+	"admin.link.regrant":    4,
+	"admin.audit":           1,
+	"admin.health":          2,
+	// The course page reads the course's switch once per instance (5 here): an N+1 not yet removed.
+	"course":                   8,
 	"course.instance":          5,
 	"course.links":             4,
 	"course.link.row":          4,
@@ -112,6 +116,15 @@ func TestEveryRouteStaysWithinItsQueryBudget(t *testing.T) {
 	m.spare = s.h.AddIssuer(t, "Spare cloud")
 	m.spareIn = s.h.AddInstance(t, m.spare.ID, "Spare files", 1, 1)
 	s.h.ConnectSystem(t, m.spare.ID)
+	// More issuers with instances, one with its system account: a page reading something once per issuer (an
+	// N+1) shows in its count.
+	for _, name := range []string{"Second spare cloud", "Third spare cloud"} {
+		iss := s.h.AddIssuer(t, name)
+		s.h.AddInstance(t, iss.ID, name+" files", 1, 1)
+		if name == "Third spare cloud" {
+			s.h.ConnectSystem(t, iss.ID)
+		}
+	}
 	m.link = s.pickControlled(student, course)
 	for _, role := range allRoles() {
 		if role == anon {

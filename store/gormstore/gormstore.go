@@ -34,7 +34,14 @@ type Store struct {
 	clock   func() time.Time
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store          = (*Store)(nil)
+	_ store.InstanceOffers = (*Store)(nil)
+	_ store.ImportUsage    = (*Store)(nil)
+
+	_ store.ImportJobCompleter = (*Store)(nil)
+	_ store.SystemTokens       = (*Store)(nil)
+)
 
 // Option configures New.
 type Option func(*options)

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -73,16 +74,21 @@ func (s *Store) CreateImportJob(ctx context.Context, j store.ImportJob) error {
 		Created:    timeOf(created),
 		Updated:    timeOf(t),
 	}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	if err := s.db.WithContext(bounded(ctx)).Create(&row).Error; err != nil {
 		return wrapErr(s.db, "create import job", err)
 	}
 	return nil
 }
 
-// GetImportJob returns one job.
+// GetImportJob returns one job. It is the status poll's read, scanned column by column without GORM's
+// reflection.
 func (s *Store) GetImportJob(ctx context.Context, id string) (store.ImportJob, error) {
+	sqlRows, err := s.db.WithContext(bounded(ctx)).Raw("SELECT "+importJobColumns+" FROM ocrepo_import_jobs WHERE id = ?", id).Rows()
 	var rows []importJobRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+	if err == nil {
+		rows, err = scanImportJobs(sqlRows)
+	}
+	if err != nil {
 		return store.ImportJob{}, wrapErr(s.db, "get import job", err)
 	}
 	if len(rows) == 0 {
@@ -91,13 +97,28 @@ func (s *Store) GetImportJob(ctx context.Context, id string) (store.ImportJob, e
 	return rows[0].job(), nil
 }
 
+// scanImportJobs reads rows of importJobColumns, in that order, and closes rows.
+func scanImportJobs(rows *sql.Rows) ([]importJobRow, error) {
+	defer rows.Close()
+	var out []importJobRow
+	for rows.Next() {
+		var r importJobRow
+		if err := rows.Scan(&r.ID, &r.UserID, &r.InstanceID, &r.Name, &r.Total, &r.Done, &r.State, &r.Cancel, &r.Error,
+			&r.ResultID, &r.Created, &r.Updated); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // UpdateImportProgress records done bytes and returns the job as it now stands, Cancel included.
 func (s *Store) UpdateImportProgress(ctx context.Context, id string, done int64) (store.ImportJob, error) {
 	if s.dialect == dialectMySQL {
 		return s.updateImportProgressMySQL(ctx, id, done)
 	}
 	var rows []importJobRow
-	err := s.db.WithContext(ctx).Raw("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ? RETURNING "+importJobColumns,
+	err := s.db.WithContext(bounded(ctx)).Raw("UPDATE ocrepo_import_jobs SET done = ?, updated = ? WHERE id = ? RETURNING "+importJobColumns,
 		done, timeOf(s.now()), id).Scan(&rows).Error
 	if err != nil {
 		return store.ImportJob{}, wrapErr(s.db, "update import progress", err)
@@ -123,6 +144,21 @@ func (s *Store) FinishImportJob(ctx context.Context, id string, state store.Impo
 	})
 }
 
+// CompleteImportJob implements store.ImportJobCompleter: the done bytes and the final state in one statement.
+func (s *Store) CompleteImportJob(ctx context.Context, id string, done int64, state store.ImportState, errText, resultID string) error {
+	switch state {
+	case store.ImportDone, store.ImportFailed, store.ImportCancelled:
+	default:
+		return fmt.Errorf("gormstore: complete import job: %q is not a final state", state)
+	}
+	return s.updateImportJob(ctx, "complete import job", id, map[string]any{
+		"done":      done,
+		"state":     string(state),
+		"error":     errText,
+		"result_id": resultID,
+	})
+}
+
 // CancelImportJob asks the job's worker to stop: the next UpdateImportProgress returns Cancel set.
 func (s *Store) CancelImportJob(ctx context.Context, id string) error {
 	return s.updateImportJob(ctx, "cancel import job", id, map[string]any{"cancel": true})
@@ -130,7 +166,7 @@ func (s *Store) CancelImportJob(ctx context.Context, id string) error {
 
 func (s *Store) updateImportJob(ctx context.Context, op, id string, set map[string]any) error {
 	set["updated"] = timeOf(s.now())
-	res := s.db.WithContext(ctx).Model(&importJobRow{}).Where("id = ?", id).Updates(set)
+	res := s.db.WithContext(bounded(ctx)).Model(&importJobRow{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {
 		return wrapErr(s.db, op, res.Error)
 	}
@@ -153,11 +189,23 @@ func (s *Store) DeleteImportJobsBefore(ctx context.Context, t time.Time) (int64,
 // CountRunningImports counts a user's running jobs updated within the last stale, by the clock that stamps them.
 func (s *Store) CountRunningImports(ctx context.Context, userID string, stale time.Duration) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&importJobRow{}).
+	err := s.db.WithContext(bounded(ctx)).Model(&importJobRow{}).
 		Where("user_id = ? AND state = ? AND updated > ?", userID, string(store.ImportRunning), timeOf(s.now().Add(-stale))).
 		Count(&n).Error
 	if err != nil {
 		return 0, wrapErr(s.db, "count running imports", err)
 	}
 	return n, nil
+}
+
+// ImportUsage implements store.ImportUsage: CountRunningImports and UnclaimedBytes in one statement.
+func (s *Store) ImportUsage(ctx context.Context, userID string, stale time.Duration) (running, unclaimedBytes int64, err error) {
+	err = s.db.WithContext(bounded(ctx)).Raw(`SELECT
+			(SELECT count(*) FROM ocrepo_import_jobs WHERE user_id = ? AND state = ? AND updated > ?),
+			(SELECT COALESCE(SUM(bytes), 0) FROM ocrepo_pick_results WHERE user_id = ? AND claimed IS NULL)`,
+		userID, string(store.ImportRunning), timeOf(s.now().Add(-stale)), userID).Row().Scan(&running, &unclaimedBytes)
+	if err != nil {
+		return 0, 0, wrapErr(s.db, "import usage", err)
+	}
+	return running, unclaimedBytes, nil
 }

@@ -62,7 +62,7 @@ func (s *Store) ListInstances(ctx context.Context) ([]store.Instance, error) {
 
 // GetInstance returns one instance.
 func (s *Store) GetInstance(ctx context.Context, id int64) (store.Instance, error) {
-	return getInstance(s.db.WithContext(ctx), id)
+	return getInstance(s.db.WithContext(bounded(ctx)), id)
 }
 
 func getInstance(db *gorm.DB, id int64) (store.Instance, error) {

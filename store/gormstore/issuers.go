@@ -78,7 +78,7 @@ func (s *Store) ListIssuers(ctx context.Context) ([]store.Issuer, error) {
 
 // GetIssuer returns one issuer with its endpoints and mappings.
 func (s *Store) GetIssuer(ctx context.Context, id int64) (store.Issuer, error) {
-	return s.getIssuer(s.db.WithContext(ctx), id)
+	return s.getIssuer(s.db.WithContext(bounded(ctx)), id)
 }
 
 func (s *Store) getIssuer(db *gorm.DB, id int64) (store.Issuer, error) {

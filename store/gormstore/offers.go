@@ -65,7 +65,7 @@ func (r offerRow) userToken(userID string) (tokenRow, bool) {
 // tokens and the user's token in one query.
 func (s *Store) InstanceOffers(ctx context.Context, course, userID string) ([]store.InstanceOffer, error) {
 	var rows []offerRow
-	sqlRows, err := s.db.WithContext(ctx).Raw(`SELECT i.id AS id, i.name AS name, i.issuer_id AS issuer_id,
+	sqlRows, err := s.db.WithContext(bounded(ctx)).Raw(`SELECT i.id AS id, i.name AS name, i.issuer_id AS issuer_id,
 			i.controlled_link_folder AS controlled_link_folder, i.supported AS supported,
 			i.default_return AS default_return, i.enabled AS enabled, i.created AS created, i.updated AS updated,
 			iss.revision AS issuer_revision, c.enabled AS course_enabled,

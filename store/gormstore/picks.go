@@ -49,7 +49,7 @@ func (s *Store) CreatePickResult(ctx context.Context, p store.PickResult) error 
 		Created:    timeOf(created),
 		Claimed:    timeOf(p.Claimed),
 	}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	if err := s.db.WithContext(bounded(ctx)).Create(&row).Error; err != nil {
 		return wrapErr(s.db, "create pick result", err)
 	}
 	return nil
@@ -58,7 +58,7 @@ func (s *Store) CreatePickResult(ctx context.Context, p store.PickResult) error 
 // GetPickResult returns one pick result.
 func (s *Store) GetPickResult(ctx context.Context, id string) (store.PickResult, error) {
 	var rows []pickResultRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(bounded(ctx)).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
 		return store.PickResult{}, wrapErr(s.db, "get pick result", err)
 	}
 	if len(rows) == 0 {
@@ -97,7 +97,7 @@ func (s *Store) DeletePickResultsBefore(ctx context.Context, t time.Time) (int64
 // ClaimPickResult marks a result taken over by the host; the first claim's time stays.
 func (s *Store) ClaimPickResult(ctx context.Context, id string, at time.Time) error {
 	op := "claim pick result"
-	db := s.db.WithContext(ctx)
+	db := s.db.WithContext(bounded(ctx))
 	res := db.Model(&pickResultRow{}).Where("id = ? AND claimed IS NULL", id).Update("claimed", timeOf(at))
 	if res.Error != nil {
 		return wrapErr(s.db, op, res.Error)
@@ -117,7 +117,7 @@ func (s *Store) ClaimPickResult(ctx context.Context, id string, at time.Time) er
 // UnclaimedBytes sums the bytes of a user's unclaimed results.
 func (s *Store) UnclaimedBytes(ctx context.Context, userID string) (int64, error) {
 	var sum []int64
-	err := s.db.WithContext(ctx).Model(&pickResultRow{}).Where("user_id = ? AND claimed IS NULL", userID).
+	err := s.db.WithContext(bounded(ctx)).Model(&pickResultRow{}).Where("user_id = ? AND claimed IS NULL", userID).
 		Pluck("COALESCE(SUM(bytes), 0)", &sum).Error
 	if err != nil {
 		return 0, wrapErr(s.db, "unclaimed bytes", err)

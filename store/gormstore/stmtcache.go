@@ -11,6 +11,31 @@ import (
 // limit the rest run unprepared.
 const stmtCacheLimit = 256
 
+// boundedKey marks a context whose statements are bounded (see bounded).
+type boundedKey struct{}
+
+// bounded marks ctx for statements whose work is bounded by a key: a read or write of one row by its key, or a join
+// of a handful of rows found by key (the picker's InstanceOffers). On SQLite such a statement runs without the
+// driver's cancellation watch: go-sqlite3 starts a goroutine for every row step and every exec when the context
+// can be cancelled, to interrupt the statement should the context end meanwhile, which costs more than a point
+// read itself and gains nothing for a statement that finishes in microseconds. The context is still honoured
+// before the statement starts (an ended request sends nothing); only the interrupt in the middle of a step is
+// given up. Statements that may run long (scans, sweeps, lists of unbounded size) must not be marked: they keep
+// the interrupt. Other databases ignore the mark.
+func bounded(ctx context.Context) context.Context { return context.WithValue(ctx, boundedKey{}, true) }
+
+// detach returns the context a statement runs with on SQLite: ctx itself, or for a bounded statement (bounded) a
+// context that cannot be cancelled, after checking that ctx has not ended.
+func detach(ctx context.Context) (context.Context, error) {
+	if b, _ := ctx.Value(boundedKey{}).(bool); !b {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 // stmtCache is the store's connection pool on SQLite: statements with arguments are prepared once and reused.
 // SQLite compiles every statement it is given, and for the picker's one query (five tables joined) compiling cost
 // more than running it. database/sql prepares a statement on each connection as it is used there. Statements
@@ -65,6 +90,10 @@ func (c *stmtCache) PrepareContext(ctx context.Context, query string) (*sql.Stmt
 
 // ExecContext implements gorm.ConnPool.
 func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, err := detach(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if st := c.stmt(ctx, query, args); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -73,6 +102,10 @@ func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) 
 
 // QueryContext implements gorm.ConnPool.
 func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, err := detach(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if st := c.stmt(ctx, query, args); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -81,6 +114,9 @@ func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any)
 
 // QueryRowContext implements gorm.ConnPool.
 func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if d, err := detach(ctx); err == nil {
+		ctx = d
+	} // else ctx has ended: database/sql gives back a Row holding ctx's error without running the query
 	if st := c.stmt(ctx, query, args); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

@@ -1,8 +1,11 @@
 package gormstore
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/ocrepo/ocrepo/store"
 	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
@@ -77,5 +80,70 @@ func TestSQLiteStatementsArePreparedOnce(t *testing.T) {
 	}
 	if sqlDB, err := s.db.DB(); err != nil || sqlDB != c.db {
 		t.Fatalf("DB() = %p, %v; want the pool's *sql.DB", sqlDB, err)
+	}
+}
+
+// TestSQLiteBoundedStatementsHonourTheirContext: a statement marked bounded runs without the driver's interrupt
+// watch, yet an ended context still stops it before it starts (exec, query and single-row query alike, nothing
+// written); an unmarked long statement is still interrupted in the middle when its context ends.
+func TestSQLiteBoundedStatementsHonourTheirContext(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	keys, err := seal.NewKeyring(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.WithContext(ctx).Exec("CREATE TABLE bounded_probe (a INTEGER)").Error; err != nil {
+		t.Fatal(err)
+	}
+	count := func() int64 {
+		var n int64
+		if err := s.db.WithContext(ctx).Raw("SELECT count(*) FROM bounded_probe WHERE a >= ?", 0).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	live := bounded(ctx)
+	if err := s.db.WithContext(live).Exec("INSERT INTO bounded_probe (a) VALUES (?)", 1).Error; err != nil {
+		t.Fatalf("bounded insert: %v", err)
+	}
+	var got []int64
+	if err := s.db.WithContext(live).Raw("SELECT a FROM bounded_probe WHERE a = ?", 1).Scan(&got).Error; err != nil || len(got) != 1 {
+		t.Fatalf("bounded query: %v, %v", got, err)
+	}
+
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	ended = bounded(ended)
+	if err := s.db.WithContext(ended).Exec("INSERT INTO bounded_probe (a) VALUES (?)", 2).Error; !errors.Is(err, context.Canceled) {
+		t.Errorf("bounded insert with an ended context: %v, want context.Canceled", err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d rows after the refused insert, want 1", n)
+	}
+	if _, err := s.db.WithContext(ended).Raw("SELECT a FROM bounded_probe WHERE a = ?", 1).Rows(); !errors.Is(err, context.Canceled) {
+		t.Errorf("bounded query with an ended context: %v, want context.Canceled", err)
+	}
+	var n int64
+	if err := s.db.WithContext(ended).Raw("SELECT a FROM bounded_probe WHERE a = ?", 1).Row().Scan(&n); !errors.Is(err, context.Canceled) {
+		t.Errorf("bounded single-row query with an ended context: %v, want context.Canceled", err)
+	}
+
+	// A statement of minutes, not marked: its context's deadline interrupts it in the middle of its one step.
+	long, stop := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer stop()
+	began := time.Now()
+	err = s.db.WithContext(long).Raw(`WITH RECURSIVE c(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM c WHERE x < 10000000000)
+		SELECT count(*) FROM c`, 1).Row().Scan(&n)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("long statement: %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(began); d > 30*time.Second {
+		t.Errorf("long statement stopped after %v", d)
 	}
 }

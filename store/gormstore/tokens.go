@@ -45,7 +45,7 @@ func describeKey(k store.TokenKey) string {
 func (s *Store) GetToken(ctx context.Context, key store.TokenKey) (store.Token, error) {
 	op := "get " + describeKey(key)
 	var rows []tokenRow
-	if err := s.db.WithContext(ctx).Where(tokenKeyWhere, tokenKeyArgs(key)...).Limit(1).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(bounded(ctx)).Where(tokenKeyWhere, tokenKeyArgs(key)...).Limit(1).Find(&rows).Error; err != nil {
 		return store.Token{}, wrapErr(s.db, op, err)
 	}
 	if len(rows) == 0 {
@@ -153,7 +153,7 @@ func (s *Store) SwapToken(ctx context.Context, t store.Token, expect int64) (sto
 	if err != nil {
 		return store.Token{}, err
 	}
-	db := s.db.WithContext(ctx)
+	db := s.db.WithContext(bounded(ctx))
 	var rows []struct {
 		Created dbTime `gorm:"column:created"`
 	}
@@ -215,4 +215,25 @@ func normToken(t store.Token) store.Token {
 	t.Created = normTime(t.Created)
 	t.Refreshed = normTime(t.Refreshed)
 	return t
+}
+
+// SystemTokens implements store.SystemTokens: every issuer's system account in one statement, by issuer ID. It
+// goes from the issuers to their tokens by the tokens' key, so the users' tokens are never scanned.
+func (s *Store) SystemTokens(ctx context.Context) ([]store.Token, error) {
+	var rows []tokenRow
+	err := s.db.WithContext(ctx).Raw(`SELECT t.* FROM ocrepo_issuers i
+		JOIN ocrepo_tokens t ON t.issuer_id = i.id AND t.system = ? AND t.user_id = ?
+		ORDER BY i.id`, true, "").Scan(&rows).Error
+	if err != nil {
+		return nil, wrapErr(s.db, "system tokens", err)
+	}
+	out := make([]store.Token, 0, len(rows))
+	for _, r := range rows {
+		t, err := s.tokenFromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }

@@ -266,3 +266,78 @@ func testCountRunningImports(t *testing.T, s store.Store) {
 	noErr(t, "CountRunningImports later", err)
 	same(t, "running imports updated after the limit", n, int64(0))
 }
+
+// testImportUsage: a store that reads a user's import usage in one statement (store.ImportUsage) gives what
+// CountRunningImports and UnclaimedBytes give apart: running jobs within the staleness, finished and other users'
+// left out; unclaimed bytes, claimed results and links left out.
+func testImportUsage(t *testing.T, s store.Store) {
+	u, ok := s.(store.ImportUsage)
+	if !ok {
+		t.Skip("the store does not implement store.ImportUsage")
+	}
+	ctx := t.Context()
+	check := func(what, user string, stale time.Duration, running, unclaimed int64) {
+		t.Helper()
+		r, b, err := u.ImportUsage(ctx, user, stale)
+		noErr(t, "ImportUsage "+what, err)
+		same(t, what+": running", r, running)
+		same(t, what+": unclaimed bytes", b, unclaimed)
+		n, err := s.CountRunningImports(ctx, user, stale)
+		noErr(t, "CountRunningImports "+what, err)
+		same(t, what+": running as CountRunningImports counts", n, running)
+		n, err = s.UnclaimedBytes(ctx, user)
+		noErr(t, "UnclaimedBytes "+what, err)
+		same(t, what+": unclaimed as UnclaimedBytes sums", n, unclaimed)
+	}
+	check("nothing yet", "alice", time.Hour, 0, 0)
+	for i, st := range []store.ImportState{store.ImportRunning, store.ImportRunning, store.ImportDone} {
+		id := fmt.Sprintf("u%d", i)
+		noErr(t, "CreateImportJob", s.CreateImportJob(ctx, store.ImportJob{ID: id, UserID: "alice", State: store.ImportRunning}))
+		if st != store.ImportRunning {
+			noErr(t, "FinishImportJob", s.FinishImportJob(ctx, id, st, "", "r"))
+		}
+	}
+	noErr(t, "CreateImportJob bob", s.CreateImportJob(ctx, store.ImportJob{ID: "ub", UserID: "bob", State: store.ImportRunning}))
+	for id, p := range map[string]store.PickResult{
+		"ua1":   {UserID: "alice", Bytes: 300},
+		"ua2":   {UserID: "alice", Bytes: 40},
+		"ua3":   {UserID: "alice", Bytes: 5000},
+		"ulink": {UserID: "alice"},
+		"ubob":  {UserID: "bob", Bytes: 7},
+	} {
+		p.ID, p.Type, p.Payload = id, 1, []byte("[]")
+		noErr(t, "CreatePickResult "+id, s.CreatePickResult(ctx, p))
+	}
+	noErr(t, "ClaimPickResult", s.ClaimPickResult(ctx, "ua3", at(3)))
+	check("alice", "alice", time.Hour, 2, 340)
+	check("alice, every job stale", "alice", -time.Hour, 0, 340)
+	check("bob", "bob", time.Hour, 1, 7)
+	check("nobody", "nobody", time.Hour, 0, 0)
+}
+
+// testImportJobComplete: a store that records an import's final progress with its end in one statement
+// (store.ImportJobCompleter) sets both, refuses a state that is not final and a missing job as FinishImportJob
+// does.
+func testImportJobComplete(t *testing.T, s store.Store) {
+	c, ok := s.(store.ImportJobCompleter)
+	if !ok {
+		t.Skip("the store does not implement store.ImportJobCompleter")
+	}
+	ctx := t.Context()
+	noErr(t, "CreateImportJob", s.CreateImportJob(ctx, store.ImportJob{ID: "cj", UserID: "alice", Name: "a.pdf", Total: 300}))
+	_, err := s.UpdateImportProgress(ctx, "cj", 100)
+	noErr(t, "UpdateImportProgress", err)
+	if err := c.CompleteImportJob(ctx, "cj", 200, store.ImportRunning, "", ""); err == nil {
+		t.Fatal("CompleteImportJob with a running state succeeded")
+	}
+	noErr(t, "CompleteImportJob", c.CompleteImportJob(ctx, "cj", 300, store.ImportDone, "", "result-1"))
+	got, err := s.GetImportJob(ctx, "cj")
+	noErr(t, "GetImportJob", err)
+	if got.State != store.ImportDone || got.Done != 300 || got.ResultID != "result-1" || got.Error != "" || got.Name != "a.pdf" {
+		t.Fatalf("completed job: %+v", got)
+	}
+	n, err := s.CountRunningImports(ctx, "alice", time.Hour)
+	noErr(t, "CountRunningImports", err)
+	same(t, "running imports after completion", n, int64(0))
+	wantErr(t, "CompleteImportJob missing", c.CompleteImportJob(ctx, "missing", 1, store.ImportFailed, "x", ""), store.ErrNotFound)
+}

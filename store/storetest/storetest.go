@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TokenSwapConcurrent", testTokenSwapConcurrent},
 		{"TokenNotFound", testTokenNotFound},
 		{"TokenEmptySecrets", testTokenEmptySecrets},
+		{"SystemTokens", testSystemTokens},
 		{"CountUserTokens", testCountUserTokens},
 
 		{"LoginStateSingleUse", testLoginStateSingleUse},
@@ -57,6 +58,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PickResultDeleteBefore", testPickResultDeleteBefore},
 		{"ImportQuotas", testImportQuotas},
 		{"CountRunningImports", testCountRunningImports},
+		{"ImportUsage", testImportUsage},
+		{"ImportJobComplete", testImportJobComplete},
 
 		{"ControlledLinkRoundTrip", testControlledLinkRoundTrip},
 		{"ControlledLinkListAndCount", testControlledLinkList},

@@ -298,3 +298,31 @@ func testCountUserTokens(t *testing.T, s store.Store) {
 	count(a.ID, 1)
 	count(b.ID+1000, 0)
 }
+
+// testSystemTokens: a store that reads every issuer's system account at once (store.SystemTokens) gives each as
+// GetToken gives it, by issuer ID, and no user's token (not even one with an empty user ID).
+func testSystemTokens(t *testing.T, s store.Store) {
+	st, ok := s.(store.SystemTokens)
+	if !ok {
+		t.Skip("the store does not implement store.SystemTokens")
+	}
+	ctx := t.Context()
+	a, b, c := newIssuer(t, s, "a"), newIssuer(t, s, "b"), newIssuer(t, s, "c")
+	got, err := st.SystemTokens(ctx)
+	noErr(t, "SystemTokens of none", err)
+	same(t, "system tokens before any", len(got), 0)
+	for i, k := range []store.TokenKey{systemKey(c.ID), systemKey(a.ID), userKey(a.ID, "alice"), userKey(b.ID, ""), userKey(c.ID, "bob")} {
+		_, err := s.PutToken(ctx, newToken(k, i))
+		noErr(t, fmt.Sprintf("PutToken %+v", k), err)
+	}
+	got, err = st.SystemTokens(ctx)
+	noErr(t, "SystemTokens", err)
+	if len(got) != 2 || got[0].Key != systemKey(a.ID) || got[1].Key != systemKey(c.ID) {
+		t.Fatalf("SystemTokens = %+v, want issuers %d and %d's system accounts", got, a.ID, c.ID)
+	}
+	for _, tok := range got {
+		want, err := s.GetToken(ctx, tok.Key)
+		noErr(t, "GetToken", err)
+		same(t, "system token as GetToken reads it", tok, want)
+	}
+}
