@@ -46,9 +46,6 @@ type speaker struct {
 	bytes [1024]atomic.Pointer[string]
 }
 
-// english is the speaker of a Localizer without a catalog: it says the ids themselves.
-var english = newSpeaker(nil, language.English)
-
 // newSpeaker works out what a language says (c nil: no catalog).
 func newSpeaker(c *Catalog, tag language.Tag) *speaker {
 	s := &speaker{cat: c, lang: tag.String(), tag: tag, printer: message.NewPrinter(tag), zero: '0', dir: "ltr"}
@@ -83,7 +80,8 @@ func (c *Catalog) For(lang, acceptLanguage string, zone *time.Location) *Localiz
 		zone = time.Local
 	}
 	if c == nil {
-		return &Localizer{speaker: english, zone: zone}
+		// Without a catalog the ids themselves are said (tests and zero values only: built each time).
+		return &Localizer{speaker: newSpeaker(nil, language.English), zone: zone}
 	}
 	return &Localizer{speaker: c.speakerFor(lang, acceptLanguage), zone: zone}
 }
