@@ -24,9 +24,9 @@ func (c CourseInstance) Available() bool { return c.SiteEnabled && c.Enabled }
 
 // CourseInstances lists every instance with its setting for a course.
 func (s *Service) CourseInstances(ctx context.Context, course string) ([]CourseInstance, error) {
-	insts, err := s.store.ListInstances(ctx)
+	insts, switches, err := s.courseSwitches(ctx, course)
 	if err != nil {
-		return nil, fmt.Errorf("service: list instances: %w", err)
+		return nil, err
 	}
 	issuers, err := s.store.ListIssuers(ctx)
 	if err != nil {
@@ -37,14 +37,38 @@ func (s *Service) CourseInstances(ctx context.Context, course string) ([]CourseI
 		names[iss.ID] = iss.Name
 	}
 	out := make([]CourseInstance, 0, len(insts))
-	for _, in := range insts {
-		on, err := s.courses.InstanceEnabled(ctx, course, in.ID)
-		if err != nil {
+	for i, in := range insts {
+		on := false
+		if switches != nil {
+			on = switches[i]
+		} else if on, err = s.courses.InstanceEnabled(ctx, course, in.ID); err != nil {
 			return nil, fmt.Errorf("service: course %q instance %d: %w", course, in.ID, err)
 		}
 		out = append(out, CourseInstance{Instance: in, IssuerName: names[in.IssuerID], SiteEnabled: in.Enabled, Enabled: on})
 	}
 	return out, nil
+}
+
+// courseSwitches lists every instance in ID order and, when the course switches are the store's and the store
+// reads them with the instances (store.InstanceOffers), the course's switch of each: one statement whatever the
+// number of instances. switches is nil when each must be asked of the course settings hook.
+func (s *Service) courseSwitches(ctx context.Context, course string) (insts []store.Instance, switches []bool, err error) {
+	ix, ok := s.store.(store.InstanceOffers)
+	if _, own := s.courses.(storeCourses); !ok || !own {
+		if insts, err = s.store.ListInstances(ctx); err != nil {
+			return nil, nil, fmt.Errorf("service: list instances: %w", err)
+		}
+		return insts, nil, nil
+	}
+	offers, err := ix.InstanceOffers(ctx, course, "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("service: list instances: %w", err)
+	}
+	insts, switches = make([]store.Instance, len(offers)), make([]bool, len(offers))
+	for i, o := range offers {
+		insts[i], switches[i] = o.Instance, o.CourseEnabled
+	}
+	return insts, switches, nil
 }
 
 // SetCourseInstance enables or disables an instance for a course and records who did it. The caller has checked
