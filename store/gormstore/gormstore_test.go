@@ -128,7 +128,7 @@ func wantVersions(t *testing.T, s *gormstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}; !slices.Equal(got, want) {
+	if want := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}; !slices.Equal(got, want) {
 		t.Fatalf("schema versions = %v, want %v", got, want)
 	}
 }

@@ -198,11 +198,15 @@ func (s *Store) CountRunningImports(ctx context.Context, userID string, stale ti
 	return n, nil
 }
 
+// importUsageSQL is ImportUsage's statement. Both of its reads are answered from indexes alone (step 11): without
+// them each looks up every one of the user's rows, as many as their history of imports and unclaimed results.
+const importUsageSQL = `SELECT
+			(SELECT count(*) FROM ocrepo_import_jobs WHERE user_id = ? AND state = ? AND updated > ?),
+			(SELECT COALESCE(SUM(bytes), 0) FROM ocrepo_pick_results WHERE user_id = ? AND claimed IS NULL)`
+
 // ImportUsage implements store.ImportUsage: CountRunningImports and UnclaimedBytes in one statement.
 func (s *Store) ImportUsage(ctx context.Context, userID string, stale time.Duration) (running, unclaimedBytes int64, err error) {
-	err = s.db.WithContext(bounded(ctx)).Raw(`SELECT
-			(SELECT count(*) FROM ocrepo_import_jobs WHERE user_id = ? AND state = ? AND updated > ?),
-			(SELECT COALESCE(SUM(bytes), 0) FROM ocrepo_pick_results WHERE user_id = ? AND claimed IS NULL)`,
+	err = s.db.WithContext(bounded(ctx)).Raw(importUsageSQL,
 		userID, string(store.ImportRunning), timeOf(s.now().Add(-stale)), userID).Row().Scan(&running, &unclaimedBytes)
 	if err != nil {
 		return 0, 0, wrapErr(s.db, "import usage", err)

@@ -28,6 +28,7 @@ func mysqlTypes() *strings.Replacer {
 		"{time}", "DATETIME(6)",
 		"{bytes}", "LONGBLOB",
 		"{key}", "VARCHAR(255)",
+		"{prefix}", "(191)",
 	)
 }
 
