@@ -9,6 +9,11 @@
 // implementation seals them at rest.
 //
 // Not found is always ErrNotFound (wrapped), never a zero value with a nil error.
+//
+// Beside Store, an implementation may answer the hot paths' reads in one statement each: InstanceOffers (what a
+// picker request needs of every instance), ImportUsage (a user's import limits), ImportJobCompleter (an import's
+// last progress with its end) and SystemTokens (every issuer's system account). The service asks for them by type
+// and falls back to Store's methods without them; gormstore implements all four.
 package store
 
 import (

@@ -50,6 +50,15 @@
 // its used time, so exactly one of any number of concurrent callers, in any number of processes, succeeds. Every
 // write of several statements runs in one transaction.
 //
+// # Statements on SQLite
+//
+// On SQLite the store prepares each statement with arguments once and reuses it (at most 256; DDL and transactions
+// are left alone): compiling the picker's five-table query costs more than running it. Statements whose work is
+// bounded by a key (one row read or written by its key, the picker's join of a handful of rows) run there without
+// the driver's interrupt: go-sqlite3 otherwise starts a goroutine for every row step and every exec to watch the
+// context. Their context is checked before they start; every other statement (lists, sweeps, deletes) keeps the
+// interrupt when its context ends.
+//
 // # Values
 //
 // Times are stored in UTC at microsecond precision and come back in UTC; the zero time is stored as NULL and comes
