@@ -18,14 +18,7 @@ import (
 func TestSQLiteStatementsArePreparedOnce(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	keys, err := seal.NewKeyring(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)), keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSQLiteFileStore(t)
 	c, ok := s.db.Statement.ConnPool.(*stmtCache)
 	if !ok {
 		t.Fatalf("SQLite store's pool is %T, want *stmtCache", s.db.Statement.ConnPool)
@@ -89,14 +82,7 @@ func TestSQLiteStatementsArePreparedOnce(t *testing.T) {
 func TestSQLiteBoundedStatementsHonourTheirContext(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	keys, err := seal.NewKeyring(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)), keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSQLiteFileStore(t)
 	if err := s.db.WithContext(ctx).Exec("CREATE TABLE bounded_probe (a INTEGER)").Error; err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +124,7 @@ func TestSQLiteBoundedStatementsHonourTheirContext(t *testing.T) {
 	long, stop := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer stop()
 	began := time.Now()
-	err = s.db.WithContext(long).Raw(`WITH RECURSIVE c(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM c WHERE x < 10000000000)
+	err := s.db.WithContext(long).Raw(`WITH RECURSIVE c(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM c WHERE x < 10000000000)
 		SELECT count(*) FROM c`, 1).Row().Scan(&n)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("long statement: %v, want context.DeadlineExceeded", err)
@@ -146,4 +132,18 @@ func TestSQLiteBoundedStatementsHonourTheirContext(t *testing.T) {
 	if d := time.Since(began); d > 30*time.Second {
 		t.Errorf("long statement stopped after %v", d)
 	}
+}
+
+// newSQLiteFileStore is a store on a SQLite file of the test's own, not yet migrated.
+func newSQLiteFileStore(t *testing.T) *Store {
+	t.Helper()
+	keys, err := seal.NewKeyring(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

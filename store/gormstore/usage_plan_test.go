@@ -6,22 +6,13 @@ import (
 	"time"
 
 	"github.com/ocrepo/ocrepo/store"
-	"github.com/ocrepo/ocrepo/store/gormstore/gormtest"
-	"github.com/ocrepo/ocrepo/store/seal"
 )
 
 // TestImportUsageReadsIndexesOnly: on SQLite, both reads of the import limits' statement are answered from a
 // covering index, so their cost does not grow with the user's history of imports and unclaimed results.
 func TestImportUsageReadsIndexesOnly(t *testing.T) {
 	t.Parallel()
-	keys, err := seal.NewKeyring(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(gormtest.OpenSQLite(t, gormtest.SQLiteFile(t)), keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSQLiteFileStore(t)
 	if err := s.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
