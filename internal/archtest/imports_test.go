@@ -35,7 +35,7 @@ func rules() map[string][]string {
 		"templates":                    {},
 		"internal/service":             {"repository/cloud", "repository/host", "store"},
 		"internal/i18n":                {},
-		"internal/i18n/i18ntest":       {},
+		"internal/i18n/i18ntest":       {"internal/i18n"},
 		"internal/web":                 {"internal/i18n", "internal/service", "repository/cloud", "repository/host", "store", "templates"},
 		"internal/archtest":            {},
 		"admin":                        {"internal/service", "internal/web", "repository/cloud", "repository/host", "store", "templates"},

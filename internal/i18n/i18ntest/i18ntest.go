@@ -9,9 +9,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
+
+	"github.com/ocrepo/ocrepo/internal/i18n"
 )
 
 // pseudoMessage matches one message rendered in the pseudo-locale.
@@ -125,4 +128,28 @@ func (s SourceIDs) Missing(files []string, known func(id string) bool) (missing 
 		}
 	}
 	return missing, found, nil
+}
+
+// Check fails t for every id files name that the shipped English catalog lacks, and when fewer than floor names
+// were found in them (where says whose code they are).
+func (s SourceIDs) Check(t testing.TB, files []string, floor int, where string) {
+	t.Helper()
+	cat, err := i18n.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, id := range cat.IDs() {
+		known[id] = true
+	}
+	missing, found, err := s.Missing(files, func(id string) bool { return known[id] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range missing {
+		t.Errorf("%s, which the English catalog lacks", m)
+	}
+	if found < floor {
+		t.Fatalf("only %d message ids found in %s", found, where)
+	}
 }
