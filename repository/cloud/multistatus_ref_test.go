@@ -172,6 +172,16 @@ func nextcloudListing(rootPath, dir string, items []listingItem) []byte {
 		}
 		b.WriteString(`</d:response>`)
 	}
+	eachListed(rootPath, dir, items, writeEntry)
+	b.WriteString(`</d:multistatus>` + "\n")
+	return b.Bytes()
+}
+
+const httpTimeLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// eachListed calls write for what a listing of dir holds, in the servers' order: the folder itself (its size the
+// sum of its items'), then each item, with its href as the server writes it and its id (0 for the folder).
+func eachListed(rootPath, dir string, items []listingItem, write func(href string, it listingItem, id int)) {
 	dirHref := rootPath + sabreEscape(strings.Trim(dir, "/"))
 	if !strings.HasSuffix(dirHref, "/") {
 		dirHref += "/"
@@ -180,19 +190,15 @@ func nextcloudListing(rootPath, dir string, items []listingItem) []byte {
 	for _, it := range items {
 		total += it.size
 	}
-	writeEntry(dirHref, listingItem{dir: true, size: total}, 0)
+	write(dirHref, listingItem{dir: true, size: total}, 0)
 	for i, it := range items {
 		href := dirHref + sabreEscape(it.name)
 		if it.dir {
 			href += "/"
 		}
-		writeEntry(href, it, i+1)
+		write(href, it, i+1)
 	}
-	b.WriteString(`</d:multistatus>` + "\n")
-	return b.Bytes()
 }
-
-const httpTimeLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
 
 // sabreEscape escapes a path like Sabre: each segment rawurlencoded, lowercase hex.
 func sabreEscape(p string) string {
@@ -279,22 +285,7 @@ func xnetListing(rootPath, dir string, items []listingItem) []byte {
 		}
 		b.WriteString(`</D:response>`)
 	}
-	dirHref := rootPath + sabreEscape(strings.Trim(dir, "/"))
-	if !strings.HasSuffix(dirHref, "/") {
-		dirHref += "/"
-	}
-	var total int64
-	for _, it := range items {
-		total += it.size
-	}
-	writeEntry(dirHref, listingItem{dir: true, size: total}, 0)
-	for i, it := range items {
-		href := dirHref + sabreEscape(it.name)
-		if it.dir {
-			href += "/"
-		}
-		writeEntry(href, it, i+1)
-	}
+	eachListed(rootPath, dir, items, writeEntry)
 	b.WriteString(`</D:multistatus>`)
 	return b.Bytes()
 }

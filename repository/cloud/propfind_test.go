@@ -24,6 +24,25 @@ func parseLean(t testing.TB, data []byte, root string) ([]Entry, error) {
 	return entries, err
 }
 
+// parsesAs checks that the parser and the reference parser (encoding/xml) both read doc as want.
+func parsesAs(t *testing.T, doc string, want []Entry) {
+	t.Helper()
+	got, err := parseLean(t, []byte(doc), testRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lean got  %+v\nwant %+v", got, want)
+	}
+	ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ref, want) {
+		t.Errorf("reference got %+v\nwant %+v", ref, want)
+	}
+}
+
 func TestParseMultistatusNextcloudListing(t *testing.T) {
 	t.Parallel()
 	items := []listingItem{
@@ -236,20 +255,7 @@ func TestParseMultistatusRebinding(t *testing.T) {
 		{Path: "/i", Name: "i", ETag: "e", Size: 9},
 		{Path: "/j", Name: "j", ETag: "e", Size: -1},
 	}
-	got, err := parseLean(t, []byte(doc), testRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("lean got  %+v\nwant %+v", got, want)
-	}
-	ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(ref, want) {
-		t.Errorf("reference got %+v\nwant %+v", ref, want)
-	}
+	parsesAs(t, doc, want)
 }
 
 // Tags that declare namespaces are remembered with their declarations (golang.org/x/net/webdav binds one on
@@ -293,20 +299,7 @@ func TestParseMultistatusDeclaringTags(t *testing.T) {
 		{Path: "/j", Name: "j", Size: -1, Dir: true},
 		{Path: "/k", Name: "k", Size: -1},
 	}
-	got, err := parseLean(t, []byte(doc), testRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("lean got  %+v\nwant %+v", got, want)
-	}
-	ref, err := refParseMultistatus([]byte(doc), &hrefMapper{root: testRoot})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(ref, want) {
-		t.Errorf("reference got %+v\nwant %+v", ref, want)
-	}
+	parsesAs(t, doc, want)
 }
 
 // A parser reused for another document (they are pooled) reads it as a new one would: what it remembered of the
