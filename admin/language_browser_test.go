@@ -3,8 +3,6 @@ package admin_test
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -60,18 +58,7 @@ func TestAdminInGermanAndArabicInBrowser(t *testing.T) {
 		if got.Overflow {
 			t.Errorf("%s: the page is wider than the window", tc.lang)
 		}
-		// A viewport screenshot: Chrome's beyond-the-viewport capture shifts right-to-left pages sideways.
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join("..", "out", "screenshots", "admin-lang")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "issuers-"+tc.lang+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		browsertest.ViewportShot(t, ctx, "admin-lang", "issuers-"+tc.lang)
 		browsertest.Axe(t, ctx, "admin in "+tc.lang)
 	}
 }
@@ -144,13 +131,7 @@ func TestConnectionCheckInGermanAndArabicInBrowser(t *testing.T) {
 			t.Errorf("%s: the check page is wider than the window", tc.lang)
 		}
 		browsertest.Shot(t, ctx, "admin-lang", "check-"+tc.lang)
-		section, err := chromedp.Run(ctx, chromedp.Screenshot(`section[aria-labelledby="check-heading"]`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join("..", "out", "screenshots", "admin-lang", "check-section-"+tc.lang+".png"), section, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		browsertest.ElementShot(t, ctx, "admin-lang", "check-section-"+tc.lang, `section[aria-labelledby="check-heading"]`)
 		browsertest.Axe(t, ctx, "connection check in "+tc.lang)
 	}
 }

@@ -60,7 +60,7 @@ func TestPickerInGermanAndArabicInBrowser(t *testing.T) {
 		if size := bt.Text(t, ctx, `[data-testid="row"][data-name="essay final.pdf"] td.size`); size != tc.size {
 			t.Errorf("%s: size %q, want %q", tc.lang, size, tc.size)
 		}
-		shot := viewportShot(t, ctx, "listing-"+tc.lang)
+		shot := bt.ViewportShot(t, ctx, "picker-lang", "listing-"+tc.lang)
 		if tc.lang == "de" && os.Getenv("OCREPO_UPDATE_DOCS") == "1" {
 			copyFile(t, shot, filepath.Join("..", "docs", "screenshots", "20-picker-de.png"))
 		}
@@ -78,7 +78,7 @@ func TestPickerInGermanAndArabicInBrowser(t *testing.T) {
 		if frame := layout(t, ctx, `table[data-testid="files"] thead th`, `.picker-head h1`); frame.Overflow || frame.Mirrored != (tc.dir == "rtl") {
 			t.Errorf("%s: after the import: overflow %v, mirrored %v", tc.lang, frame.Overflow, frame.Mirrored)
 		}
-		viewportShot(t, ctx, "result-"+tc.lang)
+		bt.ViewportShot(t, ctx, "picker-lang", "result-"+tc.lang)
 		bt.Axe(t, ctx, "import result in "+tc.lang)
 
 		f.h.Cloud.WriteFile("alice", "/essay.pdf", []byte("my essay"))
@@ -98,7 +98,7 @@ func TestPickerInGermanAndArabicInBrowser(t *testing.T) {
 		if frame.Mirrored != (tc.dir == "rtl") || frame.Overflow {
 			t.Errorf("%s: controlled link: mirrored %v, overflow %v", tc.lang, frame.Mirrored, frame.Overflow)
 		}
-		viewportShot(t, teacher, "controlled-"+tc.lang)
+		bt.ViewportShot(t, teacher, "picker-lang", "controlled-"+tc.lang)
 		bt.Axe(t, teacher, "controlled link in "+tc.lang)
 	}
 }
@@ -129,25 +129,6 @@ func layout(t *testing.T, ctx context.Context, row, heading string) pageLayout {
 		t.Fatal(err)
 	}
 	return got
-}
-
-// viewportShot saves what the window shows as out/screenshots/picker-lang/<name>.png (a viewport capture:
-// Chrome's beyond-the-viewport capture shifts right-to-left pages sideways) and returns its path.
-func viewportShot(t *testing.T, ctx context.Context, name string) string {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("..", "out", "screenshots", "picker-lang")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 func copyFile(t *testing.T, from, to string) {

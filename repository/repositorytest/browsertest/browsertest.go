@@ -158,9 +158,27 @@ func withCause(ctx context.Context, err error) error {
 // Shot saves a full-page screenshot as out/screenshots/<group>/<name>.png and returns its path.
 func Shot(t *testing.T, ctx context.Context, group, name string) string {
 	t.Helper()
+	return shot(t, ctx, group, name, chromedp.FullScreenshot(100))
+}
+
+// ViewportShot is Shot of the viewport alone (Chrome's beyond-the-viewport capture shifts right-to-left pages
+// sideways).
+func ViewportShot(t *testing.T, ctx context.Context, group, name string) string {
+	t.Helper()
+	return shot(t, ctx, group, name, chromedp.CaptureScreenshot())
+}
+
+// ElementShot is Shot of the first element sel matches.
+func ElementShot(t *testing.T, ctx context.Context, group, name, sel string) string {
+	t.Helper()
+	return shot(t, ctx, group, name, chromedp.Screenshot(sel))
+}
+
+func shot(t *testing.T, ctx context.Context, group, name string, capture chromedp.Action[[]byte]) string {
+	t.Helper()
 	sctx, cancel := Within(ctx, "screenshot "+name)
 	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(sctx, capture)
 	if err != nil {
 		t.Fatalf("browsertest: screenshot %s: %v", name, withCause(sctx, err))
 	}
